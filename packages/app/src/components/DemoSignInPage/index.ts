@@ -1,0 +1,1 @@
+export { DemoSignInPage, DEMO_USERS } from './DemoSignInPage';

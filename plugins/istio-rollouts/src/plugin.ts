@@ -1,0 +1,63 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  createApiFactory,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { istioRolloutsApiRef } from './api/IstioRolloutsApi';
+import { IstioRolloutsClient } from './api/IstioRolloutsClient';
+import { rootRouteRef } from './routes';
+
+/**
+ * The Istio Rollouts frontend plugin.
+ *
+ * @public
+ */
+export const istioRolloutsPlugin = createPlugin({
+  id: 'istio-rollouts',
+  apis: [
+    createApiFactory({
+      api: istioRolloutsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new IstioRolloutsClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: {
+    root: rootRouteRef,
+  },
+});
+
+/**
+ * The "Istio Rollouts" entity tab. Mount it in an `EntityLayout.Route`
+ * guarded by `isIstioRolloutsAvailable`.
+ *
+ * @public
+ */
+export const EntityIstioRolloutsContent = istioRolloutsPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityIstioRolloutsContent',
+    component: () =>
+      import('./components/IstioRolloutsContent').then(
+        m => m.IstioRolloutsContent,
+      ),
+    mountPoint: rootRouteRef,
+  }),
+);
