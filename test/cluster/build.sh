@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control-plane binaries (kube-apiserver, etcd,
+# kubectl) from their Go modules, once, into a per-version cache outside the
+# repo, and fetches the CRDs the plugin works with (also from Go modules, so
+# the only network needed is the Go module proxy).
+#
+#   test/cluster/build.sh            build what is missing, print the cache dir
+#   test/cluster/build.sh --print    only print the cache dir (no build)
+#
+# Cache layout (ISTIO_ROLLOUTS_CACHE defaults to ~/.cache/istio-rollouts):
+#   $ISTIO_ROLLOUTS_CACHE/k8s-<K8S_VERSION>-etcd-<ETCD_VERSION>/bin/{kube-apiserver,etcd,kubectl}
+#   $ISTIO_ROLLOUTS_CACHE/k8s-<K8S_VERSION>-etcd-<ETCD_VERSION>/crds/*.yaml
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+cache_root="${ISTIO_ROLLOUTS_CACHE:-$HOME/.cache/istio-rollouts}"
+dir="$cache_root/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
+
+if [[ "${1:-}" == "--print" ]]; then
+  echo "$dir"
+  exit 0
+fi
+
+log() { echo "[build.sh] $*" >&2; }
+
+# The wrapper module must describe exactly the versions in versions.env;
+# otherwise the cache key would lie about what is inside it.
+gomod="$here/build/go.mod"
+k8s_minor_patch="${K8S_VERSION#v1.}"                  # 36.3
+staging_version="v0.${k8s_minor_patch}"              # v0.36.3
+grep -q "^	k8s.io/kubernetes ${K8S_VERSION}\$" "$gomod" ||
+  { log "build/go.mod does not require k8s.io/kubernetes ${K8S_VERSION} (see README: bumping versions)"; exit 1; }
+grep -q "^	go.etcd.io/etcd/server/v3 ${ETCD_VERSION}\$" "$gomod" ||
+  { log "build/go.mod does not require go.etcd.io/etcd/server/v3 ${ETCD_VERSION}"; exit 1; }
+if grep -E '^	k8s\.io/[a-z0-9-]+ => ' "$gomod" | grep -vq " ${staging_version}\$"; then
+  log "build/go.mod has staging replaces not at ${staging_version}"; exit 1
+fi
+
+mkdir -p "$dir/bin" "$dir/crds"
+# Parallel test workers may all call this at once: serialise on a lock so only
+# one of them compiles and the others wait and then find the binaries there.
+exec 9>"$dir/.lock"
+flock 9
+
+# Go settings: never touch a go.work of the surrounding repo, never switch
+# toolchains (only the local Go is available), never rewrite build/go.mod or
+# go.sum during a build (they are complete; missing modules are still
+# downloaded), and build static binaries.
+export GOWORK=off GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0
+
+# hack/lib/version.sh in kubernetes stamps the version into these variables;
+# without them /version reports v0.0.0-master and kubectl warns about skew.
+k8s_ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X ${pkg}.gitVersion=${K8S_VERSION}"
+  k8s_ldflags+=" -X ${pkg}.gitMajor=1"
+  k8s_ldflags+=" -X ${pkg}.gitMinor=${k8s_minor_patch%%.*}"
+  k8s_ldflags+=" -X ${pkg}.gitTreeState=clean"
+done
+
+build() { # build <name> <package> <ldflags>
+  local name="$1" pkg="$2" ldflags="$3" out="$dir/bin/$1"
+  if [[ -x "$out" ]]; then
+    return 0
+  fi
+  log "building $name (first time, several minutes on 2 cores)…"
+  local start=$SECONDS
+  # Build to a temp name and rename, so an interrupted build never leaves a
+  # truncated binary that a later run would mistake for a finished one.
+  (cd "$here/build" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
+  mv "$out.tmp" "$out"
+  log "built $name in $((SECONDS - start))s"
+}
+
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
+build kubectl k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
+# Since etcd 3.5 the etcd server's main package is the root of the
+# go.etcd.io/etcd/server/v3 module (server/main.go in the etcd repo).
+build etcd go.etcd.io/etcd/server/v3 "-s -w"
+
+# ---- CRDs -----------------------------------------------------------------
+crd_stamp="istio=${ISTIO_API_VERSION} rollouts=${ARGO_ROLLOUTS_VERSION} flagger=${FLAGGER_VERSION} gateway=${GATEWAY_API_VERSION}"
+if [[ "$(cat "$dir/crds/.versions" 2>/dev/null || true)" != "$crd_stamp" ]]; then
+  log "fetching CRDs via the Go module proxy ($crd_stamp)…"
+  moddir() { # moddir <module@version> -> extracted module directory
+    # Run outside any module so the download never edits build/go.mod.
+    (cd / && GOFLAGS= go mod download -json "$1") |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+  }
+  istio="$(moddir "istio.io/api@${ISTIO_API_VERSION}")"
+  rollouts="$(moddir "github.com/argoproj/argo-rollouts@${ARGO_ROLLOUTS_VERSION}")"
+  flagger="$(moddir "github.com/fluxcd/flagger@${FLAGGER_VERSION}")"
+  gateway="$(moddir "sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}")"
+  for d in "$istio" "$rollouts" "$flagger" "$gateway"; do
+    [[ -n "$d" && -d "$d" ]] || { log "go mod download failed"; exit 1; }
+  done
+  tmp="$(mktemp -d "$dir/crds.tmp.XXXXXX")"
+  # Istio ships all of its CRDs in one file; keep only networking.istio.io
+  # (VirtualService, DestinationRule, Gateway, ...). Applying the security,
+  # telemetry and extensions CRDs too would only slow every cluster start.
+  node -e '
+    const fs = require("fs");
+    const docs = fs.readFileSync(process.argv[1], "utf8").split(/^---\s*$/m);
+    const keep = docs.filter((d) => /^kind: CustomResourceDefinition$/m.test(d) &&
+      /^  group: networking\.istio\.io$/m.test(d));
+    if (keep.length === 0) { console.error("no networking.istio.io CRDs found"); process.exit(1); }
+    fs.writeFileSync(process.argv[2], keep.map((d) => d.trim()).join("\n---\n") + "\n");
+  ' "$istio/kubernetes/customresourcedefinitions.gen.yaml" "$tmp/istio-networking.yaml"
+  cp "$rollouts/manifests/crds/rollout-crd.yaml" "$tmp/argo-rollouts-rollout.yaml"
+  cp "$flagger/artifacts/flagger/crd.yaml" "$tmp/flagger.yaml"
+  cp "$gateway/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" "$tmp/gateway-api-httproutes.yaml"
+  chmod 0755 "$tmp"; chmod 0644 "$tmp"/*.yaml
+  echo "$crd_stamp" > "$tmp/.versions"
+  rm -rf "$dir/crds"
+  mv "$tmp" "$dir/crds"
+fi
+
+echo "$dir"
