@@ -14,45 +14,202 @@
  * limitations under the License.
  */
 
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
+import {
+  clusterConfig,
+  createTestNamespace,
+  kubectl,
+} from '@internal/test-cluster';
 import request from 'supertest';
 import { istioRolloutsPlugin } from './plugin';
 
-// Requests without an Authorization header count as unauthenticated, as in a
-// real backend (the test default would be a signed-in user).
+// These tests run the whole plugin against the real local kube-apiserver
+// started by the Jest global setup (test/cluster), seeded with the demo.
+
+jest.setTimeout(60_000);
+
+function service(name: string, annotations: Record<string, string>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
+  };
+}
+
 const anonymousHttpAuth = mockServices.httpAuth.factory({
   defaultCredentials: mockCredentials.none(),
 });
 
+async function startPlugin(options: {
+  entities?: Entity[];
+  clusters?: unknown[];
+  permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+  signals?: SignalPayload[];
+} = {}) {
+  const signals = options.signals ?? [];
+  return startTestBackend({
+    features: [
+      istioRolloutsPlugin,
+      anonymousHttpAuth,
+      catalogServiceMock.factory({ entities: options.entities ?? [] }),
+      mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => ({ publish: async (s: SignalPayload) => void signals.push(s) }),
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          kubernetes: {
+            clusterLocatorMethods: [{ type: 'config', clusters: options.clusters ?? [clusterConfig('plugin')] }],
+          },
+        },
+      }),
+    ],
+  });
+}
+
+function getView(server: any, name: string) {
+  return request(server)
+    .get(`/api/istio-rollouts/entities/default/component/${name}/view`)
+    .set('Authorization', mockCredentials.user.header());
+}
+
 describe('istioRolloutsPlugin', () => {
-  it('answers /health without credentials', async () => {
-    const { server } = await startTestBackend({
-      features: [istioRolloutsPlugin, anonymousHttpAuth],
-    });
+  it('answers /health without credentials, and nothing else', async () => {
+    const { server } = await startPlugin();
 
-    const res = await request(server).get('/api/istio-rollouts/health');
-
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect((await request(server).get('/api/istio-rollouts/health')).body).toEqual({ status: 'ok' });
+    expect((await request(server).get('/api/istio-rollouts/entities/default/component/x/view')).status).toBe(401);
   });
 
-  it('requires credentials on every other path', async () => {
-    const { server } = await startTestBackend({
-      features: [istioRolloutsPlugin, anonymousHttpAuth],
+  it("shows a seeded canary's strategy, split and versions", async () => {
+    const { server } = await startPlugin({
+      entities: [service('reviews', { 'backstage.io/kubernetes-namespace': 'demo', 'istio-rollouts/virtual-services': 'reviews' })],
     });
 
-    // The unauthenticated policy covers /health only: anything else is
-    // rejected before routing, so it is 401 rather than 404.
-    const anonymous = await request(server).get('/api/istio-rollouts/anything');
-    const signedIn = await request(server)
-      .get('/api/istio-rollouts/anything')
-      .set('Authorization', mockCredentials.user.header());
+    const res = await getView(server, 'reviews');
 
-    expect(anonymous.status).toBe(401);
-    expect(signedIn.status).toBe(404);
+    expect(res.status).toBe(200);
+    expect(res.body.entityRef).toBe('component:default/reviews');
+    expect(res.body.clusters).toHaveLength(1);
+    const [cluster] = res.body.clusters;
+    expect(cluster.cluster).toBe('local');
+    expect(cluster.error).toBeUndefined();
+    const [vs] = cluster.virtualServices;
+    expect(vs).toMatchObject({ namespace: 'demo', name: 'reviews' });
+    const route = vs.routes[vs.routes.length - 1];
+    expect(route.strategy).toBe('canary');
+    expect(route.destinations.map((d: any) => [d.subset, d.weight])).toEqual([['v1', 90], ['v2', 10]]);
+    const v2 = vs.versions.find((v: any) => v.subset === 'v2');
+    expect(v2.workloads.map((w: any) => w.name)).toEqual(['reviews-v2']);
+    expect(v2.ready).toBeGreaterThan(0);
+    expect(v2.workloads[0].images[0]).toMatch(/reviews/);
+  });
+
+  it('discovers VirtualServices from Services labelled with the kubernetes-id', async () => {
+    const { server } = await startPlugin({
+      entities: [service('checkout', { 'backstage.io/kubernetes-id': 'checkout' })],
+    });
+
+    const res = await getView(server, 'checkout');
+
+    expect(res.status).toBe(200);
+    const names = res.body.clusters[0].virtualServices.map((vs: any) => `${vs.namespace}/${vs.name}`);
+    expect(names).toEqual(['demo/checkout']);
+    expect(res.body.clusters[0].virtualServices[0].routes.map((r: any) => r.strategy)).toContain('blue-green');
+  });
+
+  it('follows a kubectl change through the watch, and signals it', async () => {
+    const ns = await createTestNamespace('live');
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'web', namespace: ns }, spec: { host: 'web', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] } },
+          { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web', namespace: ns }, spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web', subset: 'v1' }, weight: 80 }, { destination: { host: 'web', subset: 'v2' }, weight: 20 }] }] } },
+        ],
+      }),
+    });
+    const signals: SignalPayload[] = [];
+    const { server } = await startPlugin({
+      entities: [service('web', { 'istio-rollouts/virtual-services': `${ns}/web` })],
+      signals,
+    });
+    const weights = async () => {
+      const res = await getView(server, 'web');
+      return res.body.clusters[0].virtualServices[0]?.routes[0]?.destinations.map((d: any) => d.weight);
+    };
+    expect(await weights()).toEqual([80, 20]);
+
+    await kubectl(['-n', ns, 'patch', 'vs', 'web', '--type=json', '-p',
+      JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 30 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 70 }])]);
+
+    const deadline = Date.now() + 5_000;
+    let seen = await weights();
+    while (JSON.stringify(seen) !== JSON.stringify([30, 70]) && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 50));
+      seen = await weights();
+    }
+    expect(seen).toEqual([30, 70]);
+    await new Promise(r => setTimeout(r, 500)); // change signals are debounced
+    expect(signals).toContainEqual({
+      recipients: { type: 'broadcast' },
+      channel: 'istio-rollouts:changes',
+      message: { cluster: 'local', namespace: ns },
+    });
+  });
+
+  it('reports a failing cluster as data inside a 200, next to the working one', async () => {
+    const { server } = await startPlugin({
+      entities: [service('reviews', { 'istio-rollouts/virtual-services': 'demo/reviews' })],
+      clusters: [
+        clusterConfig('plugin', 'local'),
+        { name: 'unreachable', url: 'https://127.0.0.1:1', serviceAccountToken: 'x', skipTLSVerify: true },
+        { ...clusterConfig('plugin', 'bad-token'), serviceAccountToken: 'not-a-token' },
+      ],
+    });
+
+    const res = await getView(server, 'reviews');
+
+    expect(res.status).toBe(200);
+    const byName = Object.fromEntries(res.body.clusters.map((c: any) => [c.cluster, c]));
+    expect(byName.local.virtualServices).toHaveLength(1);
+    expect(byName.unreachable.error).toMatchObject({ type: 'unreachable' });
+    expect(byName.unreachable.error.message).toContain('ECONNREFUSED');
+    expect(byName['bad-token'].error).toMatchObject({ type: 'unauthorized' });
+  });
+
+  it('answers 404 for an unknown entity, 400 for a malformed ref, 403 when denied', async () => {
+    const { server } = await startPlugin({
+      entities: [service('reviews', { 'istio-rollouts/virtual-services': 'demo/reviews' })],
+    });
+    const unknown = await getView(server, 'nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toBe('Entity component:default/nope not found in the catalog');
+
+    const malformed = await request(server)
+      .get('/api/istio-rollouts/entities/default/component/bad%2Fname/view')
+      .set('Authorization', mockCredentials.user.header());
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toBe("Malformed entity reference: name 'bad/name' is not a valid entity name");
+
+    const denied = await startPlugin({
+      entities: [service('reviews', { 'istio-rollouts/virtual-services': 'demo/reviews' })],
+      permission: AuthorizeResult.DENY,
+    });
+    const forbidden = await getView(denied.server, 'reviews');
+    expect(forbidden.status).toBe(403);
   });
 });

@@ -18,8 +18,16 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { istioRolloutsPermissions } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { ClusterCaches } from './cluster/ClusterCaches';
+import { readClustersFromConfig } from './cluster/ConfigClusters';
+import { RolloutViewService } from './service/RolloutViewService';
 import { createRouter } from './service/router';
+
+/** Signal channel announcing changed objects; the frontend refetches its view. */
+export const SIGNAL_CHANNEL = 'istio-rollouts:changes';
 
 /**
  * The Istio Rollouts backend plugin: reads Istio routing for catalog
@@ -33,15 +41,36 @@ export const istioRolloutsPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        lifecycle: coreServices.lifecycle,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        catalog: catalogServiceRef,
+        signals: signalsServiceRef,
       },
-      async init({ httpRouter, logger, permissionsRegistry }) {
+      async init({ httpRouter, httpAuth, logger, config, lifecycle, permissions, permissionsRegistry, catalog, signals }) {
         // Resource permissions on catalog-entity: the catalog owns that
         // resource type, so we only register the permissions themselves.
         permissionsRegistry.addPermissions(istioRolloutsPermissions);
 
-        httpRouter.use(await createRouter({ logger }));
+        const caches = new ClusterCaches({ clusters: readClustersFromConfig(config), logger });
+        caches.onChange((cluster, namespace) => {
+          signals
+            .publish({ recipients: { type: 'broadcast' }, channel: SIGNAL_CHANNEL, message: { cluster, namespace } })
+            .catch(error => logger.warn(`could not publish change signal: ${error}`));
+        });
+        caches.start();
+        lifecycle.addShutdownHook(() => caches.stop());
+
+        httpRouter.use(
+          await createRouter({
+            httpAuth,
+            permissions,
+            views: new RolloutViewService({ caches, catalog }),
+          }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -20,10 +20,15 @@
  * @packageDocumentation
  */
 
-export { istioRolloutsPlugin, EntityIstioRolloutsContent } from './plugin';
+export {
+  istioRolloutsPlugin,
+  EntityIstioRolloutsContent,
+  EntityIstioRolloutsCard,
+} from './plugin';
 export { isIstioRolloutsAvailable } from '@istio-rollouts/plugin-istio-rollouts-common';
 export {
   istioRolloutsApiRef,
+  ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
   type IstioRolloutsApi,
   type IstioRolloutsHealth,
 } from './api/IstioRolloutsApi';

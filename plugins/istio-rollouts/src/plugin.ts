@@ -16,6 +16,7 @@
 
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -59,5 +60,23 @@ export const EntityIstioRolloutsContent = istioRolloutsPlugin.provide(
         m => m.IstioRolloutsContent,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * A compact card for the entity overview page: each route's strategy and
+ * traffic split.
+ *
+ * @public
+ */
+export const EntityIstioRolloutsCard = istioRolloutsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityIstioRolloutsCard',
+    component: {
+      lazy: () =>
+        import('./components/IstioRolloutsOverviewCard').then(
+          m => m.IstioRolloutsOverviewCard,
+        ),
+    },
   }),
 );

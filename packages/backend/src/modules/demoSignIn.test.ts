@@ -74,7 +74,7 @@ describe('demo sign-in', () => {
 
     const expected: Record<string, string> = {
       alice: 'group:default/team-bookinfo',
-      bob: 'group:default/team-storefront',
+      bob: 'group:default/team-mobile',
       carol: 'group:default/platform',
     };
     for (const [user, group] of Object.entries(expected)) {

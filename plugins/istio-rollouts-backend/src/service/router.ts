@@ -14,23 +14,53 @@
  * limitations under the License.
  */
 
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { CompoundEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { istioRolloutsReadPermission } from '@istio-rollouts/plugin-istio-rollouts-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { RolloutViewService } from './RolloutViewService';
 
 /** Collaborators the router is built from; tests pass their own. */
 export interface RouterOptions {
-  logger: LoggerService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  views: RolloutViewService;
+}
+
+// The catalog's own rules for entity kinds, namespaces and names.
+const KIND = /^[a-zA-Z][a-zA-Z0-9]*$/;
+const NAME = /^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$/;
+
+function entityRefFromParams(params: Record<string, string>): CompoundEntityRef {
+  const { namespace, kind, name } = params;
+  const problems: string[] = [];
+  if (!KIND.test(kind)) problems.push(`kind '${kind}' must be letters and digits`);
+  if (!NAME.test(namespace) || namespace.length > 63) {
+    problems.push(`namespace '${namespace}' is not a valid entity namespace`);
+  }
+  if (!NAME.test(name) || name.length > 63) {
+    problems.push(`name '${name}' is not a valid entity name`);
+  }
+  if (problems.length) {
+    throw new InputError(`Malformed entity reference: ${problems.join('; ')}`);
+  }
+  return { kind: kind.toLocaleLowerCase('en-US'), namespace, name };
 }
 
 /**
- * HTTP surface of the plugin. Kept thin: parsing and status codes here,
- * domain decisions in the services it is given.
+ * HTTP surface of the plugin. Kept thin: parsing, credentials and
+ * permission checks here, domain work in the services it is given.
+ * Errors are thrown as @backstage/errors types; the backend's error
+ * middleware turns them into 400/401/403/404/409 responses.
  */
-export async function createRouter(
-  options: RouterOptions,
-): Promise<express.Router> {
-  const { logger } = options;
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, permissions, views } = options;
   const router = Router();
   router.use(express.json());
 
@@ -38,6 +68,19 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
 
-  logger.debug('istio-rollouts router ready');
+  router.get('/entities/:namespace/:kind/:name/view', async (req, res) => {
+    const entityRef = entityRefFromParams(req.params);
+    const credentials = await httpAuth.credentials(req);
+    const resourceRef = `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`;
+    const [decision] = await permissions.authorize(
+      [{ permission: istioRolloutsReadPermission, resourceRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`You may not see the rollouts of ${resourceRef}`);
+    }
+    res.json(await views.getEntityView(entityRef, credentials));
+  });
+
   return router;
 }

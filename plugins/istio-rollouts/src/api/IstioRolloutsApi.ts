@@ -14,7 +14,9 @@
  * limitations under the License.
  */
 
+import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
+import type { EntityRolloutView } from '@istio-rollouts/plugin-istio-rollouts-common';
 
 /**
  * The backend's answer to a health check.
@@ -33,6 +35,8 @@ export interface IstioRolloutsHealth {
 export interface IstioRolloutsApi {
   /** Whether the backend plugin is installed and answering. */
   getHealth(): Promise<IstioRolloutsHealth>;
+  /** The entity's VirtualServices, routes, versions and split, per cluster. */
+  getEntityView(entity: CompoundEntityRef): Promise<EntityRolloutView>;
 }
 
 /**
@@ -43,3 +47,10 @@ export interface IstioRolloutsApi {
 export const istioRolloutsApiRef = createApiRef<IstioRolloutsApi>({
   id: 'plugin.istio-rollouts.service',
 });
+
+/**
+ * The signal channel on which the backend announces changed objects.
+ *
+ * @public
+ */
+export const ISTIO_ROLLOUTS_SIGNAL_CHANNEL = 'istio-rollouts:changes';

@@ -14,7 +14,9 @@
  * limitations under the License.
  */
 
+import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import type { EntityRolloutView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ResponseError } from '@backstage/errors';
 import { IstioRolloutsApi, IstioRolloutsHealth } from './IstioRolloutsApi';
 
@@ -35,6 +37,13 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
 
   getHealth(): Promise<IstioRolloutsHealth> {
     return this.request<IstioRolloutsHealth>('/health');
+  }
+
+  getEntityView(entity: CompoundEntityRef): Promise<EntityRolloutView> {
+    const path = [entity.namespace, entity.kind, entity.name]
+      .map(encodeURIComponent)
+      .join('/');
+    return this.request<EntityRolloutView>(`/entities/${path}/view`);
   }
 
   // Every call goes through here so that errors always carry the backend's

@@ -29,7 +29,7 @@ export const DEMO_USERS = [
     name: 'bob',
     title: 'Bob, developer on another team',
     description:
-      'Member of team-storefront: sees every service, may request promotions, may not move traffic on services his team does not own.',
+      'Member of team-mobile: sees every service, may request promotions, may not move traffic on services his team does not own.',
   },
   {
     name: 'carol',

@@ -17,26 +17,87 @@
 import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { screen } from '@testing-library/react';
-import {
-  IstioRolloutsApi,
-  istioRolloutsApiRef,
-} from '../../api/IstioRolloutsApi';
+import type {
+  EntityRolloutView,
+  VirtualServiceView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { act, screen, within } from '@testing-library/react';
+import { IstioRolloutsApi, istioRolloutsApiRef } from '../../api/IstioRolloutsApi';
 import { IstioRolloutsContent } from './IstioRolloutsContent';
 
-function entity(annotations: Record<string, string>): Entity {
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'reviews', annotations: { 'istio-rollouts/virtual-services': 'demo/reviews' } },
+  spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
+};
+
+function version(subset: string, ready = 2) {
   return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: 'reviews', annotations },
-    spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
+    key: `reviews/${subset}`,
+    label: subset,
+    host: 'reviews',
+    fqdn: 'reviews.demo.svc.cluster.local',
+    subset,
+    labels: { version: subset },
+    workloads: [
+      {
+        kind: 'Deployment' as const,
+        namespace: 'demo',
+        name: `reviews-${subset}`,
+        images: [`example/reviews:${subset}`],
+        replicas: { desired: 2, ready, updated: 2, available: ready },
+        updateStrategy: 'RollingUpdate' as const,
+      },
+    ],
+    ready,
+    desired: 2,
   };
 }
 
-function renderTab(e: Entity, api: IstioRolloutsApi) {
+function vsView(overrides: Partial<VirtualServiceView> = {}): VirtualServiceView {
+  return {
+    namespace: 'demo',
+    name: 'reviews',
+    apiVersion: 'networking.istio.io/v1',
+    resourceVersion: '42',
+    hosts: ['reviews'],
+    gateways: [],
+    versions: [version('v1'), version('v2')],
+    routes: [
+      {
+        index: 0,
+        name: 'primary',
+        match: [],
+        destinations: [
+          { versionKey: 'reviews/v1', host: 'reviews', subset: 'v1', weight: 90 },
+          { versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', weight: 10 },
+        ],
+        strategy: 'canary',
+        explanation: 'Canary: 10% of traffic goes to v2, 90% stays on v1',
+        warnings: [],
+      },
+    ],
+    nonHttpRoutes: [],
+    warnings: [],
+    ...overrides,
+  };
+}
+
+function view(clusters: EntityRolloutView['clusters']): EntityRolloutView {
+  return { entityRef: 'component:default/reviews', clusters, generatedAt: '2026-11-26T00:00:00Z' };
+}
+
+function renderTab(api: Partial<IstioRolloutsApi>, e: Entity = entity, extraApis: any[] = []) {
+  const full: IstioRolloutsApi = {
+    getHealth: async () => ({ status: 'ok' }),
+    getEntityView: async () => view([]),
+    ...api,
+  };
   return renderInTestApp(
-    <TestApiProvider apis={[[istioRolloutsApiRef, api]]}>
+    <TestApiProvider apis={[[istioRolloutsApiRef, full], ...extraApis]}>
       <EntityProvider entity={e}>
         <IstioRolloutsContent />
       </EntityProvider>
@@ -45,73 +106,123 @@ function renderTab(e: Entity, api: IstioRolloutsApi) {
 }
 
 describe('IstioRolloutsContent', () => {
-  it('shows what the annotations select once the backend answers', async () => {
-    const getHealth = jest.fn().mockResolvedValue({ status: 'ok' });
-    await renderTab(
-      entity({
-        'istio-rollouts/virtual-services': 'reviews,bookinfo/reviews-canary',
-        'istio-rollouts/canary-steps': '5,50,100',
-        'backstage.io/kubernetes-namespace': 'bookinfo',
-      }),
-      { getHealth },
-    );
-
-    expect(await screen.findByText('Istio Rollouts')).toBeInTheDocument();
-    expect(
-      screen.getByText('reviews, bookinfo/reviews-canary'),
-    ).toBeInTheDocument();
-    expect(screen.getByText('5% → 50% → 100%')).toBeInTheDocument();
-    expect(screen.getByText('bookinfo')).toBeInTheDocument();
-    expect(getHealth).toHaveBeenCalledTimes(1);
-  });
-
-  it('lists annotation problems next to what still works', async () => {
-    await renderTab(
-      entity({
-        'backstage.io/kubernetes-id': 'reviews',
-        'istio-rollouts/canary-steps': '10,50',
-      }),
-      { getHealth: async () => ({ status: 'ok' }) },
-    );
-
-    expect(
-      await screen.findByText(
-        'istio-rollouts/canary-steps: the last step must be 100; using 10, 25, 50, 100',
-      ),
-    ).toBeInTheDocument();
-    expect(
-      screen.getByText(
-        'discovered from Services labelled backstage.io/kubernetes-id=reviews',
-      ),
-    ).toBeInTheDocument();
-  });
-
   it('shows the missing-annotation state without calling the backend', async () => {
-    const getHealth = jest.fn();
-    await renderTab(entity({}), { getHealth });
+    const getEntityView = jest.fn();
+    await renderTab({ getEntityView }, { ...entity, metadata: { name: 'x' } });
 
     expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
-    expect(getHealth).not.toHaveBeenCalled();
+    expect(getEntityView).not.toHaveBeenCalled();
   });
 
-  it('shows the backend error in an error panel', async () => {
+  it('shows progress while the view loads', async () => {
+    await renderTab({ getEntityView: () => new Promise(() => {}) });
+
+    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('shows a backend error in an error panel', async () => {
     const response = new Response(
-      JSON.stringify({
-        error: { name: 'NotFoundError', message: 'No plugin istio-rollouts' },
-        response: { statusCode: 404 },
-      }),
-      { status: 404, headers: { 'content-type': 'application/json' } },
+      JSON.stringify({ error: { name: 'NotAllowedError', message: 'You may not see the rollouts of component:default/reviews' }, response: { statusCode: 403 } }),
+      { status: 403, headers: { 'content-type': 'application/json' } },
     );
     const error = await ResponseError.fromResponse(response as any);
-    await renderTab(entity({ 'backstage.io/kubernetes-id': 'reviews' }), {
-      getHealth: async () => {
-        throw error;
-      },
-    });
+    await renderTab({ getEntityView: async () => { throw error; } });
 
     expect(await screen.findByRole('alert')).toBeInTheDocument();
-    expect(
-      screen.getAllByText('No plugin istio-rollouts').length,
-    ).toBeGreaterThan(0);
+    expect(screen.getAllByText(/You may not see the rollouts/).length).toBeGreaterThan(0);
+  });
+
+  it('says when no cluster is configured, and when nothing matches', async () => {
+    const { unmount } = await renderTab({ getEntityView: async () => view([]) });
+    expect(await screen.findByText('No cluster configured')).toBeInTheDocument();
+    unmount();
+
+    await renderTab({ getEntityView: async () => view([{ cluster: 'local', virtualServices: [] }]) });
+    expect(await screen.findByText('No VirtualService found')).toBeInTheDocument();
+  });
+
+  it('shows a canary: strategy, sentence, labelled split and versions', async () => {
+    await renderTab({ getEntityView: async () => view([{ cluster: 'local', virtualServices: [vsView()] }]) });
+
+    expect(await screen.findByText('demo/reviews')).toBeInTheDocument();
+    expect(screen.getByText('Canary')).toBeInTheDocument();
+    expect(screen.getByText('Canary: 10% of traffic goes to v2, 90% stays on v1')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: 'Traffic split: v1 90%, v2 10%' })).toBeInTheDocument();
+    expect(screen.getByText('v1 90%')).toBeInTheDocument();
+    expect(screen.getByText('v2: 10%')).toBeInTheDocument();
+    const table = screen.getByText('Versions').closest('table') ?? document.body;
+    expect(within(table as HTMLElement).getByText('Deployment reviews-v2')).toBeInTheDocument();
+    expect(within(table as HTMLElement).getByText('example/reviews:v2')).toBeInTheDocument();
+  });
+
+  it('shows match rules, mirror, controllers, GitOps and warnings', async () => {
+    const targeted = vsView({
+      routes: [
+        {
+          index: 0,
+          match: [[{ kind: 'header', name: 'end-user', operator: 'exact', value: 'jason' }]],
+          destinations: [{ versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', weight: 100 }],
+          strategy: 'targeted',
+          explanation: 'Targeted: requests with header end-user = jason go to v2',
+          warnings: [],
+        },
+        {
+          index: 1,
+          match: [],
+          destinations: [{ versionKey: 'reviews/v1', host: 'reviews', subset: 'v1', weight: 100 }],
+          mirror: { versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', percentage: 20 },
+          strategy: 'mirror',
+          explanation: 'Mirror: all traffic served by v1; 20% copied to v2',
+          warnings: [{ code: 'no-ready-pods', severity: 'error', message: 'v2 has no ready pods' }],
+        },
+      ],
+      managedBy: { controller: 'argo-rollouts', namespace: 'demo', name: 'reviews', strategy: 'canary', phase: 'Paused', step: 'step 2 of 5' },
+      trackedBy: [{ tool: 'argo-cd', source: 'bookinfo' }],
+    });
+    await renderTab({ getEntityView: async () => view([{ cluster: 'local', virtualServices: [targeted] }]) });
+
+    expect(await screen.findByText('header end-user exact jason')).toBeInTheDocument();
+    expect(screen.getByText('Targeted (A/B)')).toBeInTheDocument();
+    expect(screen.getByText(/20% of requests copied to v2/)).toBeInTheDocument();
+    expect(screen.getByText(/Managed by Argo Rollouts/)).toBeInTheDocument();
+    expect(screen.getByText(/Tracked by Argo CD/)).toBeInTheDocument();
+    expect(screen.getByText(/v2 has no ready pods/)).toBeInTheDocument();
+  });
+
+  it('shows a failing cluster next to a working one', async () => {
+    await renderTab({
+      getEntityView: async () =>
+        view([
+          { cluster: 'local', virtualServices: [vsView()] },
+          { cluster: 'eu-west', virtualServices: [], error: { type: 'unreachable', message: 'cluster eu-west, virtualServices: cannot reach the API server (ECONNREFUSED)' } },
+        ]),
+    });
+
+    expect(await screen.findByText(/Cluster unreachable: eu-west/)).toBeInTheDocument();
+    expect(screen.getByText('demo/reviews')).toBeInTheDocument();
+  });
+
+  it('refetches when a signal concerns the view', async () => {
+    let listener: ((m: any) => void) | undefined;
+    const signalApi = { subscribe: (_c: string, on: (m: any) => void) => { listener = on; return { unsubscribe() {} }; } };
+    const getEntityView = jest
+      .fn()
+      .mockResolvedValueOnce(view([{ cluster: 'local', virtualServices: [vsView()] }]))
+      .mockResolvedValue(
+        view([{ cluster: 'local', virtualServices: [vsView({ routes: [{ ...vsView().routes[0], destinations: [
+          { versionKey: 'reviews/v1', host: 'reviews', subset: 'v1', weight: 50 },
+          { versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', weight: 50 },
+        ] }] })] }]),
+      );
+    await renderTab({ getEntityView }, entity, [[signalApiRef, signalApi]]);
+    expect(await screen.findByText('v1 90%')).toBeInTheDocument();
+
+    // A change elsewhere is ignored; a change in the view's namespace refetches.
+    await act(async () => listener!({ cluster: 'local', namespace: 'other' }));
+    expect(getEntityView).toHaveBeenCalledTimes(1);
+    await act(async () => listener!({ cluster: 'local', namespace: 'demo' }));
+
+    expect(await screen.findByText('v1 50%')).toBeInTheDocument();
+    expect(getEntityView).toHaveBeenCalledTimes(2);
   });
 });

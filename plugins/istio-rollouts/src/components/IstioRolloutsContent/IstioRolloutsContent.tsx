@@ -15,13 +15,12 @@
  */
 
 import {
-  InfoCard,
+  EmptyState,
   MissingAnnotationEmptyState,
   Progress,
   ResponseErrorPanel,
-  StructuredMetadataTable,
+  WarningPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   ISTIO_ROLLOUTS_ANNOTATIONS,
@@ -30,69 +29,88 @@ import {
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Grid, Typography } from '@material-ui/core';
-import useAsync from 'react-use/esm/useAsync';
-import { istioRolloutsApiRef } from '../../api/IstioRolloutsApi';
+import { useRolloutView } from '../../hooks/useRolloutView';
+import { VirtualServiceCard } from '../VirtualServiceCard';
+
+const ERROR_TITLES: Record<string, string> = {
+  unreachable: 'Cluster unreachable',
+  unauthorized: 'Cluster rejected the plugin credentials',
+  forbidden: 'Missing Kubernetes permissions',
+  'not-synced': 'Cluster still loading',
+  unknown: 'Cluster error',
+};
+
+const RolloutView = () => {
+  const { entity } = useEntity();
+  const { view, loading, error } = useRolloutView(entity);
+  const problems = readRolloutAnnotations(entity).problems;
+
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (!view) return null;
+
+  const nothingFound = view.clusters.every(c => !c.error && c.virtualServices.length === 0);
+  return (
+    <Grid container spacing={3}>
+      {problems.length > 0 && (
+        <Grid item xs={12}>
+          <WarningPanel title="Some annotations could not be used">
+            {problems.map(p => (
+              <Typography key={p} variant="body2">
+                {p}
+              </Typography>
+            ))}
+          </WarningPanel>
+        </Grid>
+      )}
+      {view.clusters.length === 0 && (
+        <Grid item xs={12}>
+          <EmptyState
+            missing="info"
+            title="No cluster configured"
+            description="Configure clusters under kubernetes.clusterLocatorMethods (type: config) in the app-config."
+          />
+        </Grid>
+      )}
+      {view.clusters
+        .filter(c => c.error)
+        .map(c => (
+          <Grid item xs={12} key={`error-${c.cluster}`}>
+            <WarningPanel severity="error" title={`${ERROR_TITLES[c.error!.type] ?? 'Cluster error'}: ${c.cluster}`} message={c.error!.message} />
+          </Grid>
+        ))}
+      {nothingFound && view.clusters.length > 0 && (
+        <Grid item xs={12}>
+          <EmptyState
+            missing="data"
+            title="No VirtualService found"
+            description={`No VirtualService matches this service on ${view.clusters.map(c => c.cluster).join(', ')}. Name them in the ${ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices} annotation, or label the service's Kubernetes Services with ${KUBERNETES_ANNOTATIONS.id}.`}
+          />
+        </Grid>
+      )}
+      {view.clusters.flatMap(c =>
+        c.virtualServices.map(vs => (
+          <Grid item xs={12} key={`${c.cluster}/${vs.namespace}/${vs.name}`}>
+            <VirtualServiceCard vs={vs} cluster={c.cluster} />
+          </Grid>
+        )),
+      )}
+    </Grid>
+  );
+};
 
 /**
- * The entity tab: what this entity's annotations point the plugin at, once
- * the backend answers.
+ * The entity tab: per cluster, each VirtualService with its routes'
+ * strategies, traffic split and versions, kept live.
  */
 export const IstioRolloutsContent = () => {
   const { entity } = useEntity();
-  const api = useApi(istioRolloutsApiRef);
-  const available = isIstioRolloutsAvailable(entity);
-  const health = useAsync(
-    () => (available ? api.getHealth() : Promise.resolve(undefined)),
-    [api, available],
-  );
-
-  if (!available) {
+  if (!isIstioRolloutsAvailable(entity)) {
     return (
       <MissingAnnotationEmptyState
-        annotation={[
-          ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices,
-          KUBERNETES_ANNOTATIONS.id,
-        ]}
+        annotation={[ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices, KUBERNETES_ANNOTATIONS.id]}
       />
     );
   }
-  if (health.loading) {
-    return <Progress />;
-  }
-  if (health.error) {
-    return <ResponseErrorPanel error={health.error} />;
-  }
-
-  const read = readRolloutAnnotations(entity);
-  const metadata: Record<string, string> = {
-    VirtualServices:
-      read.virtualServices
-        .map(vs => (vs.namespace ? `${vs.namespace}/${vs.name}` : vs.name))
-        .join(', ') ||
-      `discovered from Services labelled ${KUBERNETES_ANNOTATIONS.id}=${
-        read.kubernetesId ?? '?'
-      }`,
-    Namespace: read.namespace ?? 'cluster default',
-    Cluster: read.cluster ?? 'every configured cluster',
-    'Promoted route': read.route ?? 'the default (last) route',
-    'Canary steps': read.canarySteps.map(step => `${step}%`).join(' → '),
-  };
-
-  return (
-    <Grid container spacing={3}>
-      <Grid item xs={12}>
-        <InfoCard
-          title="Istio Rollouts"
-          subheader="What this service's annotations select"
-        >
-          <StructuredMetadataTable metadata={metadata} />
-          {read.problems.map(problem => (
-            <Typography key={problem} color="error" variant="body2">
-              {problem}
-            </Typography>
-          ))}
-        </InfoCard>
-      </Grid>
-    </Grid>
-  );
+  return <RolloutView />;
 };

@@ -1,0 +1,226 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { KubeApi, KubeApiError, KubeWatchEvent } from './KubeApi';
+import { WatchedKind } from './watchedKinds';
+
+/** Called with the namespace of every object that was added, changed or removed. */
+export type ChangeListener = (kind: WatchedKind['key'], namespace: string) => void;
+
+const MIN_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30_000;
+const ABSENT_RECHECK_MS = 5 * 60_000;
+
+/**
+ * Keeps an up-to-date copy of one kind on one cluster: list, then watch from
+ * the list's resourceVersion; re-list when the server says 410 Gone (the
+ * version fell out of etcd's window); reconnect with exponential backoff.
+ */
+export class KindInformer {
+  private objects = new Map<string, any>();
+  private resourceVersion?: string;
+  private path?: string;
+  private synced = false;
+  private absent = false;
+  private lastError?: Error;
+  private readonly stopController = new AbortController();
+  private running?: Promise<void>;
+
+  constructor(
+    readonly kind: WatchedKind,
+    private readonly api: KubeApi,
+    private readonly logger: LoggerService,
+    private readonly onChange: ChangeListener,
+  ) {}
+
+  start() {
+    this.running ??= this.run();
+  }
+
+  async stop() {
+    this.stopController.abort();
+    await this.running;
+  }
+
+  /** True once the first list has completed (or the optional CRD is absent). */
+  get isSynced() {
+    return this.synced;
+  }
+
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  values(): IterableIterator<any> {
+    return this.objects.values();
+  }
+
+  get size() {
+    return this.objects.size;
+  }
+
+  private async run() {
+    const stopSignal = this.stopController.signal;
+    let backoff = MIN_BACKOFF_MS;
+    while (!stopSignal.aborted) {
+      try {
+        if (this.resourceVersion === undefined) {
+          await this.relist();
+          if (this.absent) {
+            await sleep(ABSENT_RECHECK_MS, stopSignal);
+            continue;
+          }
+        }
+        await this.watchOnce(stopSignal);
+        backoff = MIN_BACKOFF_MS;
+      } catch (error) {
+        if (stopSignal.aborted) break;
+        if (isGone(error)) {
+          // Our resourceVersion is too old: start over from a fresh list.
+          this.resourceVersion = undefined;
+          continue;
+        }
+        this.lastError = error as Error;
+        this.logger.warn(
+          `${this.kind.key} on cluster ${this.api.clusterName}: ${(error as Error).message}; retrying in ${backoff} ms`,
+        );
+        await sleep(backoff, stopSignal);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async relist() {
+    const paths = this.path ? [this.path] : this.kind.paths;
+    for (const path of paths) {
+      try {
+        const list = await this.api.list<any>(path);
+        const fresh = new Map<string, any>();
+        for (const item of list.items) {
+          fresh.set(keyOf(item), this.kind.slim(item));
+        }
+        // Report what changed while we were not watching (deletions included).
+        const touched = new Set<string>();
+        for (const [key, obj] of fresh) {
+          if (this.objects.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
+            touched.add(obj.metadata?.namespace ?? '');
+          }
+        }
+        for (const [key, obj] of this.objects) {
+          if (!fresh.has(key)) touched.add(obj.metadata?.namespace ?? '');
+        }
+        this.objects = fresh;
+        this.path = path;
+        this.resourceVersion = list.resourceVersion;
+        this.absent = false;
+        this.synced = true;
+        this.lastError = undefined;
+        for (const ns of touched) this.onChange(this.kind.key, ns);
+        return;
+      } catch (error) {
+        if (error instanceof KubeApiError && error.statusCode === 404) {
+          continue; // this API version is not served; try the next one
+        }
+        throw error;
+      }
+    }
+    if (!this.kind.optional) {
+      throw new Error(`none of ${paths.join(', ')} is served (is the CRD installed?)`);
+    }
+    this.absent = true;
+    this.synced = true;
+    this.lastError = undefined;
+    if (this.objects.size > 0) {
+      this.objects = new Map();
+      this.onChange(this.kind.key, '');
+    }
+  }
+
+  private async watchOnce(stopSignal: AbortSignal) {
+    const watchController = new AbortController();
+    const abortWatch = () => watchController.abort();
+    stopSignal.addEventListener('abort', abortWatch, { once: true });
+    let gone: KubeApiError | undefined;
+    try {
+      await this.api.watch(
+        this.path!,
+        this.resourceVersion!,
+        event => {
+          const outcome = this.apply(event);
+          if (outcome) {
+            gone = outcome;
+            watchController.abort();
+          }
+        },
+        watchController.signal,
+      );
+    } finally {
+      stopSignal.removeEventListener('abort', abortWatch);
+    }
+    if (gone) throw gone;
+  }
+
+  /** Applies one event; returns an error when the stream says to re-list. */
+  private apply(event: KubeWatchEvent): KubeApiError | undefined {
+    const object = event.object;
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED':
+        this.objects.set(keyOf(object), this.kind.slim(object));
+        this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+        this.onChange(this.kind.key, object.metadata?.namespace ?? '');
+        return undefined;
+      case 'DELETED':
+        this.objects.delete(keyOf(object));
+        this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+        this.onChange(this.kind.key, object.metadata?.namespace ?? '');
+        return undefined;
+      case 'BOOKMARK':
+        this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+        return undefined;
+      case 'ERROR':
+      default:
+        return new KubeApiError(object?.code ?? 500, object?.reason, object?.message ?? 'watch error');
+    }
+  }
+}
+
+function keyOf(object: any): string {
+  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof KubeApiError && (error.statusCode === 410 || error.reason === 'Expired' || error.reason === 'Gone');
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    }, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,120 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type { ClusterObjects } from '@istio-rollouts/plugin-istio-rollouts-common';
+
+/** The kinds the rollout view is computed from, and how to find them. */
+export interface WatchedKind {
+  key: keyof ClusterObjects & string;
+  /** Cluster-wide collection paths, preferred first (older Istio lacks v1). */
+  paths: string[];
+  /** CRDs a cluster may not have (Argo Rollouts, Flagger): absent means empty. */
+  optional: boolean;
+  /** Keeps only what the view needs, so the cache's memory stays bounded. */
+  slim(object: any): any;
+}
+
+function slimMetadata(metadata: any) {
+  const annotations = { ...(metadata?.annotations ?? {}) };
+  // Often the biggest field of an object, and never read by the view.
+  delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  return {
+    name: metadata?.name,
+    namespace: metadata?.namespace,
+    uid: metadata?.uid,
+    resourceVersion: metadata?.resourceVersion,
+    generation: metadata?.generation,
+    labels: metadata?.labels,
+    annotations,
+    ownerReferences: metadata?.ownerReferences,
+  };
+}
+
+function keepSpecAndStatus(object: any) {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: slimMetadata(object.metadata),
+    spec: object.spec,
+    status: object.status,
+  };
+}
+
+function slimDeployment(object: any) {
+  const spec = object.spec ?? {};
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: slimMetadata(object.metadata),
+    spec: {
+      replicas: spec.replicas,
+      selector: spec.selector,
+      strategy: spec.strategy ? { type: spec.strategy.type } : undefined,
+      template: {
+        metadata: { labels: spec.template?.metadata?.labels },
+        spec: {
+          containers: (spec.template?.spec?.containers ?? []).map((c: any) => ({
+            name: c.name,
+            image: c.image,
+          })),
+        },
+      },
+    },
+    status: object.status
+      ? {
+          replicas: object.status.replicas,
+          readyReplicas: object.status.readyReplicas,
+          updatedReplicas: object.status.updatedReplicas,
+          availableReplicas: object.status.availableReplicas,
+          observedGeneration: object.status.observedGeneration,
+        }
+      : undefined,
+  };
+}
+
+function slimService(object: any) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: slimMetadata(object.metadata),
+    spec: { selector: object.spec?.selector, ports: object.spec?.ports },
+  };
+}
+
+export const WATCHED_KINDS: WatchedKind[] = [
+  {
+    key: 'virtualServices',
+    paths: [
+      '/apis/networking.istio.io/v1/virtualservices',
+      '/apis/networking.istio.io/v1beta1/virtualservices',
+    ],
+    optional: false,
+    slim: keepSpecAndStatus,
+  },
+  {
+    key: 'destinationRules',
+    paths: [
+      '/apis/networking.istio.io/v1/destinationrules',
+      '/apis/networking.istio.io/v1beta1/destinationrules',
+    ],
+    optional: false,
+    slim: keepSpecAndStatus,
+  },
+  { key: 'deployments', paths: ['/apis/apps/v1/deployments'], optional: false, slim: slimDeployment },
+  { key: 'services', paths: ['/api/v1/services'], optional: false, slim: slimService },
+  { key: 'rollouts', paths: ['/apis/argoproj.io/v1alpha1/rollouts'], optional: true, slim: keepSpecAndStatus },
+  { key: 'canaries', paths: ['/apis/flagger.app/v1beta1/canaries'], optional: true, slim: keepSpecAndStatus },
+];

@@ -1,0 +1,106 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { Box, Chip, Typography, makeStyles } from '@material-ui/core';
+import type {
+  MatchRuleView,
+  RolloutStrategy,
+  RolloutWarning,
+  RouteView,
+  VersionView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { TrafficSplitBar } from '../TrafficSplitBar';
+
+const STRATEGY_LABELS: Record<RolloutStrategy, string> = {
+  canary: 'Canary',
+  'blue-green': 'Blue-green',
+  targeted: 'Targeted (A/B)',
+  mirror: 'Mirror',
+  rolling: 'Rolling update',
+  recreate: 'Recreate',
+  managed: 'Managed',
+  unknown: 'Unknown',
+};
+
+const useStyles = makeStyles(theme => ({
+  root: { padding: theme.spacing(1.5, 0), borderTop: `1px solid ${theme.palette.divider}` },
+  header: { display: 'flex', alignItems: 'center', gap: theme.spacing(1), marginBottom: theme.spacing(1) },
+  match: { fontFamily: 'monospace' },
+}));
+
+function describeRule(rule: MatchRuleView): string {
+  const subject = rule.name ? `${rule.kind} ${rule.name}` : rule.kind;
+  return `${subject} ${rule.operator ?? '='} ${rule.value}`;
+}
+
+/** Warnings, one line each, coloured by severity. */
+export const WarningList = ({ warnings }: { warnings: RolloutWarning[] }) => (
+  <>
+    {warnings.map(w => (
+      <Typography
+        key={`${w.code}-${w.message}`}
+        variant="body2"
+        color={w.severity === 'info' ? 'textSecondary' : 'error'}
+      >
+        {w.severity === 'info' ? 'ℹ' : '⚠'} {w.message}
+      </Typography>
+    ))}
+  </>
+);
+
+/** One http route: strategy chip and sentence, split bar, match rules, mirror, warnings. */
+export const RouteSection = ({ route, versions }: { route: RouteView; versions: VersionView[] }) => {
+  const classes = useStyles();
+  const title = route.name ? `Route "${route.name}"` : `Route #${route.index + 1}`;
+  const mirrorLabel = route.mirror
+    ? versions.find(v => v.key === route.mirror!.versionKey)?.label ?? route.mirror.host
+    : undefined;
+  return (
+    <Box className={classes.root} data-testid={`route-${route.index}`}>
+      <div className={classes.header}>
+        <Typography variant="subtitle1">{title}</Typography>
+        <Chip size="small" color="primary" label={STRATEGY_LABELS[route.strategy]} />
+      </div>
+      <Typography variant="body1" paragraph>
+        {route.explanation}
+      </Typography>
+      {route.match.length > 0 && (
+        <Box mb={1}>
+          <Typography variant="body2">Applies to requests matching:</Typography>
+          {route.match.map((all, i) => (
+            <Typography key={i} variant="body2" className={classes.match}>
+              {i > 0 ? 'or ' : ''}
+              {all.map(describeRule).join(' and ')}
+            </Typography>
+          ))}
+        </Box>
+      )}
+      {route.delegate ? (
+        <Typography variant="body2">
+          Delegated to VirtualService {route.delegate.namespace}/{route.delegate.name}
+        </Typography>
+      ) : (
+        <TrafficSplitBar destinations={route.destinations} versions={versions} />
+      )}
+      {route.mirror && (
+        <Typography variant="body2" style={{ marginTop: 8 }}>
+          Mirror: {route.mirror.percentage}% of requests copied to {mirrorLabel} (responses discarded)
+        </Typography>
+      )}
+      <WarningList warnings={route.warnings} />
+    </Box>
+  );
+};

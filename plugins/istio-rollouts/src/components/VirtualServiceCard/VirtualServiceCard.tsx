@@ -1,0 +1,79 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { InfoCard, WarningPanel } from '@backstage/core-components';
+import { Box, Typography } from '@material-ui/core';
+import type {
+  ManagedByView,
+  TrackedByView,
+  VirtualServiceView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { RouteSection, WarningList } from '../RouteSection';
+import { VersionsTable } from '../VersionsTable';
+
+const CONTROLLER_NAMES: Record<ManagedByView['controller'], string> = {
+  'argo-rollouts': 'Argo Rollouts',
+  flagger: 'Flagger',
+};
+const GITOPS_NAMES: Record<TrackedByView['tool'], string> = {
+  'argo-cd': 'Argo CD',
+  flux: 'Flux',
+};
+
+function managedMessage(m: ManagedByView): string {
+  const details = [m.strategy, m.phase, m.step].filter(Boolean).join(', ');
+  return `${CONTROLLER_NAMES[m.controller]} (${m.namespace}/${m.name}${details ? `: ${details}` : ''}) sets this VirtualService's weights. It is shown read-only here; change the rollout through ${CONTROLLER_NAMES[m.controller]}.`;
+}
+
+/** One VirtualService: banners, each http route, non-http routes, versions. */
+export const VirtualServiceCard = ({ vs, cluster }: { vs: VirtualServiceView; cluster: string }) => (
+  <InfoCard
+    title={`${vs.namespace}/${vs.name}`}
+    subheader={`cluster ${cluster} · hosts ${vs.hosts.join(', ') || '—'}${vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''}`}
+  >
+    {vs.managedBy && (
+      <Box mb={2}>
+        <WarningPanel
+          severity="info"
+          title={`Managed by ${CONTROLLER_NAMES[vs.managedBy.controller]}`}
+          message={managedMessage(vs.managedBy)}
+        />
+      </Box>
+    )}
+    {vs.trackedBy?.map(t => (
+      <Box mb={2} key={`${t.tool}-${t.source}`}>
+        <WarningPanel
+          severity="warning"
+          title={`Tracked by ${GITOPS_NAMES[t.tool]}`}
+          message={`${GITOPS_NAMES[t.tool]} (${t.source}) tracks this VirtualService: a change made here may be reverted at the next sync unless it is also made in Git.`}
+        />
+      </Box>
+    ))}
+    <WarningList warnings={vs.warnings} />
+    {vs.routes.map(route => (
+      <RouteSection key={route.index} route={route} versions={vs.versions} />
+    ))}
+    {vs.nonHttpRoutes.map(r => (
+      <Typography key={`${r.protocol}-${r.index}`} variant="body2">
+        {r.protocol.toUpperCase()} route #{r.index + 1} (read-only):{' '}
+        {r.destinations.map(d => `${d.host}${d.subset ? `/${d.subset}` : ''} ${d.weight}%`).join(', ')}
+      </Typography>
+    ))}
+    <Box mt={2}>
+      <VersionsTable versions={vs.versions} />
+    </Box>
+  </InfoCard>
+);

@@ -1,0 +1,147 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// Helpers for tests that run against the real local cluster started by the
+// Jest global setup (../jest/globalSetup.js). Each test makes its own
+// namespace, so tests never see each other's objects.
+
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+
+/** The identities the cluster knows (see ../cluster.js IDENTITIES). */
+export type Identity = 'admin' | 'plugin' | 'readonly';
+
+/** What ../cluster.js writes to cluster.json. */
+export interface TestCluster {
+  apiserverUrl: string;
+  tokens: Record<Identity, string>;
+  kubeconfigs: Record<Identity, string>;
+  caData: string;
+  kubectl: string;
+  stateDir: string;
+}
+
+/** The cluster of this test run; throws with guidance outside the global setup. */
+export function getTestCluster(): TestCluster {
+  const file = process.env.ISTIO_ROLLOUTS_TEST_CLUSTER;
+  if (!file || !fs.existsSync(file)) {
+    throw new Error(
+      'No test cluster: run this test through the Jest global setup (yarn test, ./scripts/test), which starts one and sets ISTIO_ROLLOUTS_TEST_CLUSTER',
+    );
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/**
+ * The cluster as the plugin's config names it (kubernetes.clusterLocatorMethods),
+ * authenticated as the given identity.
+ */
+export function clusterConfig(identity: Identity = 'plugin', name = 'local') {
+  const c = getTestCluster();
+  return {
+    name,
+    url: c.apiserverUrl,
+    authProvider: 'serviceAccount',
+    serviceAccountToken: c.tokens[identity],
+    caData: c.caData,
+  };
+}
+
+/** A raw API request as `identity`; resolves with status and parsed body. */
+export function apiRequest(
+  method: string,
+  path: string,
+  options: { identity?: Identity; body?: unknown; contentType?: string } = {},
+): Promise<{ status: number; body: any }> {
+  const c = getTestCluster();
+  const url = new URL(path, c.apiserverUrl);
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: Buffer.from(c.caData, 'base64'),
+        headers: {
+          Authorization: `Bearer ${c.tokens[options.identity ?? 'admin']}`,
+          Accept: 'application/json',
+          ...(payload !== undefined
+            ? { 'Content-Type': options.contentType ?? 'application/json' }
+            : {}),
+        },
+      },
+      res => {
+        const chunks: Buffer[] = [];
+        res.on('data', chunk => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // leave non-JSON bodies as text
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Runs the cluster's own kubectl as `identity`; rejects with stderr on failure. */
+export function kubectl(
+  args: string[],
+  options: { identity?: Identity; input?: string } = {},
+): Promise<string> {
+  const c = getTestCluster();
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      c.kubectl,
+      ['--kubeconfig', c.kubeconfigs[options.identity ?? 'admin'], ...args],
+      { timeout: 30_000 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr || error.message}`));
+        } else {
+          resolve(stdout);
+        }
+      },
+    );
+    if (options.input !== undefined) {
+      child.stdin?.end(options.input);
+    }
+  });
+}
+
+/**
+ * Creates a fresh namespace for one test. There is no namespace controller
+ * (no kube-controller-manager), so namespaces are not deleted: the whole
+ * cluster is thrown away after the run.
+ */
+export async function createTestNamespace(prefix = 'test'): Promise<string> {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`.slice(0, 63);
+  const res = await apiRequest('POST', '/api/v1/namespaces', {
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+  });
+  if (res.status !== 201) {
+    throw new Error(`creating namespace ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  return name;
+}
