@@ -185,12 +185,10 @@ function request(
 ) {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const data =
-      body === undefined
-        ? undefined
-        : typeof body === 'string'
-        ? body
-        : JSON.stringify(body);
+    let data = body;
+    if (body !== undefined && typeof body !== 'string') {
+      data = JSON.stringify(body);
+    }
     const lib = u.protocol === 'https:' ? https : http;
     const req = lib.request(
       u,
@@ -285,8 +283,7 @@ async function ensureBuilt(log) {
     let buf = '';
     child.stderr.on('data', d => {
       buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         log(buf.slice(0, i));
         buf = buf.slice(i + 1);
       }
@@ -294,8 +291,10 @@ async function ensureBuilt(log) {
     child.on('error', reject);
     child.on('close', code => {
       if (buf) log(buf);
-      if (code !== 0)
-        return reject(new Error(`build.sh failed with exit code ${code}`));
+      if (code !== 0) {
+        reject(new Error(`build.sh failed with exit code ${code}`));
+        return;
+      }
       const dir = out.trim().split('\n').pop();
       resolve({
         versions,
@@ -853,11 +852,12 @@ async function startOnce(opts, log, built, t0) {
     }
     return cluster;
   } catch (err) {
-    for (const [name, c] of Object.entries(children)) {
-      if (/address already in use/.test(tail(c.logFile, 200))) err.portInUse = true;
+    for (const c of Object.values(children)) {
+      if (/address already in use/.test(tail(c.logFile, 200)))
+        err.portInUse = true;
     }
     if (!err.portInUse) {
-      for (const [name, c] of Object.entries(children)) {
+      for (const c of Object.values(children)) {
         const t = tail(c.logFile);
         if (t) log(`--- last lines of ${name}.log ---\n${t}`);
       }

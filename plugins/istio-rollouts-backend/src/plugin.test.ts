@@ -23,7 +23,10 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
+import {
+  SignalPayload,
+  signalsServiceRef,
+} from '@backstage/plugin-signals-node';
 import {
   clusterConfig,
   createTestNamespace,
@@ -50,28 +53,39 @@ const anonymousHttpAuth = mockServices.httpAuth.factory({
   defaultCredentials: mockCredentials.none(),
 });
 
-async function startPlugin(options: {
-  entities?: Entity[];
-  clusters?: unknown[];
-  permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-  signals?: SignalPayload[];
-} = {}) {
+async function startPlugin(
+  options: {
+    entities?: Entity[];
+    clusters?: any[];
+    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    signals?: SignalPayload[];
+  } = {},
+) {
   const signals = options.signals ?? [];
   return startTestBackend({
     features: [
       istioRolloutsPlugin,
       anonymousHttpAuth,
       catalogServiceMock.factory({ entities: options.entities ?? [] }),
-      mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
+      mockServices.permissions.factory({
+        result: options.permission ?? AuthorizeResult.ALLOW,
+      }),
       createServiceFactory({
         service: signalsServiceRef,
         deps: {},
-        factory: () => ({ publish: async (s: SignalPayload) => void signals.push(s) }),
+        factory: () => ({
+          publish: async (s: SignalPayload) => void signals.push(s),
+        }),
       }),
       mockServices.rootConfig.factory({
         data: {
           kubernetes: {
-            clusterLocatorMethods: [{ type: 'config', clusters: options.clusters ?? [clusterConfig('plugin')] }],
+            clusterLocatorMethods: [
+              {
+                type: 'config',
+                clusters: options.clusters ?? [clusterConfig('plugin')],
+              },
+            ],
           },
         },
       }),
@@ -89,13 +103,26 @@ describe('istioRolloutsPlugin', () => {
   it('answers /health without credentials, and nothing else', async () => {
     const { server } = await startPlugin();
 
-    expect((await request(server).get('/api/istio-rollouts/health')).body).toEqual({ status: 'ok' });
-    expect((await request(server).get('/api/istio-rollouts/entities/default/component/x/view')).status).toBe(401);
+    expect(
+      (await request(server).get('/api/istio-rollouts/health')).body,
+    ).toEqual({ status: 'ok' });
+    expect(
+      (
+        await request(server).get(
+          '/api/istio-rollouts/entities/default/component/x/view',
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it("shows a seeded canary's strategy, split and versions", async () => {
     const { server } = await startPlugin({
-      entities: [service('reviews', { 'backstage.io/kubernetes-namespace': 'demo', 'istio-rollouts/virtual-services': 'reviews' })],
+      entities: [
+        service('reviews', {
+          'backstage.io/kubernetes-namespace': 'demo',
+          'istio-rollouts/virtual-services': 'reviews',
+        }),
+      ],
     });
 
     const res = await getView(server, 'reviews');
@@ -110,7 +137,10 @@ describe('istioRolloutsPlugin', () => {
     expect(vs).toMatchObject({ namespace: 'demo', name: 'reviews' });
     const route = vs.routes[vs.routes.length - 1];
     expect(route.strategy).toBe('canary');
-    expect(route.destinations.map((d: any) => [d.subset, d.weight])).toEqual([['v1', 90], ['v2', 10]]);
+    expect(route.destinations.map((d: any) => [d.subset, d.weight])).toEqual([
+      ['v1', 90],
+      ['v2', 10],
+    ]);
     const v2 = vs.versions.find((v: any) => v.subset === 'v2');
     expect(v2.workloads.map((w: any) => w.name)).toEqual(['reviews-v2']);
     expect(v2.ready).toBeGreaterThan(0);
@@ -119,15 +149,23 @@ describe('istioRolloutsPlugin', () => {
 
   it('discovers VirtualServices from Services labelled with the kubernetes-id', async () => {
     const { server } = await startPlugin({
-      entities: [service('checkout', { 'backstage.io/kubernetes-id': 'checkout' })],
+      entities: [
+        service('checkout', { 'backstage.io/kubernetes-id': 'checkout' }),
+      ],
     });
 
     const res = await getView(server, 'checkout');
 
     expect(res.status).toBe(200);
-    const names = res.body.clusters[0].virtualServices.map((vs: any) => `${vs.namespace}/${vs.name}`);
+    const names = res.body.clusters[0].virtualServices.map(
+      (vs: any) => `${vs.namespace}/${vs.name}`,
+    );
     expect(names).toEqual(['demo/checkout']);
-    expect(res.body.clusters[0].virtualServices[0].routes.map((r: any) => r.strategy)).toContain('blue-green');
+    expect(
+      res.body.clusters[0].virtualServices[0].routes.map(
+        (r: any) => r.strategy,
+      ),
+    ).toContain('blue-green');
   });
 
   it('follows a kubectl change through the watch, and signals it', async () => {
@@ -137,28 +175,72 @@ describe('istioRolloutsPlugin', () => {
         apiVersion: 'v1',
         kind: 'List',
         items: [
-          { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'web', namespace: ns }, spec: { host: 'web', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] } },
-          { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web', namespace: ns }, spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web', subset: 'v1' }, weight: 80 }, { destination: { host: 'web', subset: 'v2' }, weight: 20 }] }] } },
+          {
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'DestinationRule',
+            metadata: { name: 'web', namespace: ns },
+            spec: {
+              host: 'web',
+              subsets: [
+                { name: 'v1', labels: { version: 'v1' } },
+                { name: 'v2', labels: { version: 'v2' } },
+              ],
+            },
+          },
+          {
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'VirtualService',
+            metadata: { name: 'web', namespace: ns },
+            spec: {
+              hosts: ['web'],
+              http: [
+                {
+                  route: [
+                    { destination: { host: 'web', subset: 'v1' }, weight: 80 },
+                    { destination: { host: 'web', subset: 'v2' }, weight: 20 },
+                  ],
+                },
+              ],
+            },
+          },
         ],
       }),
     });
     const signals: SignalPayload[] = [];
     const { server } = await startPlugin({
-      entities: [service('web', { 'istio-rollouts/virtual-services': `${ns}/web` })],
+      entities: [
+        service('web', { 'istio-rollouts/virtual-services': `${ns}/web` }),
+      ],
       signals,
     });
     const weights = async () => {
       const res = await getView(server, 'web');
-      return res.body.clusters[0].virtualServices[0]?.routes[0]?.destinations.map((d: any) => d.weight);
+      return res.body.clusters[0].virtualServices[0]?.routes[0]?.destinations.map(
+        (d: any) => d.weight,
+      );
     };
     expect(await weights()).toEqual([80, 20]);
 
-    await kubectl(['-n', ns, 'patch', 'vs', 'web', '--type=json', '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 30 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 70 }])]);
+    await kubectl([
+      '-n',
+      ns,
+      'patch',
+      'vs',
+      'web',
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 30 },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 70 },
+      ]),
+    ]);
 
     const deadline = Date.now() + 5_000;
     let seen = await weights();
-    while (JSON.stringify(seen) !== JSON.stringify([30, 70]) && Date.now() < deadline) {
+    while (
+      JSON.stringify(seen) !== JSON.stringify([30, 70]) &&
+      Date.now() < deadline
+    ) {
       await new Promise(r => setTimeout(r, 50));
       seen = await weights();
     }
@@ -173,18 +255,32 @@ describe('istioRolloutsPlugin', () => {
 
   it('reports a failing cluster as data inside a 200, next to the working one', async () => {
     const { server } = await startPlugin({
-      entities: [service('reviews', { 'istio-rollouts/virtual-services': 'demo/reviews' })],
+      entities: [
+        service('reviews', {
+          'istio-rollouts/virtual-services': 'demo/reviews',
+        }),
+      ],
       clusters: [
         clusterConfig('plugin', 'local'),
-        { name: 'unreachable', url: 'https://127.0.0.1:1', serviceAccountToken: 'x', skipTLSVerify: true },
-        { ...clusterConfig('plugin', 'bad-token'), serviceAccountToken: 'not-a-token' },
+        {
+          name: 'unreachable',
+          url: 'https://127.0.0.1:1',
+          serviceAccountToken: 'x',
+          skipTLSVerify: true,
+        },
+        {
+          ...clusterConfig('plugin', 'bad-token'),
+          serviceAccountToken: 'not-a-token',
+        },
       ],
     });
 
     const res = await getView(server, 'reviews');
 
     expect(res.status).toBe(200);
-    const byName = Object.fromEntries(res.body.clusters.map((c: any) => [c.cluster, c]));
+    const byName = Object.fromEntries(
+      res.body.clusters.map((c: any) => [c.cluster, c]),
+    );
     expect(byName.local.virtualServices).toHaveLength(1);
     expect(byName.unreachable.error).toMatchObject({ type: 'unreachable' });
     expect(byName.unreachable.error.message).toContain('ECONNREFUSED');
@@ -193,20 +289,32 @@ describe('istioRolloutsPlugin', () => {
 
   it('answers 404 for an unknown entity, 400 for a malformed ref, 403 when denied', async () => {
     const { server } = await startPlugin({
-      entities: [service('reviews', { 'istio-rollouts/virtual-services': 'demo/reviews' })],
+      entities: [
+        service('reviews', {
+          'istio-rollouts/virtual-services': 'demo/reviews',
+        }),
+      ],
     });
     const unknown = await getView(server, 'nope');
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error.message).toBe('Entity component:default/nope not found in the catalog');
+    expect(unknown.body.error.message).toBe(
+      'Entity component:default/nope not found in the catalog',
+    );
 
     const malformed = await request(server)
       .get('/api/istio-rollouts/entities/default/component/bad%2Fname/view')
       .set('Authorization', mockCredentials.user.header());
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error.message).toBe("Malformed entity reference: name 'bad/name' is not a valid entity name");
+    expect(malformed.body.error.message).toBe(
+      "Malformed entity reference: name 'bad/name' is not a valid entity name",
+    );
 
     const denied = await startPlugin({
-      entities: [service('reviews', { 'istio-rollouts/virtual-services': 'demo/reviews' })],
+      entities: [
+        service('reviews', {
+          'istio-rollouts/virtual-services': 'demo/reviews',
+        }),
+      ],
       permission: AuthorizeResult.DENY,
     });
     const forbidden = await getView(denied.server, 'reviews');

@@ -50,16 +50,35 @@ export const istioRolloutsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
       },
-      async init({ httpRouter, httpAuth, logger, config, lifecycle, permissions, permissionsRegistry, catalog, signals }) {
+      async init({
+        httpRouter,
+        httpAuth,
+        logger,
+        config,
+        lifecycle,
+        permissions,
+        permissionsRegistry,
+        catalog,
+        signals,
+      }) {
         // Resource permissions on catalog-entity: the catalog owns that
         // resource type, so we only register the permissions themselves.
         permissionsRegistry.addPermissions(istioRolloutsPermissions);
 
-        const caches = new ClusterCaches({ clusters: readClustersFromConfig(config), logger });
+        const caches = new ClusterCaches({
+          clusters: readClustersFromConfig(config),
+          logger,
+        });
         caches.onChange((cluster, namespace) => {
           signals
-            .publish({ recipients: { type: 'broadcast' }, channel: SIGNAL_CHANNEL, message: { cluster, namespace } })
-            .catch(error => logger.warn(`could not publish change signal: ${error}`));
+            .publish({
+              recipients: { type: 'broadcast' },
+              channel: SIGNAL_CHANNEL,
+              message: { cluster, namespace },
+            })
+            .catch(error =>
+              logger.warn(`could not publish change signal: ${error}`),
+            );
         });
         caches.start();
         lifecycle.addShutdownHook(() => caches.stop());

@@ -22,3 +22,25 @@
 
 export * from './annotations';
 export * from './permissions';
+export * from './types';
+export * from './kube/types';
+export {
+  DEFAULT_CLUSTER_DOMAIN,
+  hostMatches,
+  parseServiceFqdn,
+  resolveHost,
+  serviceFqdn,
+  shortHostName,
+} from './kube/hosts';
+export type { ResolveHostOptions } from './kube/hosts';
+export {
+  labelsInclude,
+  matchesLabelSelector,
+  parseLabelSelector,
+} from './kube/labels';
+export type { LabelRequirement } from './kube/labels';
+export { DEFAULT_NAMESPACE } from './kube/readMeta';
+export { describeMatch, flattenMatch, selectsUsers } from './domain/matchRules';
+export { buildVirtualServiceViews } from './domain/buildRolloutView';
+export { selectEntityVirtualServices } from './domain/selectEntityVirtualServices';
+export type { EntityClusterObjects } from './domain/selectEntityVirtualServices';

@@ -57,7 +57,12 @@ export interface WorkloadView {
   namespace: string;
   name: string;
   images: string[];
-  replicas: { desired: number; ready: number; updated: number; available: number };
+  replicas: {
+    desired: number;
+    ready: number;
+    updated: number;
+    available: number;
+  };
   /** Kubernetes update strategy of a Deployment. */
   updateStrategy?: 'RollingUpdate' | 'Recreate';
   /** Human summary of an update in progress, e.g. `2 of 4 pods updated`. */
@@ -126,7 +131,12 @@ export interface RouteView {
   /** OR of ANDs, as in Istio: each inner list is one `match` entry. */
   match: MatchRuleView[][];
   destinations: DestinationView[];
-  mirror?: { versionKey: string; host: string; subset?: string; percentage: number };
+  mirror?: {
+    versionKey: string;
+    host: string;
+    subset?: string;
+    percentage: number;
+  };
   /** A delegate VirtualService handles this route. */
   delegate?: { namespace: string; name: string };
   strategy: RolloutStrategy;

@@ -68,5 +68,9 @@ const istioRolloutsEntityCard = EntityCardBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'istio-rollouts',
-  extensions: [istioRolloutsApi, istioRolloutsEntityContent, istioRolloutsEntityCard],
+  extensions: [
+    istioRolloutsApi,
+    istioRolloutsEntityContent,
+    istioRolloutsEntityCard,
+  ],
 });

@@ -34,5 +34,8 @@ module.exports = async function globalSetup() {
   }
   shared.users += 1;
   const cluster = await shared.cluster;
-  process.env.ISTIO_ROLLOUTS_TEST_CLUSTER = path.join(cluster.stateDir, 'cluster.json');
+  process.env.ISTIO_ROLLOUTS_TEST_CLUSTER = path.join(
+    cluster.stateDir,
+    'cluster.json',
+  );
 };

@@ -38,7 +38,11 @@ const GROUP = 'networking.istio.io';
 const VERSION = 'v1';
 const PLURAL = 'virtualservices';
 
-function virtualService(namespace: string, name: string, weights: [number, number]) {
+function virtualService(
+  namespace: string,
+  name: string,
+  weights: [number, number],
+) {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: 'VirtualService',
@@ -49,8 +53,14 @@ function virtualService(namespace: string, name: string, weights: [number, numbe
         {
           name: 'primary',
           route: [
-            { destination: { host: 'reviews', subset: 'v1' }, weight: weights[0] },
-            { destination: { host: 'reviews', subset: 'v2' }, weight: weights[1] },
+            {
+              destination: { host: 'reviews', subset: 'v1' },
+              weight: weights[0],
+            },
+            {
+              destination: { host: 'reviews', subset: 'v2' },
+              weight: weights[1],
+            },
           ],
           retries: { attempts: 3 },
         },
@@ -60,7 +70,9 @@ function virtualService(namespace: string, name: string, weights: [number, numbe
 }
 
 function vsPath(namespace: string, name = '') {
-  return `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}${name ? `/${name}` : ''}`;
+  return `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}${
+    name ? `/${name}` : ''
+  }`;
 }
 
 function kubeConfig(identity: 'admin' | 'plugin' | 'readonly' = 'admin') {
@@ -72,33 +84,68 @@ function kubeConfig(identity: 'admin' | 'plugin' | 'readonly' = 'admin') {
 describe('the local cluster', () => {
   it('lets kubectl create, read, patch and delete a VirtualService', async () => {
     const ns = await createTestNamespace('kubectl');
-    await kubectl(['apply', '-f', '-'], { input: JSON.stringify(virtualService(ns, 'reviews', [90, 10])) });
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify(virtualService(ns, 'reviews', [90, 10])),
+    });
 
-    const read = JSON.parse(await kubectl(['-n', ns, 'get', 'virtualservice', 'reviews', '-o', 'json']));
+    const read = JSON.parse(
+      await kubectl([
+        '-n',
+        ns,
+        'get',
+        'virtualservice',
+        'reviews',
+        '-o',
+        'json',
+      ]),
+    );
     expect(read.spec.http[0].route.map((r: any) => r.weight)).toEqual([90, 10]);
 
     await kubectl([
-      '-n', ns, 'patch', 'virtualservice', 'reviews', '--type=json',
-      '-p', JSON.stringify([
+      '-n',
+      ns,
+      'patch',
+      'virtualservice',
+      'reviews',
+      '--type=json',
+      '-p',
+      JSON.stringify([
         { op: 'replace', path: '/spec/http/0/route/0/weight', value: 75 },
         { op: 'replace', path: '/spec/http/0/route/1/weight', value: 25 },
       ]),
     ]);
-    const patched = JSON.parse(await kubectl(['-n', ns, 'get', 'vs', 'reviews', '-o', 'json']));
-    expect(patched.spec.http[0].route.map((r: any) => r.weight)).toEqual([75, 25]);
+    const patched = JSON.parse(
+      await kubectl(['-n', ns, 'get', 'vs', 'reviews', '-o', 'json']),
+    );
+    expect(patched.spec.http[0].route.map((r: any) => r.weight)).toEqual([
+      75, 25,
+    ]);
     expect(patched.spec.http[0].retries).toEqual({ attempts: 3 });
 
     await kubectl(['-n', ns, 'delete', 'vs', 'reviews']);
-    await expect(kubectl(['-n', ns, 'get', 'vs', 'reviews'])).rejects.toThrow(/NotFound/);
+    await expect(kubectl(['-n', ns, 'get', 'vs', 'reviews'])).rejects.toThrow(
+      /NotFound/,
+    );
   });
 
   it('lets @kubernetes/client-node create, read, patch and delete a VirtualService', async () => {
     const ns = await createTestNamespace('client-node');
     const api = kubeConfig().makeApiClient(CustomObjectsApi);
-    const base = { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL };
+    const base = {
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: PLURAL,
+    };
 
-    await api.createNamespacedCustomObject({ ...base, body: virtualService(ns, 'reviews', [90, 10]) });
-    const read: any = await api.getNamespacedCustomObject({ ...base, name: 'reviews' });
+    await api.createNamespacedCustomObject({
+      ...base,
+      body: virtualService(ns, 'reviews', [90, 10]),
+    });
+    const read: any = await api.getNamespacedCustomObject({
+      ...base,
+      name: 'reviews',
+    });
     expect(read.spec.http[0].route[1].weight).toBe(10);
 
     await api.patchNamespacedCustomObject(
@@ -106,18 +153,29 @@ describe('the local cluster', () => {
         ...base,
         name: 'reviews',
         body: [
-          { op: 'test', path: '/metadata/resourceVersion', value: read.metadata.resourceVersion },
+          {
+            op: 'test',
+            path: '/metadata/resourceVersion',
+            value: read.metadata.resourceVersion,
+          },
           { op: 'replace', path: '/spec/http/0/route/0/weight', value: 50 },
           { op: 'replace', path: '/spec/http/0/route/1/weight', value: 50 },
         ],
       },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
-    const patched: any = await api.getNamespacedCustomObject({ ...base, name: 'reviews' });
-    expect(patched.spec.http[0].route.map((r: any) => r.weight)).toEqual([50, 50]);
+    const patched: any = await api.getNamespacedCustomObject({
+      ...base,
+      name: 'reviews',
+    });
+    expect(patched.spec.http[0].route.map((r: any) => r.weight)).toEqual([
+      50, 50,
+    ]);
 
     await api.deleteNamespacedCustomObject({ ...base, name: 'reviews' });
-    await expect(api.getNamespacedCustomObject({ ...base, name: 'reviews' })).rejects.toMatchObject({ code: 404 });
+    await expect(
+      api.getNamespacedCustomObject({ ...base, name: 'reviews' }),
+    ).rejects.toMatchObject({ code: 404 });
   });
 
   it("enforces Istio's schema: a string weight is rejected", async () => {
@@ -135,11 +193,20 @@ describe('the local cluster', () => {
 
   it('rejects a JSON Patch whose resourceVersion test fails, and changes nothing', async () => {
     const ns = await createTestNamespace('conflict');
-    const created = await apiRequest('POST', vsPath(ns), { body: virtualService(ns, 'reviews', [90, 10]) });
+    const created = await apiRequest('POST', vsPath(ns), {
+      body: virtualService(ns, 'reviews', [90, 10]),
+    });
     expect(created.status).toBe(201);
     const staleVersion = created.body.metadata.resourceVersion;
     // Someone else changes the object: our resourceVersion is now stale.
-    await kubectl(['-n', ns, 'label', 'vs', 'reviews', 'changed-by=someone-else']);
+    await kubectl([
+      '-n',
+      ns,
+      'label',
+      'vs',
+      'reviews',
+      'changed-by=someone-else',
+    ]);
 
     const res = await apiRequest('PATCH', vsPath(ns, 'reviews'), {
       contentType: 'application/json-patch+json',
@@ -152,23 +219,42 @@ describe('the local cluster', () => {
 
     expect(res.status).toBe(422);
     const after = await apiRequest('GET', vsPath(ns, 'reviews'));
-    expect(after.body.spec.http[0].route.map((r: any) => r.weight)).toEqual([90, 10]);
-    expect(after.body.metadata.labels).toEqual({ 'changed-by': 'someone-else' });
+    expect(after.body.spec.http[0].route.map((r: any) => r.weight)).toEqual([
+      90, 10,
+    ]);
+    expect(after.body.metadata.labels).toEqual({
+      'changed-by': 'someone-else',
+    });
   });
 
   it("refuses the plugin's identity what its ClusterRole does not grant", async () => {
     const ns = await createTestNamespace('rbac');
-    expect((await apiRequest('POST', vsPath(ns), { body: virtualService(ns, 'reviews', [90, 10]) })).status).toBe(201);
+    expect(
+      (
+        await apiRequest('POST', vsPath(ns), {
+          body: virtualService(ns, 'reviews', [90, 10]),
+        })
+      ).status,
+    ).toBe(201);
 
-    const del = await apiRequest('DELETE', vsPath(ns, 'reviews'), { identity: 'plugin' });
+    const del = await apiRequest('DELETE', vsPath(ns, 'reviews'), {
+      identity: 'plugin',
+    });
     expect(del.status).toBe(403);
     const patch = await apiRequest('PATCH', vsPath(ns, 'reviews'), {
       identity: 'plugin',
       contentType: 'application/json-patch+json',
-      body: [{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 80 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 20 }],
+      body: [
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 80 },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 20 },
+      ],
     });
     expect(patch.status).toBe(200);
-    const secrets = await apiRequest('GET', `/api/v1/namespaces/${ns}/secrets`, { identity: 'plugin' });
+    const secrets = await apiRequest(
+      'GET',
+      `/api/v1/namespaces/${ns}/secrets`,
+      { identity: 'plugin' },
+    );
     expect(secrets.status).toBe(403);
     const readonlyPatch = await apiRequest('PATCH', vsPath(ns, 'reviews'), {
       identity: 'readonly',
@@ -181,7 +267,9 @@ describe('the local cluster', () => {
 
   it('delivers a change made with kubectl to a watch', async () => {
     const ns = await createTestNamespace('watch');
-    const created = await apiRequest('POST', vsPath(ns), { body: virtualService(ns, 'reviews', [90, 10]) });
+    const created = await apiRequest('POST', vsPath(ns), {
+      body: virtualService(ns, 'reviews', [90, 10]),
+    });
     const seen: Array<{ type: string; weights: number[] }> = [];
     const modified = new Promise<void>((resolve, reject) => {
       new Watch(kubeConfig('plugin'))
@@ -189,7 +277,10 @@ describe('the local cluster', () => {
           vsPath(ns),
           { resourceVersion: created.body.metadata.resourceVersion },
           (type, obj) => {
-            seen.push({ type, weights: obj.spec.http[0].route.map((r: any) => r.weight) });
+            seen.push({
+              type,
+              weights: obj.spec.http[0].route.map((r: any) => r.weight),
+            });
             if (type === 'MODIFIED') resolve();
           },
           err => (err ? reject(err) : undefined),
@@ -197,26 +288,58 @@ describe('the local cluster', () => {
         .then(controller => modified.finally(() => controller.abort()), reject);
     });
 
-    await kubectl(['-n', ns, 'patch', 'vs', 'reviews', '--type=json', '-p',
-      JSON.stringify([{ op: 'replace', path: '/spec/http/0/route/0/weight', value: 60 }, { op: 'replace', path: '/spec/http/0/route/1/weight', value: 40 }])]);
+    await kubectl([
+      '-n',
+      ns,
+      'patch',
+      'vs',
+      'reviews',
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 60 },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 40 },
+      ]),
+    ]);
     await modified;
 
     expect(seen).toEqual([{ type: 'MODIFIED', weights: [60, 40] }]);
   });
 
   it('holds the seeded demo services, each in its state', async () => {
-    const list = await apiRequest('GET', '/apis/networking.istio.io/v1/namespaces/demo/virtualservices', { identity: 'readonly' });
-    const byName = Object.fromEntries(list.body.items.map((vs: any) => [vs.metadata.name, vs]));
-    expect(Object.keys(byName).sort()).toEqual(
-      ['catalog', 'checkout', 'details', 'payments', 'podinfo', 'ratings', 'reviews', 'search', 'storefront'],
+    const list = await apiRequest(
+      'GET',
+      '/apis/networking.istio.io/v1/namespaces/demo/virtualservices',
+      { identity: 'readonly' },
     );
-    const weights = (name: string, route = 0) => byName[name].spec.http[route].route.map((r: any) => r.weight);
+    const byName = Object.fromEntries(
+      list.body.items.map((vs: any) => [vs.metadata.name, vs]),
+    );
+    expect(Object.keys(byName).sort()).toEqual([
+      'catalog',
+      'checkout',
+      'details',
+      'payments',
+      'podinfo',
+      'ratings',
+      'reviews',
+      'search',
+      'storefront',
+    ]);
+    const weights = (name: string, route = 0) =>
+      byName[name].spec.http[route].route.map((r: any) => r.weight);
     expect(weights('reviews')).toEqual([90, 10]);
     expect(weights('checkout')).toEqual([100, 0]);
-    expect(byName.ratings.spec.http[0].match[0].headers['end-user']).toEqual({ exact: 'jason' });
+    expect(byName.ratings.spec.http[0].match[0].headers['end-user']).toEqual({
+      exact: 'jason',
+    });
     expect(byName.payments.spec.http[0].mirror).toBeDefined();
 
-    const deployments = await apiRequest('GET', '/apis/apps/v1/namespaces/demo/deployments/reviews-v2', { identity: 'readonly' });
+    const deployments = await apiRequest(
+      'GET',
+      '/apis/apps/v1/namespaces/demo/deployments/reviews-v2',
+      { identity: 'readonly' },
+    );
     expect(deployments.body.status.readyReplicas).toBeGreaterThan(0);
   });
 });

@@ -70,7 +70,8 @@ export function apiRequest(
 ): Promise<{ status: number; body: any }> {
   const c = getTestCluster();
   const url = new URL(path, c.apiserverUrl);
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const payload =
+    options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
@@ -118,7 +119,11 @@ export function kubectl(
       { timeout: 30_000 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr || error.message}`));
+          reject(
+            new Error(
+              `kubectl ${args.join(' ')} failed: ${stderr || error.message}`,
+            ),
+          );
         } else {
           resolve(stdout);
         }
@@ -141,7 +146,11 @@ export async function createTestNamespace(prefix = 'test'): Promise<string> {
     body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
   });
   if (res.status !== 201) {
-    throw new Error(`creating namespace ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    throw new Error(
+      `creating namespace ${name}: HTTP ${res.status} ${JSON.stringify(
+        res.body,
+      )}`,
+    );
   }
   return name;
 }

@@ -38,7 +38,11 @@ async function startBackend(authEnvironment: string) {
           auth: { environment: authEnvironment, providers: { demo: {} } },
           catalog: {
             locations: [
-              { type: 'file', target: `${examples}/org.yaml`, rules: [{ allow: ['User', 'Group'] }] },
+              {
+                type: 'file',
+                target: `${examples}/org.yaml`,
+                rules: [{ allow: ['User', 'Group'] }],
+              },
             ],
           },
         },
@@ -55,7 +59,10 @@ function refresh(server: Parameters<typeof request>[0], user?: string) {
 }
 
 // The catalog ingests locations asynchronously; wait until users resolve.
-async function refreshWhenCatalogReady(server: Parameters<typeof request>[0], user: string) {
+async function refreshWhenCatalogReady(
+  server: Parameters<typeof request>[0],
+  user: string,
+) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const res = await refresh(server, user);
@@ -83,9 +90,14 @@ describe('demo sign-in', () => {
       expect(res.body.backstageIdentity.identity).toEqual({
         type: 'user',
         userEntityRef: `user:default/${user}`,
-        ownershipEntityRefs: expect.arrayContaining([`user:default/${user}`, group]),
+        ownershipEntityRefs: expect.arrayContaining([
+          `user:default/${user}`,
+          group,
+        ]),
       });
-      expect(res.body.backstageIdentity.identity.ownershipEntityRefs).toHaveLength(2);
+      expect(
+        res.body.backstageIdentity.identity.ownershipEntityRefs,
+      ).toHaveLength(2);
     }
 
     // Someone who is not in the catalog, and a request without the header.

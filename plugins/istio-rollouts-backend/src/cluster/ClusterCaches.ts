@@ -19,7 +19,10 @@ import { ClusterObjectCache } from './ClusterObjectCache';
 import { ClusterDetails } from './ConfigClusters';
 
 /** Called at most once per debounce window for each changed (cluster, namespace). */
-export type NamespaceChangeListener = (cluster: string, namespace: string) => void;
+export type NamespaceChangeListener = (
+  cluster: string,
+  namespace: string,
+) => void;
 
 /**
  * One watch-backed cache per configured cluster, started together, with
@@ -31,7 +34,11 @@ export class ClusterCaches {
   private readonly listeners = new Set<NamespaceChangeListener>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
-  constructor(options: { clusters: ClusterDetails[]; logger: LoggerService; debounceMs?: number }) {
+  constructor(options: {
+    clusters: ClusterDetails[];
+    logger: LoggerService;
+    debounceMs?: number;
+  }) {
     const debounceMs = options.debounceMs ?? 200;
     this.caches = options.clusters.map(
       cluster =>
@@ -45,7 +52,8 @@ export class ClusterCaches {
               key,
               setTimeout(() => {
                 this.pending.delete(key);
-                for (const listener of this.listeners) listener(name, namespace);
+                for (const listener of this.listeners)
+                  listener(name, namespace);
               }, debounceMs),
             );
           },

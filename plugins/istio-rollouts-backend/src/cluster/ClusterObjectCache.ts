@@ -76,7 +76,10 @@ export class ClusterObjectCache {
     if (this.isSynced) return undefined;
     const failing = this.informers.find(i => !i.isSynced && i.error);
     if (!failing) {
-      return { type: 'not-synced', message: `cluster ${this.name} is still loading` };
+      return {
+        type: 'not-synced',
+        message: `cluster ${this.name} is still loading`,
+      };
     }
     return classifyError(this.name, failing.kind.key, failing.error!);
   }
@@ -96,20 +99,43 @@ export class ClusterObjectCache {
   }
 }
 
-function classifyError(cluster: string, kind: string, error: Error): ClusterErrorView {
+function classifyError(
+  cluster: string,
+  kind: string,
+  error: Error,
+): ClusterErrorView {
   const prefix = `cluster ${cluster}, ${kind}`;
   if (error instanceof KubeApiError) {
     if (error.statusCode === 401) {
-      return { type: 'unauthorized', message: `${prefix}: the API server rejected the plugin's credentials (${error.message})` };
+      return {
+        type: 'unauthorized',
+        message: `${prefix}: the API server rejected the plugin's credentials (${error.message})`,
+      };
     }
     if (error.statusCode === 403) {
-      return { type: 'forbidden', message: `${prefix}: the plugin's identity may not list or watch it (${error.message})` };
+      return {
+        type: 'forbidden',
+        message: `${prefix}: the plugin's identity may not list or watch it (${error.message})`,
+      };
     }
     return { type: 'unknown', message: `${prefix}: ${error.message}` };
   }
   const code = (error as NodeJS.ErrnoException).code;
-  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN'].includes(code)) {
-    return { type: 'unreachable', message: `${prefix}: cannot reach the API server (${code})` };
+  if (
+    code &&
+    [
+      'ECONNREFUSED',
+      'ENOTFOUND',
+      'EHOSTUNREACH',
+      'ETIMEDOUT',
+      'ECONNRESET',
+      'EAI_AGAIN',
+    ].includes(code)
+  ) {
+    return {
+      type: 'unreachable',
+      message: `${prefix}: cannot reach the API server (${code})`,
+    };
   }
   if (/timed out/.test(error.message)) {
     return { type: 'unreachable', message: `${prefix}: ${error.message}` };

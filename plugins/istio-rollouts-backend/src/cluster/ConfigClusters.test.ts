@@ -28,18 +28,49 @@ describe('readClustersFromConfig', () => {
         {
           type: 'config',
           clusters: [
-            { name: 'a', url: 'https://a.example:6443/', serviceAccountToken: 't', caData: 'Y2E=' },
-            { name: 'b', url: 'https://b.example', authProvider: 'serviceAccount', skipTLSVerify: true },
+            {
+              name: 'a',
+              url: 'https://a.example:6443/',
+              serviceAccountToken: 't',
+              caData: 'Y2E=',
+            },
+            {
+              name: 'b',
+              url: 'https://b.example',
+              authProvider: 'serviceAccount',
+              skipTLSVerify: true,
+            },
           ],
         },
         { type: 'gke', projectId: 'p' },
-        { type: 'config', clusters: [{ name: 'c', url: 'http://127.0.0.1:8001' }] },
+        {
+          type: 'config',
+          clusters: [{ name: 'c', url: 'http://127.0.0.1:8001' }],
+        },
       ]),
     );
     expect(clusters).toEqual([
-      { name: 'a', url: 'https://a.example:6443', serviceAccountToken: 't', caData: 'Y2E=', skipTLSVerify: false },
-      { name: 'b', url: 'https://b.example', serviceAccountToken: undefined, caData: undefined, skipTLSVerify: true },
-      { name: 'c', url: 'http://127.0.0.1:8001', serviceAccountToken: undefined, caData: undefined, skipTLSVerify: false },
+      {
+        name: 'a',
+        url: 'https://a.example:6443',
+        serviceAccountToken: 't',
+        caData: 'Y2E=',
+        skipTLSVerify: false,
+      },
+      {
+        name: 'b',
+        url: 'https://b.example',
+        serviceAccountToken: undefined,
+        caData: undefined,
+        skipTLSVerify: true,
+      },
+      {
+        name: 'c',
+        url: 'http://127.0.0.1:8001',
+        serviceAccountToken: undefined,
+        caData: undefined,
+        skipTLSVerify: false,
+      },
     ]);
   });
 
@@ -48,11 +79,28 @@ describe('readClustersFromConfig', () => {
   });
 
   it.each([
-    [[{ name: 'a', url: 'https://a' }, { name: 'a', url: 'https://b' }], "kubernetes cluster 'a' is configured twice"],
-    [[{ name: 'a', url: 'a.example' }], "kubernetes cluster 'a': url 'a.example' must start with https:// or http://"],
-    [[{ name: 'a', url: 'https://a', authProvider: 'oidc' }], "kubernetes cluster 'a': authProvider 'oidc' is not supported by istio-rollouts; use serviceAccount"],
-    [[{ url: 'https://a' }], "Missing required config value at 'kubernetes.clusterLocatorMethods[0].clusters[0].name'"],
+    [
+      [
+        { name: 'a', url: 'https://a' },
+        { name: 'a', url: 'https://b' },
+      ],
+      "kubernetes cluster 'a' is configured twice",
+    ],
+    [
+      [{ name: 'a', url: 'a.example' }],
+      "kubernetes cluster 'a': url 'a.example' must start with https:// or http://",
+    ],
+    [
+      [{ name: 'a', url: 'https://a', authProvider: 'oidc' }],
+      "kubernetes cluster 'a': authProvider 'oidc' is not supported by istio-rollouts; use serviceAccount",
+    ],
+    [
+      [{ url: 'https://a' }],
+      "Missing required config value at 'kubernetes.clusterLocatorMethods[0].clusters[0].name'",
+    ],
   ])('rejects %j', (clusters, message) => {
-    expect(() => readClustersFromConfig(config([{ type: 'config', clusters }]))).toThrow(message);
+    expect(() =>
+      readClustersFromConfig(config([{ type: 'config', clusters }])),
+    ).toThrow(message);
   });
 });

@@ -58,7 +58,8 @@ export function readClustersFromConfig(rootConfig: Config): ClusterDetails[] {
       if (clusters.some(existing => existing.name === name)) {
         throw new Error(`kubernetes cluster '${name}' is configured twice`);
       }
-      const authProvider = c.getOptionalString('authProvider') ?? 'serviceAccount';
+      const authProvider =
+        c.getOptionalString('authProvider') ?? 'serviceAccount';
       if (authProvider !== 'serviceAccount') {
         // Per-user auth providers (oidc, google, …) carry the viewer's token;
         // this plugin acts with its own identity, so it needs a service account.

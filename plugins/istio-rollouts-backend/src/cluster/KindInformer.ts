@@ -19,7 +19,10 @@ import { KubeApi, KubeApiError, KubeWatchEvent } from './KubeApi';
 import { WatchedKind } from './watchedKinds';
 
 /** Called with the namespace of every object that was added, changed or removed. */
-export type ChangeListener = (kind: WatchedKind['key'], namespace: string) => void;
+export type ChangeListener = (
+  kind: WatchedKind['key'],
+  namespace: string,
+) => void;
 
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
@@ -96,7 +99,9 @@ export class KindInformer {
         }
         this.lastError = error as Error;
         this.logger.warn(
-          `${this.kind.key} on cluster ${this.api.clusterName}: ${(error as Error).message}; retrying in ${backoff} ms`,
+          `${this.kind.key} on cluster ${this.api.clusterName}: ${
+            (error as Error).message
+          }; retrying in ${backoff} ms`,
         );
         await sleep(backoff, stopSignal);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -116,7 +121,10 @@ export class KindInformer {
         // Report what changed while we were not watching (deletions included).
         const touched = new Set<string>();
         for (const [key, obj] of fresh) {
-          if (this.objects.get(key)?.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
+          if (
+            this.objects.get(key)?.metadata?.resourceVersion !==
+            obj.metadata?.resourceVersion
+          ) {
             touched.add(obj.metadata?.namespace ?? '');
           }
         }
@@ -139,7 +147,9 @@ export class KindInformer {
       }
     }
     if (!this.kind.optional) {
-      throw new Error(`none of ${paths.join(', ')} is served (is the CRD installed?)`);
+      throw new Error(
+        `none of ${paths.join(', ')} is served (is the CRD installed?)`,
+      );
     }
     this.absent = true;
     this.synced = true;
@@ -181,20 +191,27 @@ export class KindInformer {
       case 'ADDED':
       case 'MODIFIED':
         this.objects.set(keyOf(object), this.kind.slim(object));
-        this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+        this.resourceVersion =
+          object.metadata?.resourceVersion ?? this.resourceVersion;
         this.onChange(this.kind.key, object.metadata?.namespace ?? '');
         return undefined;
       case 'DELETED':
         this.objects.delete(keyOf(object));
-        this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+        this.resourceVersion =
+          object.metadata?.resourceVersion ?? this.resourceVersion;
         this.onChange(this.kind.key, object.metadata?.namespace ?? '');
         return undefined;
       case 'BOOKMARK':
-        this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+        this.resourceVersion =
+          object.metadata?.resourceVersion ?? this.resourceVersion;
         return undefined;
       case 'ERROR':
       default:
-        return new KubeApiError(object?.code ?? 500, object?.reason, object?.message ?? 'watch error');
+        return new KubeApiError(
+          object?.code ?? 500,
+          object?.reason,
+          object?.message ?? 'watch error',
+        );
     }
   }
 }
@@ -204,7 +221,12 @@ function keyOf(object: any): string {
 }
 
 function isGone(error: unknown): boolean {
-  return error instanceof KubeApiError && (error.statusCode === 410 || error.reason === 'Expired' || error.reason === 'Gone');
+  return (
+    error instanceof KubeApiError &&
+    (error.statusCode === 410 ||
+      error.reason === 'Expired' ||
+      error.reason === 'Gone')
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -213,14 +235,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
       return;
     }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    }, ms);
+    let timer: NodeJS.Timeout | undefined = undefined;
     const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
     };
+    timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -99,10 +99,21 @@ export class KubeApi {
   }
 
   /** Sends an RFC 6902 JSON Patch; `test` operations make it conditional. */
-  async jsonPatch<T>(path: string, ops: unknown[], fieldManager: string, dryRun = false): Promise<T> {
+  async jsonPatch<T>(
+    path: string,
+    ops: unknown[],
+    fieldManager: string,
+    dryRun = false,
+  ): Promise<T> {
     const query: Record<string, string> = { fieldManager };
     if (dryRun) query.dryRun = 'All';
-    return this.requestJson('PATCH', path, query, ops, 'application/json-patch+json');
+    return this.requestJson(
+      'PATCH',
+      path,
+      query,
+      ops,
+      'application/json-patch+json',
+    );
   }
 
   /**
@@ -124,34 +135,45 @@ export class KubeApi {
       timeoutSeconds: String(240 + Math.floor(Math.random() * 60)),
     };
     return new Promise((resolve, reject) => {
-      const req = this.send('GET', path, query, undefined, undefined, res => {
-        if (res.statusCode !== 200) {
-          collect(res).then(body => reject(toError(res.statusCode ?? 0, body)), reject);
-          return;
-        }
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let newline = buffer.indexOf('\n');
-          while (newline >= 0) {
-            const line = buffer.slice(0, newline).trim();
-            buffer = buffer.slice(newline + 1);
-            if (line) {
-              try {
-                onEvent(JSON.parse(line));
-              } catch (e) {
-                req.destroy(e as Error);
-                return;
-              }
-            }
-            newline = buffer.indexOf('\n');
+      const req = this.send(
+        'GET',
+        path,
+        query,
+        undefined,
+        undefined,
+        res => {
+          if (res.statusCode !== 200) {
+            collect(res).then(
+              body => reject(toError(res.statusCode ?? 0, body)),
+              reject,
+            );
+            return;
           }
-        });
-        res.on('end', () => resolve());
-        res.on('error', reject);
-        res.on('aborted', () => reject(new Error('watch stream aborted')));
-      }, /* timeout */ 0);
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let newline = buffer.indexOf('\n');
+            while (newline >= 0) {
+              const line = buffer.slice(0, newline).trim();
+              buffer = buffer.slice(newline + 1);
+              if (line) {
+                try {
+                  onEvent(JSON.parse(line));
+                } catch (e) {
+                  req.destroy(e as Error);
+                  return;
+                }
+              }
+              newline = buffer.indexOf('\n');
+            }
+          });
+          res.on('end', () => resolve());
+          res.on('error', reject);
+          res.on('aborted', () => reject(new Error('watch stream aborted')));
+        },
+        /* timeout */ 0,
+      );
       req.on('error', err => (signal.aborted ? resolve() : reject(err)));
       const abort = () => {
         req.destroy();
@@ -174,20 +196,34 @@ export class KubeApi {
     contentType = 'application/json',
   ): Promise<any> {
     return new Promise((resolve, reject) => {
-      const req = this.send(method, path, query, body, contentType, res => {
-        collect(res).then(text => {
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) {
-            reject(toError(status, text));
-            return;
-          }
-          try {
-            resolve(JSON.parse(text));
-          } catch {
-            reject(new KubeApiError(status, undefined, `invalid JSON from ${method} ${path}`));
-          }
-        }, reject);
-      }, this.timeoutMs);
+      const req = this.send(
+        method,
+        path,
+        query,
+        body,
+        contentType,
+        res => {
+          collect(res).then(text => {
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) {
+              reject(toError(status, text));
+              return;
+            }
+            try {
+              resolve(JSON.parse(text));
+            } catch {
+              reject(
+                new KubeApiError(
+                  status,
+                  undefined,
+                  `invalid JSON from ${method} ${path}`,
+                ),
+              );
+            }
+          }, reject);
+        },
+        this.timeoutMs,
+      );
       req.on('error', reject);
     });
   }
@@ -202,7 +238,8 @@ export class KubeApi {
     timeoutMs: number,
   ): http.ClientRequest {
     const url = new URL(path, this.baseUrl);
-    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(query ?? {}))
+      url.searchParams.set(k, v);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
@@ -211,10 +248,18 @@ export class KubeApi {
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(url, { method, headers, agent: this.agent }, onResponse);
+    const req = transport.request(
+      url,
+      { method, headers, agent: this.agent },
+      onResponse,
+    );
     if (timeoutMs > 0) {
       req.setTimeout(timeoutMs, () =>
-        req.destroy(new Error(`${method} ${url.pathname} timed out after ${timeoutMs} ms`)),
+        req.destroy(
+          new Error(
+            `${method} ${url.pathname} timed out after ${timeoutMs} ms`,
+          ),
+        ),
       );
     }
     req.end(payload);
@@ -235,10 +280,18 @@ function toError(status: number, text: string): KubeApiError {
   try {
     const parsed = JSON.parse(text);
     if (parsed?.kind === 'Status') {
-      return new KubeApiError(status, parsed.reason, parsed.message ?? `HTTP ${status}`);
+      return new KubeApiError(
+        status,
+        parsed.reason,
+        parsed.message ?? `HTTP ${status}`,
+      );
     }
   } catch {
     // not a Status object
   }
-  return new KubeApiError(status, undefined, text.slice(0, 300) || `HTTP ${status}`);
+  return new KubeApiError(
+    status,
+    undefined,
+    text.slice(0, 300) || `HTTP ${status}`,
+  );
 }

@@ -113,8 +113,28 @@ export const WATCHED_KINDS: WatchedKind[] = [
     optional: false,
     slim: keepSpecAndStatus,
   },
-  { key: 'deployments', paths: ['/apis/apps/v1/deployments'], optional: false, slim: slimDeployment },
-  { key: 'services', paths: ['/api/v1/services'], optional: false, slim: slimService },
-  { key: 'rollouts', paths: ['/apis/argoproj.io/v1alpha1/rollouts'], optional: true, slim: keepSpecAndStatus },
-  { key: 'canaries', paths: ['/apis/flagger.app/v1beta1/canaries'], optional: true, slim: keepSpecAndStatus },
+  {
+    key: 'deployments',
+    paths: ['/apis/apps/v1/deployments'],
+    optional: false,
+    slim: slimDeployment,
+  },
+  {
+    key: 'services',
+    paths: ['/api/v1/services'],
+    optional: false,
+    slim: slimService,
+  },
+  {
+    key: 'rollouts',
+    paths: ['/apis/argoproj.io/v1alpha1/rollouts'],
+    optional: true,
+    slim: keepSpecAndStatus,
+  },
+  {
+    key: 'canaries',
+    paths: ['/apis/flagger.app/v1beta1/canaries'],
+    optional: true,
+    slim: keepSpecAndStatus,
+  },
 ];

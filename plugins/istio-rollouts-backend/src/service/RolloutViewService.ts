@@ -15,7 +15,10 @@
  */
 
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import { CompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -37,7 +40,10 @@ const FIRST_SYNC_WAIT_MS = 5_000;
  */
 export class RolloutViewService {
   constructor(
-    private readonly options: { caches: ClusterCaches; catalog: CatalogService },
+    private readonly options: {
+      caches: ClusterCaches;
+      catalog: CatalogService;
+    },
   ) {}
 
   async getEntityView(
@@ -45,7 +51,9 @@ export class RolloutViewService {
     credentials: BackstageCredentials,
   ): Promise<EntityRolloutView> {
     const ref = stringifyEntityRef(entityRef);
-    const entity = await this.options.catalog.getEntityByRef(ref, { credentials });
+    const entity = await this.options.catalog.getEntityByRef(ref, {
+      credentials,
+    });
     if (!entity) {
       throw new NotFoundError(`Entity ${ref} not found in the catalog`);
     }
@@ -63,7 +71,9 @@ export class RolloutViewService {
         },
       });
     }
-    const targets = annotations.cluster ? all.filter(c => c.name === annotations.cluster) : all;
+    const targets = annotations.cluster
+      ? all.filter(c => c.name === annotations.cluster)
+      : all;
     for (const cache of targets) {
       await cache.waitForSync(FIRST_SYNC_WAIT_MS);
       const error = cache.error();
@@ -71,8 +81,14 @@ export class RolloutViewService {
         clusters.push({ cluster: cache.name, virtualServices: [], error });
         continue;
       }
-      const selected = selectEntityVirtualServices(annotations, cache.objects());
-      clusters.push({ cluster: cache.name, virtualServices: buildVirtualServiceViews(selected) });
+      const selected = selectEntityVirtualServices(
+        annotations,
+        cache.objects(),
+      );
+      clusters.push({
+        cluster: cache.name,
+        virtualServices: buildVirtualServiceViews(selected),
+      });
     }
     return { entityRef: ref, clusters, generatedAt: new Date().toISOString() };
   }

@@ -37,10 +37,13 @@ export interface RouterOptions {
 const KIND = /^[a-zA-Z][a-zA-Z0-9]*$/;
 const NAME = /^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$/;
 
-function entityRefFromParams(params: Record<string, string>): CompoundEntityRef {
+function entityRefFromParams(
+  params: Record<string, string>,
+): CompoundEntityRef {
   const { namespace, kind, name } = params;
   const problems: string[] = [];
-  if (!KIND.test(kind)) problems.push(`kind '${kind}' must be letters and digits`);
+  if (!KIND.test(kind))
+    problems.push(`kind '${kind}' must be letters and digits`);
   if (!NAME.test(namespace) || namespace.length > 63) {
     problems.push(`namespace '${namespace}' is not a valid entity namespace`);
   }
@@ -59,7 +62,9 @@ function entityRefFromParams(params: Record<string, string>): CompoundEntityRef 
  * Errors are thrown as @backstage/errors types; the backend's error
  * middleware turns them into 400/401/403/404/409 responses.
  */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const { httpAuth, permissions, views } = options;
   const router = Router();
   router.use(express.json());
@@ -77,7 +82,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You may not see the rollouts of ${resourceRef}`);
+      throw new NotAllowedError(
+        `You may not see the rollouts of ${resourceRef}`,
+      );
     }
     res.json(await views.getEntityView(entityRef, credentials));
   });

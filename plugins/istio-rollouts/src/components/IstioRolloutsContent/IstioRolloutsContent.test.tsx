@@ -24,13 +24,19 @@ import type {
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { act, screen, within } from '@testing-library/react';
-import { IstioRolloutsApi, istioRolloutsApiRef } from '../../api/IstioRolloutsApi';
+import {
+  IstioRolloutsApi,
+  istioRolloutsApiRef,
+} from '../../api/IstioRolloutsApi';
 import { IstioRolloutsContent } from './IstioRolloutsContent';
 
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name: 'reviews', annotations: { 'istio-rollouts/virtual-services': 'demo/reviews' } },
+  metadata: {
+    name: 'reviews',
+    annotations: { 'istio-rollouts/virtual-services': 'demo/reviews' },
+  },
   spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
 };
 
@@ -57,7 +63,9 @@ function version(subset: string, ready = 2) {
   };
 }
 
-function vsView(overrides: Partial<VirtualServiceView> = {}): VirtualServiceView {
+function vsView(
+  overrides: Partial<VirtualServiceView> = {},
+): VirtualServiceView {
   return {
     namespace: 'demo',
     name: 'reviews',
@@ -72,8 +80,18 @@ function vsView(overrides: Partial<VirtualServiceView> = {}): VirtualServiceView
         name: 'primary',
         match: [],
         destinations: [
-          { versionKey: 'reviews/v1', host: 'reviews', subset: 'v1', weight: 90 },
-          { versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', weight: 10 },
+          {
+            versionKey: 'reviews/v1',
+            host: 'reviews',
+            subset: 'v1',
+            weight: 90,
+          },
+          {
+            versionKey: 'reviews/v2',
+            host: 'reviews',
+            subset: 'v2',
+            weight: 10,
+          },
         ],
         strategy: 'canary',
         explanation: 'Canary: 10% of traffic goes to v2, 90% stays on v1',
@@ -87,10 +105,18 @@ function vsView(overrides: Partial<VirtualServiceView> = {}): VirtualServiceView
 }
 
 function view(clusters: EntityRolloutView['clusters']): EntityRolloutView {
-  return { entityRef: 'component:default/reviews', clusters, generatedAt: '2026-11-26T00:00:00Z' };
+  return {
+    entityRef: 'component:default/reviews',
+    clusters,
+    generatedAt: '2026-11-26T00:00:00Z',
+  };
 }
 
-function renderTab(api: Partial<IstioRolloutsApi>, e: Entity = entity, extraApis: any[] = []) {
+function renderTab(
+  api: Partial<IstioRolloutsApi>,
+  e: Entity = entity,
+  extraApis: any[] = [],
+) {
   const full: IstioRolloutsApi = {
     getHealth: async () => ({ status: 'ok' }),
     getEntityView: async () => view([]),
@@ -122,37 +148,70 @@ describe('IstioRolloutsContent', () => {
 
   it('shows a backend error in an error panel', async () => {
     const response = new Response(
-      JSON.stringify({ error: { name: 'NotAllowedError', message: 'You may not see the rollouts of component:default/reviews' }, response: { statusCode: 403 } }),
+      JSON.stringify({
+        error: {
+          name: 'NotAllowedError',
+          message: 'You may not see the rollouts of component:default/reviews',
+        },
+        response: { statusCode: 403 },
+      }),
       { status: 403, headers: { 'content-type': 'application/json' } },
     );
     const error = await ResponseError.fromResponse(response as any);
-    await renderTab({ getEntityView: async () => { throw error; } });
+    await renderTab({
+      getEntityView: async () => {
+        throw error;
+      },
+    });
 
     expect(await screen.findByRole('alert')).toBeInTheDocument();
-    expect(screen.getAllByText(/You may not see the rollouts/).length).toBeGreaterThan(0);
+    expect(
+      screen.getAllByText(/You may not see the rollouts/).length,
+    ).toBeGreaterThan(0);
   });
 
   it('says when no cluster is configured, and when nothing matches', async () => {
-    const { unmount } = await renderTab({ getEntityView: async () => view([]) });
-    expect(await screen.findByText('No cluster configured')).toBeInTheDocument();
+    const { unmount } = await renderTab({
+      getEntityView: async () => view([]),
+    });
+    expect(
+      await screen.findByText('No cluster configured'),
+    ).toBeInTheDocument();
     unmount();
 
-    await renderTab({ getEntityView: async () => view([{ cluster: 'local', virtualServices: [] }]) });
-    expect(await screen.findByText('No VirtualService found')).toBeInTheDocument();
+    await renderTab({
+      getEntityView: async () =>
+        view([{ cluster: 'local', virtualServices: [] }]),
+    });
+    expect(
+      await screen.findByText('No VirtualService found'),
+    ).toBeInTheDocument();
   });
 
   it('shows a canary: strategy, sentence, labelled split and versions', async () => {
-    await renderTab({ getEntityView: async () => view([{ cluster: 'local', virtualServices: [vsView()] }]) });
+    await renderTab({
+      getEntityView: async () =>
+        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+    });
 
     expect(await screen.findByText('demo/reviews')).toBeInTheDocument();
     expect(screen.getByText('Canary')).toBeInTheDocument();
-    expect(screen.getByText('Canary: 10% of traffic goes to v2, 90% stays on v1')).toBeInTheDocument();
-    expect(screen.getByRole('img', { name: 'Traffic split: v1 90%, v2 10%' })).toBeInTheDocument();
+    expect(
+      screen.getByText('Canary: 10% of traffic goes to v2, 90% stays on v1'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', { name: 'Traffic split: v1 90%, v2 10%' }),
+    ).toBeInTheDocument();
     expect(screen.getByText('v1 90%')).toBeInTheDocument();
     expect(screen.getByText('v2: 10%')).toBeInTheDocument();
-    const table = screen.getByText('Versions').closest('table') ?? document.body;
-    expect(within(table as HTMLElement).getByText('Deployment reviews-v2')).toBeInTheDocument();
-    expect(within(table as HTMLElement).getByText('example/reviews:v2')).toBeInTheDocument();
+    const table =
+      screen.getByText('Versions').closest('table') ?? document.body;
+    expect(
+      within(table as HTMLElement).getByText('Deployment reviews-v2'),
+    ).toBeInTheDocument();
+    expect(
+      within(table as HTMLElement).getByText('example/reviews:v2'),
+    ).toBeInTheDocument();
   });
 
   it('shows match rules, mirror, controllers, GitOps and warnings', async () => {
@@ -160,30 +219,79 @@ describe('IstioRolloutsContent', () => {
       routes: [
         {
           index: 0,
-          match: [[{ kind: 'header', name: 'end-user', operator: 'exact', value: 'jason' }]],
-          destinations: [{ versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', weight: 100 }],
+          match: [
+            [
+              {
+                kind: 'header',
+                name: 'end-user',
+                operator: 'exact',
+                value: 'jason',
+              },
+            ],
+          ],
+          destinations: [
+            {
+              versionKey: 'reviews/v2',
+              host: 'reviews',
+              subset: 'v2',
+              weight: 100,
+            },
+          ],
           strategy: 'targeted',
-          explanation: 'Targeted: requests with header end-user = jason go to v2',
+          explanation:
+            'Targeted: requests with header end-user = jason go to v2',
           warnings: [],
         },
         {
           index: 1,
           match: [],
-          destinations: [{ versionKey: 'reviews/v1', host: 'reviews', subset: 'v1', weight: 100 }],
-          mirror: { versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', percentage: 20 },
+          destinations: [
+            {
+              versionKey: 'reviews/v1',
+              host: 'reviews',
+              subset: 'v1',
+              weight: 100,
+            },
+          ],
+          mirror: {
+            versionKey: 'reviews/v2',
+            host: 'reviews',
+            subset: 'v2',
+            percentage: 20,
+          },
           strategy: 'mirror',
           explanation: 'Mirror: all traffic served by v1; 20% copied to v2',
-          warnings: [{ code: 'no-ready-pods', severity: 'error', message: 'v2 has no ready pods' }],
+          warnings: [
+            {
+              code: 'no-ready-pods',
+              severity: 'error',
+              message: 'v2 has no ready pods',
+            },
+          ],
         },
       ],
-      managedBy: { controller: 'argo-rollouts', namespace: 'demo', name: 'reviews', strategy: 'canary', phase: 'Paused', step: 'step 2 of 5' },
+      managedBy: {
+        controller: 'argo-rollouts',
+        namespace: 'demo',
+        name: 'reviews',
+        strategy: 'canary',
+        phase: 'Paused',
+        step: 'step 2 of 5',
+      },
       trackedBy: [{ tool: 'argo-cd', source: 'bookinfo' }],
     });
-    await renderTab({ getEntityView: async () => view([{ cluster: 'local', virtualServices: [targeted] }]) });
+    await renderTab({
+      getEntityView: async () =>
+        view([{ cluster: 'local', virtualServices: [targeted] }]),
+    });
 
-    expect(await screen.findByText('header end-user exact jason')).toBeInTheDocument();
+    expect(
+      await screen.findByText('header end-user exact jason'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Targeted (A/B)')).toBeInTheDocument();
-    expect(screen.getByText(/20% of requests copied to v2/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/20% of requests copied to v2/),
+    ).toBeInTheDocument();
     expect(screen.getByText(/Managed by Argo Rollouts/)).toBeInTheDocument();
     expect(screen.getByText(/Tracked by Argo CD/)).toBeInTheDocument();
     expect(screen.getByText(/v2 has no ready pods/)).toBeInTheDocument();
@@ -194,25 +302,66 @@ describe('IstioRolloutsContent', () => {
       getEntityView: async () =>
         view([
           { cluster: 'local', virtualServices: [vsView()] },
-          { cluster: 'eu-west', virtualServices: [], error: { type: 'unreachable', message: 'cluster eu-west, virtualServices: cannot reach the API server (ECONNREFUSED)' } },
+          {
+            cluster: 'eu-west',
+            virtualServices: [],
+            error: {
+              type: 'unreachable',
+              message:
+                'cluster eu-west, virtualServices: cannot reach the API server (ECONNREFUSED)',
+            },
+          },
         ]),
     });
 
-    expect(await screen.findByText(/Cluster unreachable: eu-west/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Cluster unreachable: eu-west/),
+    ).toBeInTheDocument();
     expect(screen.getByText('demo/reviews')).toBeInTheDocument();
   });
 
   it('refetches when a signal concerns the view', async () => {
     let listener: ((m: any) => void) | undefined;
-    const signalApi = { subscribe: (_c: string, on: (m: any) => void) => { listener = on; return { unsubscribe() {} }; } };
+    const signalApi = {
+      subscribe: (_c: string, on: (m: any) => void) => {
+        listener = on;
+        return { unsubscribe() {} };
+      },
+    };
     const getEntityView = jest
       .fn()
-      .mockResolvedValueOnce(view([{ cluster: 'local', virtualServices: [vsView()] }]))
+      .mockResolvedValueOnce(
+        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+      )
       .mockResolvedValue(
-        view([{ cluster: 'local', virtualServices: [vsView({ routes: [{ ...vsView().routes[0], destinations: [
-          { versionKey: 'reviews/v1', host: 'reviews', subset: 'v1', weight: 50 },
-          { versionKey: 'reviews/v2', host: 'reviews', subset: 'v2', weight: 50 },
-        ] }] })] }]),
+        view([
+          {
+            cluster: 'local',
+            virtualServices: [
+              vsView({
+                routes: [
+                  {
+                    ...vsView().routes[0],
+                    destinations: [
+                      {
+                        versionKey: 'reviews/v1',
+                        host: 'reviews',
+                        subset: 'v1',
+                        weight: 50,
+                      },
+                      {
+                        versionKey: 'reviews/v2',
+                        host: 'reviews',
+                        subset: 'v2',
+                        weight: 50,
+                      },
+                    ],
+                  },
+                ],
+              }),
+            ],
+          },
+        ]),
       );
     await renderTab({ getEntityView }, entity, [[signalApiRef, signalApi]]);
     expect(await screen.findByText('v1 90%')).toBeInTheDocument();

@@ -49,7 +49,9 @@ const RolloutView = () => {
   if (error) return <ResponseErrorPanel error={error} />;
   if (!view) return null;
 
-  const nothingFound = view.clusters.every(c => !c.error && c.virtualServices.length === 0);
+  const nothingFound = view.clusters.every(
+    c => !c.error && c.virtualServices.length === 0,
+  );
   return (
     <Grid container spacing={3}>
       {problems.length > 0 && (
@@ -76,7 +78,13 @@ const RolloutView = () => {
         .filter(c => c.error)
         .map(c => (
           <Grid item xs={12} key={`error-${c.cluster}`}>
-            <WarningPanel severity="error" title={`${ERROR_TITLES[c.error!.type] ?? 'Cluster error'}: ${c.cluster}`} message={c.error!.message} />
+            <WarningPanel
+              severity="error"
+              title={`${ERROR_TITLES[c.error!.type] ?? 'Cluster error'}: ${
+                c.cluster
+              }`}
+              message={c.error!.message}
+            />
           </Grid>
         ))}
       {nothingFound && view.clusters.length > 0 && (
@@ -84,7 +92,13 @@ const RolloutView = () => {
           <EmptyState
             missing="data"
             title="No VirtualService found"
-            description={`No VirtualService matches this service on ${view.clusters.map(c => c.cluster).join(', ')}. Name them in the ${ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices} annotation, or label the service's Kubernetes Services with ${KUBERNETES_ANNOTATIONS.id}.`}
+            description={`No VirtualService matches this service on ${view.clusters
+              .map(c => c.cluster)
+              .join(', ')}. Name them in the ${
+              ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices
+            } annotation, or label the service's Kubernetes Services with ${
+              KUBERNETES_ANNOTATIONS.id
+            }.`}
           />
         </Grid>
       )}
@@ -108,7 +122,10 @@ export const IstioRolloutsContent = () => {
   if (!isIstioRolloutsAvailable(entity)) {
     return (
       <MissingAnnotationEmptyState
-        annotation={[ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices, KUBERNETES_ANNOTATIONS.id]}
+        annotation={[
+          ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices,
+          KUBERNETES_ANNOTATIONS.id,
+        ]}
       />
     );
   }

@@ -36,22 +36,45 @@ const Body = () => {
   if (loading) return <Progress />;
   if (error) return <ResponseErrorPanel error={error} />;
   const rows = view?.clusters.flatMap(c => [
-    ...(c.error ? [<Typography key={`e-${c.cluster}`} color="error" variant="body2">{c.cluster}: {c.error.message}</Typography>] : []),
+    ...(c.error
+      ? [
+          <Typography key={`e-${c.cluster}`} color="error" variant="body2">
+            {c.cluster}: {c.error.message}
+          </Typography>,
+        ]
+      : []),
     ...c.virtualServices.flatMap(vs =>
       vs.routes.map(route => (
-        <Box key={`${c.cluster}/${vs.namespace}/${vs.name}/${route.index}`} mb={1.5}>
+        <Box
+          key={`${c.cluster}/${vs.namespace}/${vs.name}/${route.index}`}
+          mb={1.5}
+        >
           <Typography variant="body2">
-            <b>{vs.name}</b>{route.name ? ` · ${route.name}` : ''}{view.clusters.length > 1 ? ` · ${c.cluster}` : ''}
+            <b>{vs.name}</b>
+            {route.name ? ` · ${route.name}` : ''}
+            {view.clusters.length > 1 ? ` · ${c.cluster}` : ''}
           </Typography>
           <Typography variant="body2" color="textSecondary">
             {route.explanation}
           </Typography>
-          {!route.delegate && <TrafficSplitBar dense destinations={route.destinations} versions={vs.versions} />}
+          {!route.delegate && (
+            <TrafficSplitBar
+              dense
+              destinations={route.destinations}
+              versions={vs.versions}
+            />
+          )}
         </Box>
       )),
     ),
   ]);
-  return rows && rows.length ? <>{rows}</> : <Typography variant="body2">No VirtualService found for this service.</Typography>;
+  return rows && rows.length ? (
+    <>{rows}</>
+  ) : (
+    <Typography variant="body2">
+      No VirtualService found for this service.
+    </Typography>
+  );
 };
 
 /** A compact card for the entity overview: each route's strategy and split. */
@@ -62,7 +85,12 @@ export const IstioRolloutsOverviewCard = () => {
       {isIstioRolloutsAvailable(entity) ? (
         <Body />
       ) : (
-        <MissingAnnotationEmptyState annotation={[ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices, KUBERNETES_ANNOTATIONS.id]} />
+        <MissingAnnotationEmptyState
+          annotation={[
+            ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices,
+            KUBERNETES_ANNOTATIONS.id,
+          ]}
+        />
       )}
     </InfoCard>
   );

@@ -36,8 +36,16 @@ const STRATEGY_LABELS: Record<RolloutStrategy, string> = {
 };
 
 const useStyles = makeStyles(theme => ({
-  root: { padding: theme.spacing(1.5, 0), borderTop: `1px solid ${theme.palette.divider}` },
-  header: { display: 'flex', alignItems: 'center', gap: theme.spacing(1), marginBottom: theme.spacing(1) },
+  root: {
+    padding: theme.spacing(1.5, 0),
+    borderTop: `1px solid ${theme.palette.divider}`,
+  },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+    marginBottom: theme.spacing(1),
+  },
   match: { fontFamily: 'monospace' },
 }));
 
@@ -62,17 +70,30 @@ export const WarningList = ({ warnings }: { warnings: RolloutWarning[] }) => (
 );
 
 /** One http route: strategy chip and sentence, split bar, match rules, mirror, warnings. */
-export const RouteSection = ({ route, versions }: { route: RouteView; versions: VersionView[] }) => {
+export const RouteSection = ({
+  route,
+  versions,
+}: {
+  route: RouteView;
+  versions: VersionView[];
+}) => {
   const classes = useStyles();
-  const title = route.name ? `Route "${route.name}"` : `Route #${route.index + 1}`;
+  const title = route.name
+    ? `Route "${route.name}"`
+    : `Route #${route.index + 1}`;
   const mirrorLabel = route.mirror
-    ? versions.find(v => v.key === route.mirror!.versionKey)?.label ?? route.mirror.host
+    ? versions.find(v => v.key === route.mirror!.versionKey)?.label ??
+      route.mirror.host
     : undefined;
   return (
     <Box className={classes.root} data-testid={`route-${route.index}`}>
       <div className={classes.header}>
         <Typography variant="subtitle1">{title}</Typography>
-        <Chip size="small" color="primary" label={STRATEGY_LABELS[route.strategy]} />
+        <Chip
+          size="small"
+          color="primary"
+          label={STRATEGY_LABELS[route.strategy]}
+        />
       </div>
       <Typography variant="body1" paragraph>
         {route.explanation}
@@ -90,14 +111,19 @@ export const RouteSection = ({ route, versions }: { route: RouteView; versions: 
       )}
       {route.delegate ? (
         <Typography variant="body2">
-          Delegated to VirtualService {route.delegate.namespace}/{route.delegate.name}
+          Delegated to VirtualService {route.delegate.namespace}/
+          {route.delegate.name}
         </Typography>
       ) : (
-        <TrafficSplitBar destinations={route.destinations} versions={versions} />
+        <TrafficSplitBar
+          destinations={route.destinations}
+          versions={versions}
+        />
       )}
       {route.mirror && (
         <Typography variant="body2" style={{ marginTop: 8 }}>
-          Mirror: {route.mirror.percentage}% of requests copied to {mirrorLabel} (responses discarded)
+          Mirror: {route.mirror.percentage}% of requests copied to {mirrorLabel}{' '}
+          (responses discarded)
         </Typography>
       )}
       <WarningList warnings={route.warnings} />

@@ -15,7 +15,10 @@
  */
 
 import { Box, Tooltip, Typography, makeStyles } from '@material-ui/core';
-import type { DestinationView, VersionView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import type {
+  DestinationView,
+  VersionView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { versionColor } from './versionColors';
 
 const useStyles = makeStyles(theme => ({
@@ -36,8 +39,19 @@ const useStyles = makeStyles(theme => ({
     fontWeight: 600,
     textShadow: '0 0 2px rgba(0,0,0,0.6)',
   },
-  legend: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(2), marginTop: theme.spacing(0.5) },
-  swatch: { display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 4 },
+  legend: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(2),
+    marginTop: theme.spacing(0.5),
+  },
+  swatch: {
+    display: 'inline-block',
+    width: 10,
+    height: 10,
+    borderRadius: 2,
+    marginRight: 4,
+  },
 }));
 
 export interface TrafficSplitBarProps {
@@ -51,28 +65,47 @@ export interface TrafficSplitBarProps {
  * How a route's traffic is split, one coloured segment per version, each
  * labelled with its percentage (also in the legend, for small segments).
  */
-export const TrafficSplitBar = ({ destinations, versions, dense }: TrafficSplitBarProps) => {
+export const TrafficSplitBar = ({
+  destinations,
+  versions,
+  dense,
+}: TrafficSplitBarProps) => {
   const classes = useStyles();
   const keys = versions.map(v => v.key);
-  const labelOf = (key: string) => versions.find(v => v.key === key)?.label ?? key;
+  const labelOf = (key: string) =>
+    versions.find(v => v.key === key)?.label ?? key;
   const total = destinations.reduce((sum, d) => sum + Math.max(d.weight, 0), 0);
-  const ariaLabel = destinations.map(d => `${labelOf(d.versionKey)} ${d.weight}%`).join(', ');
+  const ariaLabel = destinations
+    .map(d => `${labelOf(d.versionKey)} ${d.weight}%`)
+    .join(', ');
 
   return (
     <Box>
-      <div className={classes.bar} role="img" aria-label={`Traffic split: ${ariaLabel}`} style={{ height: dense ? 12 : 28 }}>
+      <div
+        className={classes.bar}
+        role="img"
+        aria-label={`Traffic split: ${ariaLabel}`}
+        style={{ height: dense ? 12 : 28 }}
+      >
         {destinations
           .filter(d => d.weight > 0)
           .map(d => (
-            <Tooltip key={`${d.versionKey}-${d.port ?? ''}`} title={`${labelOf(d.versionKey)}: ${d.weight}%`}>
+            <Tooltip
+              key={`${d.versionKey}-${d.port ?? ''}`}
+              title={`${labelOf(d.versionKey)}: ${d.weight}%`}
+            >
               <div
                 className={classes.segment}
                 style={{
-                  width: `${total > 0 ? (Math.max(d.weight, 0) / total) * 100 : 0}%`,
+                  width: `${
+                    total > 0 ? (Math.max(d.weight, 0) / total) * 100 : 0
+                  }%`,
                   background: versionColor(keys, d.versionKey),
                 }}
               >
-                {!dense && d.weight >= 8 ? `${labelOf(d.versionKey)} ${d.weight}%` : ''}
+                {!dense && d.weight >= 8
+                  ? `${labelOf(d.versionKey)} ${d.weight}%`
+                  : ''}
               </div>
             </Tooltip>
           ))}
@@ -80,8 +113,15 @@ export const TrafficSplitBar = ({ destinations, versions, dense }: TrafficSplitB
       {!dense && (
         <div className={classes.legend}>
           {destinations.map(d => (
-            <Typography variant="body2" key={`legend-${d.versionKey}-${d.port ?? ''}`} component="span">
-              <span className={classes.swatch} style={{ background: versionColor(keys, d.versionKey) }} />
+            <Typography
+              variant="body2"
+              key={`legend-${d.versionKey}-${d.port ?? ''}`}
+              component="span"
+            >
+              <span
+                className={classes.swatch}
+                style={{ background: versionColor(keys, d.versionKey) }}
+              />
               {labelOf(d.versionKey)}: {d.weight}%
             </Typography>
           ))}

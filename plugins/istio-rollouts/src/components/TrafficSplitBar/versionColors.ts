@@ -16,7 +16,16 @@
 
 // Colour-blind-friendly palette (Okabe-Ito), in the order versions appear.
 // The same version keeps its colour in every bar, chip and table row.
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#999999'];
+const PALETTE = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#56B4E9',
+  '#D55E00',
+  '#F0E442',
+  '#999999',
+];
 
 export function versionColor(versionKeys: string[], key: string): string {
   const index = versionKeys.indexOf(key);

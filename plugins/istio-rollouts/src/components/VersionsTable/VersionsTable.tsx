@@ -30,7 +30,16 @@ const columns: TableColumn<Row>[] = [
     title: 'Version',
     render: ({ version, color }) => (
       <Typography variant="body2" style={{ fontWeight: 600 }}>
-        <span style={{ display: 'inline-block', width: 10, height: 10, borderRadius: 2, marginRight: 6, background: color }} />
+        <span
+          style={{
+            display: 'inline-block',
+            width: 10,
+            height: 10,
+            borderRadius: 2,
+            marginRight: 6,
+            background: color,
+          }}
+        />
         {version.label}
       </Typography>
     ),
@@ -53,14 +62,22 @@ const columns: TableColumn<Row>[] = [
   {
     title: 'Image',
     render: ({ version }) =>
-      Array.from(new Set(version.workloads.flatMap(w => w.images))).join(', ') || '—',
+      Array.from(new Set(version.workloads.flatMap(w => w.images))).join(
+        ', ',
+      ) || '—',
   },
   {
     title: 'Ready / desired',
     render: ({ version }) => {
-      const progress = version.workloads.map(w => w.progress).filter(Boolean).join('; ');
+      const progress = version.workloads
+        .map(w => w.progress)
+        .filter(Boolean)
+        .join('; ');
       return (
-        <Typography variant="body2" color={version.ready === 0 ? 'error' : 'textPrimary'}>
+        <Typography
+          variant="body2"
+          color={version.ready === 0 ? 'error' : 'textPrimary'}
+        >
           {version.ready} / {version.desired}
           {progress ? ` (${progress})` : ''}
         </Typography>
@@ -80,7 +97,12 @@ export const VersionsTable = ({ versions }: { versions: VersionView[] }) => {
   return (
     <Table<Row>
       title="Versions"
-      options={{ paging: false, search: false, padding: 'dense', toolbar: true }}
+      options={{
+        paging: false,
+        search: false,
+        padding: 'dense',
+        toolbar: true,
+      }}
       columns={columns}
       data={data}
     />

@@ -35,14 +35,26 @@ const GITOPS_NAMES: Record<TrackedByView['tool'], string> = {
 
 function managedMessage(m: ManagedByView): string {
   const details = [m.strategy, m.phase, m.step].filter(Boolean).join(', ');
-  return `${CONTROLLER_NAMES[m.controller]} (${m.namespace}/${m.name}${details ? `: ${details}` : ''}) sets this VirtualService's weights. It is shown read-only here; change the rollout through ${CONTROLLER_NAMES[m.controller]}.`;
+  return `${CONTROLLER_NAMES[m.controller]} (${m.namespace}/${m.name}${
+    details ? `: ${details}` : ''
+  }) sets this VirtualService's weights. It is shown read-only here; change the rollout through ${
+    CONTROLLER_NAMES[m.controller]
+  }.`;
 }
 
 /** One VirtualService: banners, each http route, non-http routes, versions. */
-export const VirtualServiceCard = ({ vs, cluster }: { vs: VirtualServiceView; cluster: string }) => (
+export const VirtualServiceCard = ({
+  vs,
+  cluster,
+}: {
+  vs: VirtualServiceView;
+  cluster: string;
+}) => (
   <InfoCard
     title={`${vs.namespace}/${vs.name}`}
-    subheader={`cluster ${cluster} · hosts ${vs.hosts.join(', ') || '—'}${vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''}`}
+    subheader={`cluster ${cluster} · hosts ${vs.hosts.join(', ') || '—'}${
+      vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''
+    }`}
   >
     {vs.managedBy && (
       <Box mb={2}>
@@ -58,7 +70,9 @@ export const VirtualServiceCard = ({ vs, cluster }: { vs: VirtualServiceView; cl
         <WarningPanel
           severity="warning"
           title={`Tracked by ${GITOPS_NAMES[t.tool]}`}
-          message={`${GITOPS_NAMES[t.tool]} (${t.source}) tracks this VirtualService: a change made here may be reverted at the next sync unless it is also made in Git.`}
+          message={`${GITOPS_NAMES[t.tool]} (${
+            t.source
+          }) tracks this VirtualService: a change made here may be reverted at the next sync unless it is also made in Git.`}
         />
       </Box>
     ))}
@@ -69,7 +83,9 @@ export const VirtualServiceCard = ({ vs, cluster }: { vs: VirtualServiceView; cl
     {vs.nonHttpRoutes.map(r => (
       <Typography key={`${r.protocol}-${r.index}`} variant="body2">
         {r.protocol.toUpperCase()} route #{r.index + 1} (read-only):{' '}
-        {r.destinations.map(d => `${d.host}${d.subset ? `/${d.subset}` : ''} ${d.weight}%`).join(', ')}
+        {r.destinations
+          .map(d => `${d.host}${d.subset ? `/${d.subset}` : ''} ${d.weight}%`)
+          .join(', ')}
       </Typography>
     ))}
     <Box mt={2}>

@@ -1,0 +1,104 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { WorkloadView } from '../types';
+import { labelsInclude } from '../kube/labels';
+import { WorkloadModel } from '../kube/readWorkloads';
+import { ObjectIndex } from './objectIndex';
+
+/**
+ * The pods that serve `fqdn` with `labels`: workloads in the Service's
+ * namespace whose pod template carries the labels and, when the Service is
+ * known, its selector too, so that `version: v1` of `reviews` does not pick
+ * `ratings-v1`. Hosts that are not cluster Services have no workloads here.
+ *
+ * @internal
+ */
+export function findWorkloads(
+  index: ObjectIndex,
+  fqdn: string,
+  namespace: string | undefined,
+  labels: Record<string, string>,
+): WorkloadModel[] {
+  if (!namespace) {
+    return [];
+  }
+  const selector = index.serviceByFqdn.get(fqdn)?.selector ?? {};
+  if (!Object.keys(selector).length && !Object.keys(labels).length) {
+    return [];
+  }
+  return index.workloads.filter(
+    w =>
+      w.meta.namespace === namespace &&
+      (!Object.keys(labels).length || labelsInclude(w.podLabels, labels)) &&
+      (!Object.keys(selector).length || labelsInclude(w.podLabels, selector)),
+  );
+}
+
+/**
+ * An update in progress, worded as `kubectl rollout status` reasons about
+ * it; undefined when the workload is settled or has no status to tell.
+ *
+ * @internal
+ */
+export function updateProgress(workload: WorkloadModel): string | undefined {
+  const { desired, updated, available, observed } = workload.replicas;
+  if (!observed) {
+    return undefined;
+  }
+  const generation = workload.meta.generation;
+  if (
+    generation !== undefined &&
+    observed.generation !== undefined &&
+    observed.generation < generation
+  ) {
+    return 'update not yet observed by the controller';
+  }
+  if (updated < desired) {
+    return `${updated} of ${desired} pods updated`;
+  }
+  if (observed.replicas > updated) {
+    return `${observed.replicas - updated} old pods pending termination`;
+  }
+  if (available < updated) {
+    return `${available} of ${updated} updated pods available`;
+  }
+  return undefined;
+}
+
+/**
+ * The wire view of a workload.
+ *
+ * @internal
+ */
+export function toWorkloadView(workload: WorkloadModel): WorkloadView {
+  const { desired, ready, updated, available } = workload.replicas;
+  const view: WorkloadView = {
+    kind: workload.kind,
+    namespace: workload.meta.namespace,
+    name: workload.meta.name,
+    images: workload.images,
+    replicas: { desired, ready, updated, available },
+  };
+  if (workload.updateStrategy) {
+    view.updateStrategy = workload.updateStrategy;
+  }
+  const progress = updateProgress(workload);
+  if (progress) {
+    view.progress = progress;
+  }
+  return view;
+}

@@ -1,0 +1,166 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// The demo in real Chromium: each person signs in, each seeded service's tab
+// shows the strategy and the percentages that the cluster really holds.
+// Run by scripts/e2e, which starts the demo and sets ISTIO_ROLLOUTS_E2E_CLUSTER.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import { chromium } from 'playwright-core';
+
+const APP = 'http://localhost:3000';
+const cluster = JSON.parse(
+  fs.readFileSync(process.env.ISTIO_ROLLOUTS_E2E_CLUSTER, 'utf8'),
+);
+
+function getJson(path) {
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        new URL(path, cluster.apiserverUrl),
+        {
+          ca: Buffer.from(cluster.caData, 'base64'),
+          headers: { Authorization: `Bearer ${cluster.tokens.readonly}` },
+        },
+        res => {
+          let body = '';
+          res.on('data', c => (body += c));
+          res.on('end', () => resolve(JSON.parse(body)));
+        },
+      )
+      .on('error', reject);
+  });
+}
+
+// The strategy chip each seeded service must show on some route.
+const EXPECTED_STRATEGY = {
+  reviews: 'Canary',
+  checkout: 'Blue-green',
+  ratings: 'Targeted (A/B)',
+  payments: 'Mirror',
+  catalog: 'Rolling update',
+  search: 'Canary',
+  storefront: 'Managed',
+  podinfo: 'Managed',
+  details: 'Rolling update',
+};
+
+let browser;
+let page;
+
+async function signInAs(user) {
+  await page.goto(`${APP}/`);
+  await page.evaluate(() => window.localStorage.clear());
+  await page.goto(`${APP}/`);
+  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
+  await page.waitForURL(/\/catalog/, { timeout: 60_000 });
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(60_000);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe('demo sign-in', () => {
+  for (const [user, group] of [
+    ['alice', 'team-bookinfo'],
+    ['bob', 'team-mobile'],
+    ['carol', 'platform'],
+  ]) {
+    it(`signs in as ${user}, a member of ${group}`, async () => {
+      await signInAs(user);
+      await page.goto(`${APP}/catalog/default/user/${user}`);
+      await page.getByText(group).first().waitFor();
+      await page.goto(`${APP}/catalog/default/component/reviews`);
+      await page.getByRole('tab', { name: 'Istio Rollouts' }).waitFor();
+    });
+  }
+
+  it('has no Istio Rollouts tab on a service that is not on the mesh', async () => {
+    await signInAs('bob');
+    await page.goto(`${APP}/catalog/default/component/mobile-app`);
+    await page.getByRole('tab', { name: 'Overview' }).waitFor();
+    assert.equal(
+      await page.getByRole('tab', { name: 'Istio Rollouts' }).count(),
+      0,
+    );
+  });
+});
+
+describe('the Istio Rollouts tab of each seeded service', () => {
+  before(async () => signInAs('alice'));
+
+  for (const [service, strategy] of Object.entries(EXPECTED_STRATEGY)) {
+    it(`${service}: shows ${strategy} and the cluster's weights`, async () => {
+      const vs = await getJson(
+        `/apis/networking.istio.io/v1/namespaces/demo/virtualservices/${service}`,
+      );
+      await page.goto(
+        `${APP}/catalog/default/component/${service}/istio-rollouts`,
+      );
+      await page.getByText(`demo/${service}`).waitFor();
+      await page.getByText(strategy, { exact: true }).first().waitFor();
+
+      const bars = await page
+        .getByRole('img', { name: /^Traffic split:/ })
+        .evaluateAll(els => els.map(e => e.getAttribute('aria-label')));
+      for (const route of vs.spec.http ?? []) {
+        if (route.delegate) continue;
+        const destinations = route.route ?? [];
+        const weights = destinations.map(d =>
+          d.weight === undefined && destinations.length === 1
+            ? 100
+            : d.weight ?? 0,
+        );
+        const shown = bars.find(label => {
+          const percentages = [...label.matchAll(/ (\d+)%/g)].map(m =>
+            Number(m[1]),
+          );
+          return JSON.stringify(percentages) === JSON.stringify(weights);
+        });
+        assert.ok(
+          shown,
+          `no split bar with ${weights.join('/')} among ${JSON.stringify(
+            bars,
+          )}`,
+        );
+      }
+      await page.screenshot({
+        path: `${process.cwd()}/.state/e2e-${service}.png`,
+        fullPage: true,
+      });
+    });
+  }
+});
