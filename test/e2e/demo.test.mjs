@@ -130,7 +130,7 @@ describe('the Istio Rollouts tab of each seeded service', () => {
       await page.goto(
         `${APP}/catalog/default/component/${service}/istio-rollouts`,
       );
-      await page.getByText(`demo/${service}`).waitFor();
+      await page.getByText(`demo/${service}`, { exact: true }).waitFor();
       await page.getByText(strategy, { exact: true }).first().waitFor();
 
       const bars = await page
