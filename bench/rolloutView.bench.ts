@@ -23,7 +23,7 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mockServices } from '@backstage/backend-test-utils';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   buildVirtualServiceViews,
   readRolloutAnnotations,
@@ -48,11 +48,16 @@ const run = promisify(execFile);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
 }
 
 function summary(values: number[]) {
-  return `p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${percentile(values, 95).toFixed(2)} ms, p99 ${percentile(values, 99).toFixed(2)} ms`;
+  return `p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${percentile(
+    values,
+    95,
+  ).toFixed(2)} ms, p99 ${percentile(values, 99).toFixed(2)} ms`;
 }
 
 function ns(i: number) {
@@ -74,19 +79,56 @@ function objectsFor(i: number) {
       selector: { matchLabels: { app: name, version } },
       template: {
         metadata: { labels: { app: name, version } },
-        spec: { containers: [{ name: 'app', image: `example/${name}:${version}` }] },
+        spec: {
+          containers: [{ name: 'app', image: `example/${name}:${version}` }],
+        },
       },
     },
   });
   return {
-    service: { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { selector: { app: name }, ports: [{ port: 80 }] } },
-    destinationRule: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name, namespace }, spec: { host: name, subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] } },
-    virtualService: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name, namespace }, spec: { hosts: [name], http: [{ name: 'primary', route: [{ destination: { host: name, subset: 'v1' }, weight: 90 }, { destination: { host: name, subset: 'v2' }, weight: 10 }] }] } },
+    service: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace, labels },
+      spec: { selector: { app: name }, ports: [{ port: 80 }] },
+    },
+    destinationRule: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name, namespace },
+      spec: {
+        host: name,
+        subsets: [
+          { name: 'v1', labels: { version: 'v1' } },
+          { name: 'v2', labels: { version: 'v2' } },
+        ],
+      },
+    },
+    virtualService: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name, namespace },
+      spec: {
+        hosts: [name],
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: name, subset: 'v1' }, weight: 90 },
+              { destination: { host: name, subset: 'v2' }, weight: 10 },
+            ],
+          },
+        ],
+      },
+    },
     deployments: [deployment('v1'), deployment('v2')],
   };
 }
 
-async function createAll(admin: KubeApi, items: Array<{ path: string; body: unknown }>) {
+async function createAll(
+  admin: KubeApi,
+  items: Array<{ path: string; body: unknown }>,
+) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -101,37 +143,91 @@ async function main() {
   const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const cluster = await startCluster({ log });
   try {
-    const admin = new KubeApi({ cluster: { name: 'bench', url: cluster.apiserverUrl, serviceAccountToken: cluster.tokens.admin, caData: cluster.caData, skipTLSVerify: false } });
+    const admin = new KubeApi({
+      cluster: {
+        name: 'bench',
+        url: cluster.apiserverUrl,
+        serviceAccountToken: cluster.tokens.admin,
+        caData: cluster.caData,
+        skipTLSVerify: false,
+      },
+    });
     const t0 = Date.now();
     const items: Array<{ path: string; body: unknown }> = [];
     for (let n = 0; n < NAMESPACES; n++) {
-      await (admin as any).requestJson('POST', '/api/v1/namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns(n) } });
+      await (admin as any).requestJson(
+        'POST',
+        '/api/v1/namespaces',
+        undefined,
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns(n) } },
+      );
     }
-    for (let i = 0; i < Math.max(VS_COUNT, DR_COUNT, DEPLOYMENT_COUNT / 2); i++) {
+    for (
+      let i = 0;
+      i < Math.max(VS_COUNT, DR_COUNT, DEPLOYMENT_COUNT / 2);
+      i++
+    ) {
       const o = objectsFor(i);
       const namespace = ns(i);
       if (i < VS_COUNT) {
-        items.push({ path: `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices`, body: o.virtualService });
-        items.push({ path: `/api/v1/namespaces/${namespace}/services`, body: o.service });
+        items.push({
+          path: `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices`,
+          body: o.virtualService,
+        });
+        items.push({
+          path: `/api/v1/namespaces/${namespace}/services`,
+          body: o.service,
+        });
       }
-      if (i < DR_COUNT) items.push({ path: `/apis/networking.istio.io/v1/namespaces/${namespace}/destinationrules`, body: o.destinationRule });
-      for (const d of o.deployments.slice(0, Math.max(0, Math.min(2, DEPLOYMENT_COUNT - 2 * i)))) {
-        items.push({ path: `/apis/apps/v1/namespaces/${namespace}/deployments`, body: d });
+      if (i < DR_COUNT)
+        items.push({
+          path: `/apis/networking.istio.io/v1/namespaces/${namespace}/destinationrules`,
+          body: o.destinationRule,
+        });
+      for (const d of o.deployments.slice(
+        0,
+        Math.max(0, Math.min(2, DEPLOYMENT_COUNT - 2 * i)),
+      )) {
+        items.push({
+          path: `/apis/apps/v1/namespaces/${namespace}/deployments`,
+          body: d,
+        });
       }
     }
     await createAll(admin, items);
-    log(`created ${items.length} objects in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `created ${items.length} objects in ${((Date.now() - t0) / 1000).toFixed(
+        1,
+      )} s`,
+    );
 
-    const pluginCluster = { name: 'bench', url: cluster.apiserverUrl, serviceAccountToken: cluster.tokens.plugin, caData: cluster.caData, skipTLSVerify: false };
-    const logger = mockServices.logger.mock();
+    const pluginCluster = {
+      name: 'bench',
+      url: cluster.apiserverUrl,
+      serviceAccountToken: cluster.tokens.plugin,
+      caData: cluster.caData,
+      skipTLSVerify: false,
+    };
+    const logger: LoggerService = {
+      error: m => log(m),
+      warn: m => log(m),
+      info: () => {},
+      debug: () => {},
+      child: () => logger,
+    };
     const gc = (global as any).gc as (() => void) | undefined;
     gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    const caches = new ClusterCaches({ clusters: [pluginCluster], logger, debounceMs: 0 });
+    const caches = new ClusterCaches({
+      clusters: [pluginCluster],
+      logger,
+      debounceMs: 0,
+    });
     const tSync = Date.now();
     caches.start();
     const cache = caches.list()[0];
-    if (!(await cache.waitForSync(120_000))) throw new Error(`cache did not sync: ${JSON.stringify(cache.error())}`);
+    if (!(await cache.waitForSync(120_000)))
+      throw new Error(`cache did not sync: ${JSON.stringify(cache.error())}`);
     const syncMs = Date.now() - tSync;
     gc?.();
     const heapAfter = process.memoryUsage().heapUsed;
@@ -140,17 +236,32 @@ async function main() {
     const entity = {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
-      metadata: { name: `service-${target}`, namespace: 'default', annotations: { 'backstage.io/kubernetes-id': `service-${target}`, 'backstage.io/kubernetes-namespace': ns(target) } },
+      metadata: {
+        name: `service-${target}`,
+        namespace: 'default',
+        annotations: {
+          'backstage.io/kubernetes-id': `service-${target}`,
+          'backstage.io/kubernetes-namespace': ns(target),
+        },
+      },
       spec: {},
     };
     const catalog = { getEntityByRef: async () => entity } as any;
     const views = new RolloutViewService({ caches, catalog });
-    const ref = { kind: 'component', namespace: 'default', name: entity.metadata.name };
+    const ref = {
+      kind: 'component',
+      namespace: 'default',
+      name: entity.metadata.name,
+    };
     const credentials = {} as any;
 
     const check = await views.getEntityView(ref, credentials);
-    const checkWeights = check.clusters[0].virtualServices[0]?.routes[0]?.destinations.map(d => d.weight);
-    if (JSON.stringify(checkWeights) !== '[90,10]') throw new Error(`unexpected view: ${JSON.stringify(check)}`);
+    const checkWeights =
+      check.clusters[0].virtualServices[0]?.routes[0]?.destinations.map(
+        d => d.weight,
+      );
+    if (JSON.stringify(checkWeights) !== '[90,10]')
+      throw new Error(`unexpected view: ${JSON.stringify(check)}`);
 
     const cached: number[] = [];
     for (let i = 0; i < CACHED_ITERATIONS; i++) {
@@ -159,17 +270,48 @@ async function main() {
       cached.push(performance.now() - t);
     }
 
-    // The naive approach: LIST every kind on each request, then the same pure logic.
+    // The naive approaches: LIST on each request, then the same pure logic.
+    // Cluster-wide (what discovery without a cache must do), and scoped to the
+    // entity's namespace (the best case: the entity names its namespace).
     const naiveApi = new KubeApi({ cluster: pluginCluster });
-    const naive: number[] = [];
-    for (let i = 0; i < NAIVE_ITERATIONS; i++) {
-      const t = performance.now();
-      const [virtualServices, destinationRules, deployments, services] = await Promise.all(
-        ['/apis/networking.istio.io/v1/virtualservices', '/apis/networking.istio.io/v1/destinationrules', '/apis/apps/v1/deployments', '/api/v1/services'].map(p => naiveApi.list<any>(p).then(l => l.items)),
+    const listAndBuild = async (
+      prefix: (plural: string, group: string) => string,
+    ) => {
+      const [virtualServices, destinationRules, deployments, services] =
+        await Promise.all(
+          [
+            prefix('virtualservices', '/apis/networking.istio.io/v1'),
+            prefix('destinationrules', '/apis/networking.istio.io/v1'),
+            prefix('deployments', '/apis/apps/v1'),
+            prefix('services', '/api/v1'),
+          ].map(p => naiveApi.list<any>(p).then(l => l.items)),
+        );
+      const selected = selectEntityVirtualServices(
+        readRolloutAnnotations(entity as any),
+        {
+          virtualServices,
+          destinationRules,
+          deployments,
+          services,
+          rollouts: [],
+          canaries: [],
+        },
       );
-      const selected = selectEntityVirtualServices(readRolloutAnnotations(entity as any), { virtualServices, destinationRules, deployments, services, rollouts: [], canaries: [] });
-      buildVirtualServiceViews(selected);
+      return buildVirtualServiceViews(selected);
+    };
+    const naive: number[] = [];
+    const naiveScoped: number[] = [];
+    for (let i = 0; i < NAIVE_ITERATIONS; i++) {
+      let t = performance.now();
+      await listAndBuild((plural, group) => `${group}/${plural}`);
       naive.push(performance.now() - t);
+      t = performance.now();
+      const scoped = await listAndBuild(
+        (plural, group) => `${group}/namespaces/${ns(target)}/${plural}`,
+      );
+      naiveScoped.push(performance.now() - t);
+      if (scoped[0]?.routes[0]?.destinations[1]?.weight !== 10)
+        throw new Error('naive view differs');
     }
     naiveApi.close();
 
@@ -179,15 +321,35 @@ async function main() {
     for (let i = 0; i < CHANGE_ITERATIONS; i++) {
       const canary = i % 2 === 0 ? 40 : 10;
       const tStart = performance.now();
-      await run(cluster.kubectl, ['--kubeconfig', cluster.kubeconfigs.admin, '-n', ns(target), 'patch', 'virtualservice', `service-${target}`, '--type=json', '-p', JSON.stringify([
-        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 100 - canary },
-        { op: 'replace', path: '/spec/http/0/route/1/weight', value: canary },
-      ])]);
+      await run(cluster.kubectl, [
+        '--kubeconfig',
+        cluster.kubeconfigs.admin,
+        '-n',
+        ns(target),
+        'patch',
+        'virtualservice',
+        `service-${target}`,
+        '--type=json',
+        '-p',
+        JSON.stringify([
+          {
+            op: 'replace',
+            path: '/spec/http/0/route/0/weight',
+            value: 100 - canary,
+          },
+          { op: 'replace', path: '/spec/http/0/route/1/weight', value: canary },
+        ]),
+      ]);
       const tApplied = performance.now();
       for (;;) {
         const v = await views.getEntityView(ref, credentials);
-        if (v.clusters[0].virtualServices[0]?.routes[0]?.destinations[1]?.weight === canary) break;
-        if (performance.now() - tApplied > 10_000) throw new Error('change not visible after 10 s');
+        if (
+          v.clusters[0].virtualServices[0]?.routes[0]?.destinations[1]
+            ?.weight === canary
+        )
+          break;
+        if (performance.now() - tApplied > 10_000)
+          throw new Error('change not visible after 10 s');
         await new Promise(r => setTimeout(r, 2));
       }
       const tSeen = performance.now();
@@ -199,13 +361,52 @@ async function main() {
     const p99Cached = percentile(cached, 99);
     const p99Naive = percentile(naive, 99);
     console.log('');
-    console.log(`Rollout view benchmark: ${counts.virtualServices} VirtualServices, ${counts.destinationRules} DestinationRules, ${counts.deployments} Deployments, ${counts.services} Services (real kube-apiserver, loopback)`);
+    console.log(
+      `Rollout view benchmark: ${counts.virtualServices} VirtualServices, ${counts.destinationRules} DestinationRules, ${counts.deployments} Deployments, ${counts.services} Services (real kube-apiserver, loopback)`,
+    );
     console.log(`  cache initial sync:                 ${syncMs} ms`);
-    console.log(`  view from the watch-backed cache:   ${summary(cached)} (${CACHED_ITERATIONS} requests)`);
-    console.log(`  view with a LIST per request:       ${summary(naive)} (${NAIVE_ITERATIONS} requests)`);
-    console.log(`  speed-up at p99:                    ${(p99Naive / p99Cached).toFixed(0)}x; at p50: ${(percentile(naive, 50) / percentile(cached, 50)).toFixed(0)}x`);
-    console.log(`  kubectl change visible in the view: ${summary(visible)} after kubectl returned; ${summary(endToEnd)} including kubectl itself (${CHANGE_ITERATIONS} changes)`);
-    console.log(`  cache heap size:                    ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} MiB${gc ? '' : ' (run with --expose-gc for an exact figure)'} for ${Object.values(counts).reduce((a, b) => a + b, 0)} objects`);
+    console.log(
+      `  view from the watch-backed cache:   ${summary(
+        cached,
+      )} (${CACHED_ITERATIONS} requests)`,
+    );
+    console.log(
+      `  LIST per request, cluster-wide:     ${summary(
+        naive,
+      )} (${NAIVE_ITERATIONS} requests)`,
+    );
+    console.log(
+      `  LIST per request, one namespace:    ${summary(
+        naiveScoped,
+      )} (${NAIVE_ITERATIONS} requests)`,
+    );
+    console.log(
+      `  cache speed-up at p99:              ${(p99Naive / p99Cached).toFixed(
+        0,
+      )}x cluster-wide, ${(percentile(naiveScoped, 99) / p99Cached).toFixed(
+        0,
+      )}x namespace-scoped (p50: ${(
+        percentile(naive, 50) / percentile(cached, 50)
+      ).toFixed(0)}x, ${(
+        percentile(naiveScoped, 50) / percentile(cached, 50)
+      ).toFixed(0)}x)`,
+    );
+    console.log(
+      `  kubectl change visible in the view: ${summary(
+        visible,
+      )} after kubectl returned; ${summary(
+        endToEnd,
+      )} including kubectl itself (${CHANGE_ITERATIONS} changes)`,
+    );
+    console.log(
+      `  cache heap size:                    ${(
+        (heapAfter - heapBefore) /
+        1024 /
+        1024
+      ).toFixed(1)} MiB${
+        gc ? '' : ' (run with --expose-gc for an exact figure)'
+      } for ${Object.values(counts).reduce((a, b) => a + b, 0)} objects`,
+    );
 
     await caches.stop();
     admin.close();

@@ -84,11 +84,31 @@ export class ClusterObjectCache {
     return classifyError(this.name, failing.kind.key, failing.error!);
   }
 
-  /** The cached objects, as arrays of the slimmed objects (no copies). */
-  objects(): ClusterObjects {
+  /** Every cached object of one kind (slimmed, not copied). */
+  all(kind: keyof ClusterObjects): IterableIterator<any> {
+    return this.informers.find(i => i.kind.key === kind)!.values();
+  }
+
+  /** Whether any object of this kind lives in the namespace. */
+  hasNamespace(kind: keyof ClusterObjects, namespace: string): boolean {
+    return !this.informers
+      .find(i => i.kind.key === kind)!
+      .inNamespace(namespace)
+      .next().done;
+  }
+
+  /**
+   * The cached objects of the given namespaces only, as the pure view
+   * functions take them: a page view touches one entity's namespaces, so its
+   * cost does not grow with the size of the cluster.
+   */
+  objectsIn(namespaces: Iterable<string>): ClusterObjects {
     const bag: Record<string, any[]> = {};
+    const wanted = Array.from(namespaces);
     for (const informer of this.informers) {
-      bag[informer.kind.key] = Array.from(informer.values());
+      bag[informer.kind.key] = wanted.flatMap(ns =>
+        Array.from(informer.inNamespace(ns)),
+      );
     }
     return bag as unknown as ClusterObjects;
   }

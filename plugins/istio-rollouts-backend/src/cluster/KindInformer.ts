@@ -16,6 +16,7 @@
 
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubeApi, KubeApiError, KubeWatchEvent } from './KubeApi';
+import { NamespacedStore } from './NamespacedStore';
 import { WatchedKind } from './watchedKinds';
 
 /** Called with the namespace of every object that was added, changed or removed. */
@@ -34,7 +35,7 @@ const ABSENT_RECHECK_MS = 5 * 60_000;
  * version fell out of etcd's window); reconnect with exponential backoff.
  */
 export class KindInformer {
-  private objects = new Map<string, any>();
+  private objects = new NamespacedStore();
   private resourceVersion?: string;
   private path?: string;
   private synced = false;
@@ -70,6 +71,10 @@ export class KindInformer {
 
   values(): IterableIterator<any> {
     return this.objects.values();
+  }
+
+  inNamespace(namespace: string): IterableIterator<any> {
+    return this.objects.inNamespace(namespace);
   }
 
   get size() {
@@ -114,22 +119,21 @@ export class KindInformer {
     for (const path of paths) {
       try {
         const list = await this.api.list<any>(path);
-        const fresh = new Map<string, any>();
-        for (const item of list.items) {
-          fresh.set(keyOf(item), this.kind.slim(item));
-        }
+        const fresh = NamespacedStore.from(list.items.map(this.kind.slim));
         // Report what changed while we were not watching (deletions included).
         const touched = new Set<string>();
-        for (const [key, obj] of fresh) {
+        for (const obj of fresh.values()) {
+          const { namespace = '', name, resourceVersion } = obj.metadata ?? {};
           if (
-            this.objects.get(key)?.metadata?.resourceVersion !==
-            obj.metadata?.resourceVersion
+            this.objects.get(namespace, name)?.metadata?.resourceVersion !==
+            resourceVersion
           ) {
-            touched.add(obj.metadata?.namespace ?? '');
+            touched.add(namespace);
           }
         }
-        for (const [key, obj] of this.objects) {
-          if (!fresh.has(key)) touched.add(obj.metadata?.namespace ?? '');
+        for (const obj of this.objects.values()) {
+          const { namespace = '', name } = obj.metadata ?? {};
+          if (!fresh.get(namespace, name)) touched.add(namespace);
         }
         this.objects = fresh;
         this.path = path;
@@ -155,7 +159,7 @@ export class KindInformer {
     this.synced = true;
     this.lastError = undefined;
     if (this.objects.size > 0) {
-      this.objects = new Map();
+      this.objects = new NamespacedStore();
       this.onChange(this.kind.key, '');
     }
   }
@@ -190,13 +194,13 @@ export class KindInformer {
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
-        this.objects.set(keyOf(object), this.kind.slim(object));
+        this.objects.set(this.kind.slim(object));
         this.resourceVersion =
           object.metadata?.resourceVersion ?? this.resourceVersion;
         this.onChange(this.kind.key, object.metadata?.namespace ?? '');
         return undefined;
       case 'DELETED':
-        this.objects.delete(keyOf(object));
+        this.objects.delete(object);
         this.resourceVersion =
           object.metadata?.resourceVersion ?? this.resourceVersion;
         this.onChange(this.kind.key, object.metadata?.namespace ?? '');
@@ -214,10 +218,6 @@ export class KindInformer {
         );
     }
   }
-}
-
-function keyOf(object: any): string {
-  return `${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
 }
 
 function isGone(error: unknown): boolean {

@@ -29,6 +29,7 @@ import {
   selectEntityVirtualServices,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../cluster/ClusterCaches';
+import { entityNamespaces, routedNamespaces } from './entityNamespaces';
 
 /** How long a request waits for a cluster's first list before answering. */
 const FIRST_SYNC_WAIT_MS = 5_000;
@@ -81,10 +82,24 @@ export class RolloutViewService {
         clusters.push({ cluster: cache.name, virtualServices: [], error });
         continue;
       }
-      const selected = selectEntityVirtualServices(
+      // Only the entity's namespaces: the cost of a page view must not grow
+      // with the size of the cluster.
+      const namespaces = entityNamespaces(annotations, cache);
+      let selected = selectEntityVirtualServices(
         annotations,
-        cache.objects(),
+        cache.objectsIn(namespaces),
       );
+      const more = routedNamespaces(
+        selected.virtualServices,
+        namespaces,
+        cache,
+      );
+      if (more.size) {
+        selected = selectEntityVirtualServices(
+          annotations,
+          cache.objectsIn([...namespaces, ...more]),
+        );
+      }
       clusters.push({
         cluster: cache.name,
         virtualServices: buildVirtualServiceViews(selected),

@@ -49,6 +49,45 @@ function rollout(
 }
 
 describe('Argo Rollouts', () => {
+  it('finds the Rollout behind Services that Argo pinned with a pod-template hash', () => {
+    const [view] = buildVirtualServiceViews(
+      bag({
+        virtualServices: [hostSplit('web')],
+        services: [
+          service('web-stable', {
+            app: 'web',
+            'rollouts-pod-template-hash': 'aaa',
+          }),
+          service('web-canary', {
+            app: 'web',
+            'rollouts-pod-template-hash': 'bbb',
+          }),
+        ],
+        rollouts: [
+          rollout(
+            {
+              strategy: {
+                canary: {
+                  canaryService: 'web-canary',
+                  stableService: 'web-stable',
+                },
+              },
+            },
+            { replicas: 4, readyReplicas: 4 } as ArgoRollout['status'],
+          ),
+        ],
+      }),
+    );
+    const workloads = view.versions.map(v => [
+      v.label,
+      v.workloads.map(w => `${w.kind} ${w.name}`),
+    ]);
+    expect(workloads).toEqual([
+      ['web-stable', ['Rollout web']],
+      ['web-canary', ['Rollout web']],
+    ]);
+  });
+
   it('manages the named routes, with strategy, phase and step', () => {
     const [view] = buildVirtualServiceViews(
       bag({

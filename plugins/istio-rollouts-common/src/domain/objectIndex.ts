@@ -53,6 +53,33 @@ export interface ObjectIndex {
   resolve(host: string, namespace: string): string;
 }
 
+// Reading an object (narrowing unknown JSON into a model) is most of the
+// cost of a view. Callers such as the backend's watch-backed cache keep the
+// same immutable object until it changes, so each object is read once per
+// version: a page view then costs what its own objects cost. Models are
+// never mutated after reading.
+const readCache = new WeakMap<
+  (raw: unknown) => unknown,
+  WeakMap<object, unknown>
+>();
+
+function readOnce<T>(raw: unknown, read: (raw: unknown) => T): T {
+  if (typeof raw !== 'object' || raw === null) {
+    return read(raw);
+  }
+  let cache = readCache.get(read);
+  if (!cache) {
+    cache = new WeakMap();
+    readCache.set(read, cache);
+  }
+  if (cache.has(raw)) {
+    return cache.get(raw) as T;
+  }
+  const model = read(raw);
+  cache.set(raw, model);
+  return model;
+}
+
 // A cluster cannot hold two objects of a kind with the same namespace and
 // name; a bag put together from files can. The first one wins.
 function readAll<T extends { meta: { namespace: string; name: string } }>(
@@ -63,7 +90,7 @@ function readAll<T extends { meta: { namespace: string; name: string } }>(
   const seen = new Set<string>();
   const out: T[] = [];
   for (const raw of asArray(dig(objects, field))) {
-    const item = read(raw);
+    const item = readOnce(raw, read);
     const key = item && `${item.meta.namespace}/${item.meta.name}`;
     if (item && key && !seen.has(key)) {
       seen.add(key);

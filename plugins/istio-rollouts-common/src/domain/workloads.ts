@@ -40,12 +40,29 @@ export function findWorkloads(
   if (!Object.keys(selector).length && !Object.keys(labels).length) {
     return [];
   }
-  return index.workloads.filter(
-    w =>
+  return index.workloads.filter(w => {
+    const wanted = w.kind === 'Rollout' ? withoutRolloutHash(labels) : labels;
+    const selects =
+      w.kind === 'Rollout' ? withoutRolloutHash(selector) : selector;
+    return (
       w.meta.namespace === namespace &&
-      (!Object.keys(labels).length || labelsInclude(w.podLabels, labels)) &&
-      (!Object.keys(selector).length || labelsInclude(w.podLabels, selector)),
-  );
+      (!Object.keys(wanted).length || labelsInclude(w.podLabels, wanted)) &&
+      (!Object.keys(selects).length || labelsInclude(w.podLabels, selects))
+    );
+  });
+}
+
+// Argo Rollouts pins its stable and canary Services (and subsets) to one
+// ReplicaSet with this label; the Rollout's own pod template never carries
+// it, so it is ignored when matching a Rollout.
+const ROLLOUT_HASH_LABEL = 'rollouts-pod-template-hash';
+
+function withoutRolloutHash(
+  labels: Record<string, string>,
+): Record<string, string> {
+  if (!(ROLLOUT_HASH_LABEL in labels)) return labels;
+  const { [ROLLOUT_HASH_LABEL]: _hash, ...rest } = labels;
+  return rest;
 }
 
 /**

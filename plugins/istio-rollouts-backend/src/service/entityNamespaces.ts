@@ -1,0 +1,106 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  RolloutAnnotations,
+  matchesLabelSelector,
+  parseLabelSelector,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
+
+const KUBERNETES_ID_LABEL = 'backstage.io/kubernetes-id';
+
+/**
+ * The namespaces where an entity's objects can be, found with cheap label
+ * and name look-ups, so the view is computed from those namespaces only.
+ * Deliberately generous: the common package's selection decides precisely.
+ */
+export function entityNamespaces(
+  annotations: RolloutAnnotations,
+  cache: ClusterObjectCache,
+): Set<string> {
+  if (annotations.namespace) {
+    return new Set([annotations.namespace]);
+  }
+  const namespaces = new Set<string>();
+  const unqualified = new Set<string>();
+  for (const ref of annotations.virtualServices) {
+    if (ref.namespace) namespaces.add(ref.namespace);
+    else unqualified.add(ref.name);
+  }
+  if (unqualified.size) {
+    for (const vs of cache.all('virtualServices')) {
+      if (unqualified.has(vs.metadata?.name))
+        namespaces.add(vs.metadata.namespace);
+    }
+  }
+
+  let matches: ((labels: Record<string, string>) => boolean) | undefined;
+  if (annotations.labelSelector) {
+    const parsed = parseLabelSelector(annotations.labelSelector);
+    if ('requirements' in parsed) {
+      matches = labels => matchesLabelSelector(labels, parsed.requirements);
+    }
+  } else if (annotations.kubernetesId) {
+    const id = annotations.kubernetesId;
+    matches = labels => labels[KUBERNETES_ID_LABEL] === id;
+  }
+  if (matches) {
+    for (const kind of ['services', 'deployments', 'rollouts'] as const) {
+      for (const object of cache.all(kind)) {
+        if (matches(object.metadata?.labels ?? {}))
+          namespaces.add(object.metadata.namespace);
+      }
+    }
+  }
+  return namespaces;
+}
+
+/**
+ * Namespaces that the selected VirtualServices route to (`name.namespace`
+ * hosts), so versions in another namespace than their VirtualService are
+ * found too.
+ */
+export function routedNamespaces(
+  virtualServices: any[],
+  known: Set<string>,
+  cache: ClusterObjectCache,
+): Set<string> {
+  const extra = new Set<string>();
+  for (const vs of virtualServices) {
+    const routes = [
+      ...(vs.spec?.http ?? []),
+      ...(vs.spec?.tcp ?? []),
+      ...(vs.spec?.tls ?? []),
+    ];
+    for (const route of routes) {
+      for (const dest of [
+        ...(route.route ?? []),
+        ...(route.mirror ? [{ destination: route.mirror }] : []),
+      ]) {
+        const parts = String(dest?.destination?.host ?? '').split('.');
+        if (
+          parts.length >= 2 &&
+          !known.has(parts[1]) &&
+          cache.hasNamespace('services', parts[1])
+        ) {
+          extra.add(parts[1]);
+        }
+      }
+    }
+  }
+  return extra;
+}
