@@ -24,6 +24,7 @@ import {
 } from '@backstage/plugin-org';
 import { EntityCatalogGraphCard } from '@backstage/plugin-catalog-graph';
 import {
+  EntityIstioRolloutsCard,
   EntityIstioRolloutsContent,
   isIstioRolloutsAvailable,
 } from '@istio-rollouts/plugin-istio-rollouts';
@@ -65,10 +66,17 @@ const overviewContent = (
     <Grid item md={6} xs={12}>
       <EntityCatalogGraphCard height={400} />
     </Grid>
-    <Grid item md={4} xs={12}>
+    <EntitySwitch>
+      <EntitySwitch.Case if={isIstioRolloutsAvailable}>
+        <Grid item md={6} xs={12}>
+          <EntityIstioRolloutsCard />
+        </Grid>
+      </EntitySwitch.Case>
+    </EntitySwitch>
+    <Grid item md={6} xs={12}>
       <EntityLinksCard />
     </Grid>
-    <Grid item md={8} xs={12}>
+    <Grid item md={12} xs={12}>
       <EntityHasSubcomponentsCard />
     </Grid>
   </Grid>
