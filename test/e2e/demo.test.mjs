@@ -125,7 +125,9 @@ describe('the Istio Rollouts tab of each seeded service', () => {
   it('shows the compact split on the service overview', async () => {
     await page.goto(`${APP}/catalog/default/component/reviews`);
     await page.getByText('Istio traffic').waitFor();
-    await page.getByRole('img', { name: /^Traffic split: v1 90%, v2 10%$/ }).waitFor();
+    await page
+      .getByRole('img', { name: /^Traffic split: v1 90%, v2 10%$/ })
+      .waitFor();
   });
 
   for (const [service, strategy] of Object.entries(EXPECTED_STRATEGY)) {

@@ -43,6 +43,7 @@ export class KindInformer {
   private lastError?: Error;
   private readonly stopController = new AbortController();
   private running?: Promise<void>;
+  private currentWatch?: AbortController;
 
   constructor(
     readonly kind: WatchedKind,
@@ -58,6 +59,14 @@ export class KindInformer {
   async stop() {
     this.stopController.abort();
     await this.running;
+  }
+
+  /**
+   * Drops the current watch; the informer resumes from its last
+   * resourceVersion (or re-lists, if the server says it expired).
+   */
+  reconnect() {
+    this.currentWatch?.abort();
   }
 
   /** True once the first list has completed (or the optional CRD is absent). */
@@ -166,6 +175,7 @@ export class KindInformer {
 
   private async watchOnce(stopSignal: AbortSignal) {
     const watchController = new AbortController();
+    this.currentWatch = watchController;
     const abortWatch = () => watchController.abort();
     stopSignal.addEventListener('abort', abortWatch, { once: true });
     let gone: KubeApiError | undefined;
