@@ -24,6 +24,7 @@ import { istioRolloutsPermissions } from '@istio-rollouts/plugin-istio-rollouts-
 import { ClusterCaches } from './cluster/ClusterCaches';
 import { readClustersFromConfig } from './cluster/ConfigClusters';
 import { RolloutViewService } from './service/RolloutViewService';
+import { RouteActionService } from './service/RouteActionService';
 import { createRouter } from './service/router';
 
 /** Signal channel announcing changed objects; the frontend refetches its view. */
@@ -88,6 +89,15 @@ export const istioRolloutsPlugin = createBackendPlugin({
             httpAuth,
             permissions,
             views: new RolloutViewService({ caches, catalog }),
+            actions: new RouteActionService({
+              caches,
+              catalog,
+              permissions,
+              logger,
+              driftWatchMs: config.getOptionalNumber('istioRollouts.driftWatchSeconds') !== undefined
+                ? config.getNumber('istioRollouts.driftWatchSeconds') * 1000
+                : undefined,
+            }),
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

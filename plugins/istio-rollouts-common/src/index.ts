@@ -44,3 +44,41 @@ export { describeMatch, flattenMatch, selectsUsers } from './domain/matchRules';
 export { buildVirtualServiceViews } from './domain/buildRolloutView';
 export { selectEntityVirtualServices } from './domain/selectEntityVirtualServices';
 export type { EntityClusterObjects } from './domain/selectEntityVirtualServices';
+export * from './actions';
+export type {
+  DestinationRef,
+  FlipOperation,
+  JsonPatchOperation,
+  PlanRouteChangeOptions,
+  PlanRouteChangeResult,
+  PromoteFullOperation,
+  PromoteNextOperation,
+  RemoveMirrorOperation,
+  RemoveTargetingOperation,
+  RollbackOperation,
+  RouteChangePlan,
+  RouteChangeRefusal,
+  RouteOperation,
+  RouteSnapshot,
+  SetMirrorOperation,
+  SetWeightsOperation,
+  SnapshotDestination,
+  StartCanaryOperation,
+  TargetUsersOperation,
+  UserMatch,
+  WeightAssignment,
+} from './write/types';
+export {
+  deriveCanaryPlan,
+  nextStep,
+  validateCanarySteps,
+} from './write/canaryPlan';
+export type { CanaryPlan } from './write/canaryPlan';
+export { validateWeights } from './write/validateWeights';
+export type { ValidateWeightsOptions } from './write/validateWeights';
+export {
+  cookieMatchRegex,
+  isTargetRouteName,
+  TARGET_ROUTE_PREFIX,
+} from './write/targetRoute';
+export { planRouteChange } from './write/planRouteChange';

@@ -74,12 +74,21 @@ export class KindInformer {
     return this.synced;
   }
 
+  /** The collection path the server serves for this kind (after the first list). */
+  get servedPath(): string | undefined {
+    return this.path;
+  }
+
   get error(): Error | undefined {
     return this.lastError;
   }
 
   values(): IterableIterator<any> {
     return this.objects.values();
+  }
+
+  get(namespace: string, name: string): any | undefined {
+    return this.objects.get(namespace, name);
   }
 
   inNamespace(namespace: string): IterableIterator<any> {

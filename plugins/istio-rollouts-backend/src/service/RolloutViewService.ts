@@ -26,10 +26,9 @@ import {
   EntityRolloutView,
   buildVirtualServiceViews,
   readRolloutAnnotations,
-  selectEntityVirtualServices,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../cluster/ClusterCaches';
-import { entityNamespaces, routedNamespaces } from './entityNamespaces';
+import { selectEntityObjects } from './entityNamespaces';
 
 /** How long a request waits for a cluster's first list before answering. */
 const FIRST_SYNC_WAIT_MS = 5_000;
@@ -82,24 +81,7 @@ export class RolloutViewService {
         clusters.push({ cluster: cache.name, virtualServices: [], error });
         continue;
       }
-      // Only the entity's namespaces: the cost of a page view must not grow
-      // with the size of the cluster.
-      const namespaces = entityNamespaces(annotations, cache);
-      let selected = selectEntityVirtualServices(
-        annotations,
-        cache.objectsIn(namespaces),
-      );
-      const more = routedNamespaces(
-        selected.virtualServices,
-        namespaces,
-        cache,
-      );
-      if (more.size) {
-        selected = selectEntityVirtualServices(
-          annotations,
-          cache.objectsIn([...namespaces, ...more]),
-        );
-      }
+      const selected = selectEntityObjects(annotations, cache);
       clusters.push({
         cluster: cache.name,
         virtualServices: buildVirtualServiceViews(selected),

@@ -15,9 +15,11 @@
  */
 
 import {
+  EntityClusterObjects,
   RolloutAnnotations,
   matchesLabelSelector,
   parseLabelSelector,
+  selectEntityVirtualServices,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 
@@ -103,4 +105,21 @@ export function routedNamespaces(
     }
   }
   return extra;
+}
+
+/**
+ * The entity's VirtualServices on one cluster and the objects they need,
+ * read from the entity's namespaces only: the cost of a page view must not
+ * grow with the size of the cluster.
+ */
+export function selectEntityObjects(
+  annotations: RolloutAnnotations,
+  cache: ClusterObjectCache,
+): EntityClusterObjects {
+  const namespaces = entityNamespaces(annotations, cache);
+  const selected = selectEntityVirtualServices(annotations, cache.objectsIn(namespaces));
+  const more = routedNamespaces(selected.virtualServices, namespaces, cache);
+  return more.size
+    ? selectEntityVirtualServices(annotations, cache.objectsIn([...namespaces, ...more]))
+    : selected;
 }

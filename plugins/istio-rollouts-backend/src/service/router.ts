@@ -21,16 +21,23 @@ import {
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { istioRolloutsReadPermission } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  RouteActionRequest,
+  ScaleRequest,
+  istioRolloutsReadPermission,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { RolloutViewService } from './RolloutViewService';
+import { RouteActionService } from './RouteActionService';
+import { parseBody, routeActionRequestSchema, scaleRequestSchema } from './requestSchemas';
 
 /** Collaborators the router is built from; tests pass their own. */
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   views: RolloutViewService;
+  actions: RouteActionService;
 }
 
 // The catalog's own rules for entity kinds, namespaces and names.
@@ -65,7 +72,7 @@ function entityRefFromParams(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, views } = options;
+  const { httpAuth, permissions, views, actions } = options;
   const router = Router();
   router.use(express.json());
 
@@ -87,6 +94,23 @@ export async function createRouter(
       );
     }
     res.json(await views.getEntityView(entityRef, credentials));
+  });
+
+  // Writes: a signed-in user only (a service token would be allowed by the
+  // permission framework without consulting the policy), then the entity's
+  // permission inside the service.
+  router.post('/entities/:namespace/:kind/:name/route-actions', async (req, res) => {
+    const entityRef = entityRefFromParams(req.params);
+    const body = parseBody(routeActionRequestSchema, req.body) as RouteActionRequest;
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await actions.applyRouteAction(entityRef, body, credentials));
+  });
+
+  router.post('/entities/:namespace/:kind/:name/scale', async (req, res) => {
+    const entityRef = entityRefFromParams(req.params);
+    const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await actions.scaleVersion(entityRef, body, credentials));
   });
 
   return router;

@@ -16,7 +16,13 @@
 
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
-import type { EntityRolloutView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import type {
+  EntityRolloutView,
+  RouteActionRequest,
+  RouteActionResult,
+  ScaleRequest,
+  ScaleResult,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 
 /**
  * The backend's answer to a health check.
@@ -37,6 +43,16 @@ export interface IstioRolloutsApi {
   getHealth(): Promise<IstioRolloutsHealth>;
   /** The entity's VirtualServices, routes, versions and split, per cluster. */
   getEntityView(entity: CompoundEntityRef): Promise<EntityRolloutView>;
+  /** Changes one route (or, with dryRun, returns the patch it would send). */
+  applyRouteAction(
+    entity: CompoundEntityRef,
+    request: RouteActionRequest,
+  ): Promise<RouteActionResult>;
+  /** Scales one version's Deployment. */
+  scaleVersion(
+    entity: CompoundEntityRef,
+    request: ScaleRequest,
+  ): Promise<ScaleResult>;
 }
 
 /**

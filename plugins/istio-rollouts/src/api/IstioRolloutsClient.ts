@@ -16,7 +16,13 @@
 
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
-import type { EntityRolloutView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import type {
+  EntityRolloutView,
+  RouteActionRequest,
+  RouteActionResult,
+  ScaleRequest,
+  ScaleResult,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ResponseError } from '@backstage/errors';
 import { IstioRolloutsApi, IstioRolloutsHealth } from './IstioRolloutsApi';
 
@@ -40,10 +46,32 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
   }
 
   getEntityView(entity: CompoundEntityRef): Promise<EntityRolloutView> {
-    const path = [entity.namespace, entity.kind, entity.name]
-      .map(encodeURIComponent)
-      .join('/');
-    return this.request<EntityRolloutView>(`/entities/${path}/view`);
+    return this.request<EntityRolloutView>(`${entityPath(entity)}/view`);
+  }
+
+  applyRouteAction(
+    entity: CompoundEntityRef,
+    request: RouteActionRequest,
+  ): Promise<RouteActionResult> {
+    return this.request<RouteActionResult>(
+      `${entityPath(entity)}/route-actions`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(request),
+      },
+    );
+  }
+
+  scaleVersion(
+    entity: CompoundEntityRef,
+    request: ScaleRequest,
+  ): Promise<ScaleResult> {
+    return this.request<ScaleResult>(`${entityPath(entity)}/scale`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
   }
 
   // Every call goes through here so that errors always carry the backend's
@@ -56,4 +84,10 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
     }
     return (await res.json()) as T;
   }
+}
+
+function entityPath(entity: CompoundEntityRef): string {
+  return `/entities/${[entity.namespace, entity.kind, entity.name]
+    .map(encodeURIComponent)
+    .join('/')}`;
 }

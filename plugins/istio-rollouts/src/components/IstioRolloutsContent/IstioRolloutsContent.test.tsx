@@ -18,7 +18,11 @@ import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import type {
   EntityRolloutView,
   VirtualServiceView,
@@ -120,10 +124,21 @@ function renderTab(
   const full: IstioRolloutsApi = {
     getHealth: async () => ({ status: 'ok' }),
     getEntityView: async () => view([]),
+    applyRouteAction: jest.fn(),
+    scaleVersion: jest.fn(),
     ...api,
   };
+  // The route actions ask the permission API; the factory carries its ref,
+  // which this package cannot import (plugin-permission-react is no dep).
+  const permission = mockApis.permission.factory();
   return renderInTestApp(
-    <TestApiProvider apis={[[istioRolloutsApiRef, full], ...extraApis]}>
+    <TestApiProvider
+      apis={[
+        [istioRolloutsApiRef, full],
+        [permission.api, permission.factory({})],
+        ...extraApis,
+      ]}
+    >
       <EntityProvider entity={e}>
         <IstioRolloutsContent />
       </EntityProvider>

@@ -42,7 +42,7 @@ const ERROR_TITLES: Record<string, string> = {
 
 const RolloutView = () => {
   const { entity } = useEntity();
-  const { view, loading, error } = useRolloutView(entity);
+  const { view, loading, error, retry } = useRolloutView(entity);
   const problems = readRolloutAnnotations(entity).problems;
 
   if (loading) return <Progress />;
@@ -105,7 +105,7 @@ const RolloutView = () => {
       {view.clusters.flatMap(c =>
         c.virtualServices.map(vs => (
           <Grid item xs={12} key={`${c.cluster}/${vs.namespace}/${vs.name}`}>
-            <VirtualServiceCard vs={vs} cluster={c.cluster} />
+            <VirtualServiceCard vs={vs} cluster={c.cluster} onChanged={retry} />
           </Grid>
         )),
       )}

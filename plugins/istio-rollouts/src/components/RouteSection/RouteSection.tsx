@@ -21,7 +21,9 @@ import type {
   RolloutWarning,
   RouteView,
   VersionView,
+  VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { RouteActions } from '../RouteActions';
 import { TrafficSplitBar } from '../TrafficSplitBar';
 
 const STRATEGY_LABELS: Record<RolloutStrategy, string> = {
@@ -69,13 +71,25 @@ export const WarningList = ({ warnings }: { warnings: RolloutWarning[] }) => (
   </>
 );
 
-/** One http route: strategy chip and sentence, split bar, match rules, mirror, warnings. */
+/**
+ * Where a route's actions write, and what to call after a write. Without
+ * it the section is read-only.
+ */
+export interface RouteSectionActions {
+  cluster: string;
+  vs: VirtualServiceView;
+  onChanged?: () => void;
+}
+
+/** One http route: strategy chip and sentence, split bar, match rules, mirror, warnings, actions. */
 export const RouteSection = ({
   route,
   versions,
+  actions,
 }: {
   route: RouteView;
   versions: VersionView[];
+  actions?: RouteSectionActions;
 }) => {
   const classes = useStyles();
   const title = route.name
@@ -127,6 +141,14 @@ export const RouteSection = ({
         </Typography>
       )}
       <WarningList warnings={route.warnings} />
+      {actions && (
+        <RouteActions
+          cluster={actions.cluster}
+          vs={actions.vs}
+          route={route}
+          onChanged={actions.onChanged}
+        />
+      )}
     </Box>
   );
 };

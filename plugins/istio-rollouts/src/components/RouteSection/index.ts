@@ -15,3 +15,4 @@
  */
 
 export { RouteSection, WarningList } from './RouteSection';
+export type { RouteSectionActions } from './RouteSection';

@@ -17,6 +17,7 @@
 import { Table, TableColumn } from '@backstage/core-components';
 import { Typography } from '@material-ui/core';
 import type { VersionView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { ScaleAction } from '../RouteActions';
 import { versionColor } from '../TrafficSplitBar';
 
 interface Row {
@@ -86,8 +87,44 @@ const columns: TableColumn<Row>[] = [
   },
 ];
 
-/** Every version of a VirtualService: subset, labels, Deployment, image, pods. */
-export const VersionsTable = ({ versions }: { versions: VersionView[] }) => {
+/** Where scaling writes, and what to call after it. */
+export interface VersionsTableScale {
+  cluster: string;
+  onChanged?: () => void;
+}
+
+// Only Deployments: an Argo Rollouts Rollout scales through its controller.
+function scaleColumn(scale: VersionsTableScale): TableColumn<Row> {
+  return {
+    title: 'Actions',
+    render: ({ version }) => {
+      const deployments = version.workloads.filter(
+        w => w.kind === 'Deployment',
+      );
+      return deployments.map(w => (
+        <ScaleAction
+          key={`${w.namespace}/${w.name}`}
+          cluster={scale.cluster}
+          workload={w}
+          onChanged={scale.onChanged}
+          label={deployments.length > 1 ? `Scale ${w.name}…` : undefined}
+        />
+      ));
+    },
+  };
+}
+
+/**
+ * Every version of a VirtualService: subset, labels, Deployment, image, pods;
+ * with `scale`, a Scale… action per Deployment.
+ */
+export const VersionsTable = ({
+  versions,
+  scale,
+}: {
+  versions: VersionView[];
+  scale?: VersionsTableScale;
+}) => {
   const keys = versions.map(v => v.key);
   const data: Row[] = versions.map(version => ({
     id: version.key,
@@ -103,7 +140,7 @@ export const VersionsTable = ({ versions }: { versions: VersionView[] }) => {
         padding: 'dense',
         toolbar: true,
       }}
-      columns={columns}
+      columns={scale ? [...columns, scaleColumn(scale)] : columns}
       data={data}
     />
   );

@@ -46,9 +46,12 @@ function managedMessage(m: ManagedByView): string {
 export const VirtualServiceCard = ({
   vs,
   cluster,
+  onChanged,
 }: {
   vs: VirtualServiceView;
   cluster: string;
+  /** Refetches the view; called after a route action or a scale. */
+  onChanged?: () => void;
 }) => (
   <InfoCard
     title={`${vs.namespace}/${vs.name}`}
@@ -78,7 +81,14 @@ export const VirtualServiceCard = ({
     ))}
     <WarningList warnings={vs.warnings} />
     {vs.routes.map(route => (
-      <RouteSection key={route.index} route={route} versions={vs.versions} />
+      // Keyed by name where there is one: inserting a targeted route shifts
+      // indexes, and an action's outcome must stay under its own route.
+      <RouteSection
+        key={route.name ? `name:${route.name}` : `index:${route.index}`}
+        route={route}
+        versions={vs.versions}
+        actions={{ cluster, vs, onChanged }}
+      />
     ))}
     {vs.nonHttpRoutes.map(r => (
       <Typography key={`${r.protocol}-${r.index}`} variant="body2">
@@ -89,7 +99,10 @@ export const VirtualServiceCard = ({
       </Typography>
     ))}
     <Box mt={2}>
-      <VersionsTable versions={vs.versions} />
+      <VersionsTable
+        versions={vs.versions}
+        scale={vs.managedBy ? undefined : { cluster, onChanged }}
+      />
     </Box>
   </InfoCard>
 );

@@ -1,0 +1,127 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
+import { apiRequest, clusterConfig, kubectl } from '@internal/test-cluster';
+import { istioRolloutsPlugin } from '../plugin';
+
+// Builders shared by the plugin's tests against the real local cluster.
+
+export function serviceEntity(name: string, annotations: Record<string, string>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
+  };
+}
+
+export async function startPlugin(options: {
+  entities?: Entity[];
+  clusters?: any[];
+  permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+  signals?: SignalPayload[];
+  config?: Record<string, any>;
+} = {}) {
+  const signals = options.signals ?? [];
+  return startTestBackend({
+    features: [
+      istioRolloutsPlugin,
+      mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+      catalogServiceMock.factory({ entities: options.entities ?? [] }),
+      mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => ({ publish: async (s: SignalPayload) => void signals.push(s) }),
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          kubernetes: { clusterLocatorMethods: [{ type: 'config', clusters: options.clusters ?? [clusterConfig('plugin')] }] },
+          ...options.config,
+        },
+      }),
+    ],
+  });
+}
+
+/** A service with versions v1 and v2 (ready) and v3 (no ready pods) in `ns`. */
+export async function createWebService(ns: string, vsExtra: Record<string, any> = {}, annotations: Record<string, string> = {}) {
+  const deployment = (version: string) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `web-${version}`, namespace: ns, labels: { app: 'web' } },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'web', version } },
+      template: { metadata: { labels: { app: 'web', version } }, spec: { containers: [{ name: 'web', image: `example/web:${version}` }] } },
+    },
+  });
+  await kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+        { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'web', namespace: ns }, spec: { host: 'web', subsets: ['v1', 'v2', 'v3'].map(v => ({ name: v, labels: { version: v } })) } },
+        deployment('v1'),
+        deployment('v2'),
+        deployment('v3'),
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'web', namespace: ns, labels: { 'written-by': 'someone-else' }, annotations },
+          spec: {
+            hosts: ['web'],
+            http: [
+              { name: 'admin', match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: 'web', subset: 'v1' } }] },
+              {
+                name: 'primary',
+                route: [
+                  { destination: { host: 'web', subset: 'v1' }, weight: 90 },
+                  { destination: { host: 'web', subset: 'v2' }, weight: 10 },
+                ],
+                retries: { attempts: 3, perTryTimeout: '2s' },
+                timeout: '10s',
+              },
+            ],
+            ...vsExtra,
+          },
+        },
+      ],
+    }),
+  });
+  // No kubelets: write the status a deployment controller would.
+  for (const [version, ready] of [['v1', 2], ['v2', 2], ['v3', 0]] as const) {
+    await apiRequest('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web-${version}/status`, {
+      contentType: 'application/merge-patch+json',
+      body: { status: { replicas: 2, readyReplicas: ready, availableReplicas: ready, updatedReplicas: 2, observedGeneration: 1 } },
+    });
+  }
+}
+
+export async function readVs(ns: string, name = 'web') {
+  return (await apiRequest('GET', `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${name}`)).body;
+}
+
+export function weightsOf(vs: any, route = 1): number[] {
+  return vs.spec.http[route].route.map((r: any) => r.weight);
+}

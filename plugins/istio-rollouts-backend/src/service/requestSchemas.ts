@@ -1,0 +1,100 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { InputError } from '@backstage/errors';
+import { z } from 'zod';
+
+// Request bodies are checked here, before anything reaches a cluster:
+// shapes, types and Kubernetes names. Whether an operation makes sense for
+// the route is decided by the planner, against the object itself.
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const namespace = z.string().regex(DNS_LABEL, 'must be a valid Kubernetes namespace name');
+const objectName = z.string().regex(DNS_SUBDOMAIN, 'must be a valid Kubernetes object name');
+const cluster = z.string().min(1).max(253).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'must be a configured cluster name');
+const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9*]([-A-Za-z0-9.*]*[A-Za-z0-9])?$/, 'must be a host name');
+const percent = z.number().int('must be a whole number').min(0, 'must be at least 0').max(100, 'must be at most 100');
+
+const destination = z
+  .object({ host, subset: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a subset name').optional(), port: z.number().int().min(1).max(65535).optional() })
+  .strict();
+const steps = z.array(z.number().int().min(1).max(100)).min(1).max(20).optional();
+
+const operation = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('set-weights'), weights: z.array(destination.extend({ weight: percent })).min(1).max(20) }).strict(),
+  z.object({ type: z.literal('start-canary'), canary: destination, steps }).strict(),
+  z.object({ type: z.literal('promote-next'), steps, stable: destination.optional() }).strict(),
+  z.object({ type: z.literal('promote-full'), stable: destination.optional() }).strict(),
+  z.object({ type: z.literal('flip') }).strict(),
+  z.object({ type: z.literal('rollback'), stable: destination.optional() }).strict(),
+  z
+    .object({
+      type: z.literal('target-users'),
+      match: z
+        .object({
+          kind: z.enum(['header', 'cookie']),
+          name: z.string().min(1).max(256).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header or cookie name'),
+          value: z.string().min(1).max(1024),
+          operator: z.enum(['exact', 'prefix', 'regex']).optional(),
+        })
+        .strict(),
+      to: destination,
+    })
+    .strict(),
+  z.object({ type: z.literal('remove-targeting'), routeName: z.string().min(1).max(253) }).strict(),
+  z.object({ type: z.literal('set-mirror'), to: destination, percentage: z.number().gt(0).max(100) }).strict(),
+  z.object({ type: z.literal('remove-mirror') }).strict(),
+]);
+
+export const routeActionRequestSchema = z
+  .object({
+    target: z
+      .object({
+        cluster,
+        namespace,
+        virtualService: objectName,
+        route: z.union([z.number().int().min(0).max(1000), z.string().min(1).max(253)]),
+      })
+      .strict(),
+    operation,
+    dryRun: z.boolean().optional(),
+    reason: z.string().max(1000).optional(),
+    allowUnready: z.object({ reason: z.string().trim().min(1, 'must say why') }).strict().optional(),
+  })
+  .strict();
+
+export const scaleRequestSchema = z
+  .object({
+    cluster,
+    namespace,
+    deployment: objectName,
+    replicas: z.number().int('must be a whole number').min(0).max(1000),
+    dryRun: z.boolean().optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/** Parses a body or throws an InputError that names each problem and its field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const problems = result.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`);
+    throw new InputError(`Invalid request: ${problems.join('; ')}`);
+  }
+  return result.data;
+}

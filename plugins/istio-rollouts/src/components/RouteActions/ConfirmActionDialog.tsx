@@ -1,0 +1,74 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { ReactNode, useState } from 'react';
+import {
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Typography,
+} from '@material-ui/core';
+import type { TrackedByView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { GitOpsNotice, ReasonField } from './DialogParts';
+
+/** What a one-click action asks before it moves live traffic. */
+export interface ConfirmRequest {
+  title: string;
+  description: ReactNode;
+  confirmLabel: string;
+}
+
+/**
+ * Confirmation for actions that move live traffic in one step (promote,
+ * flip, roll back): says what will happen, warns about GitOps, and takes an
+ * optional reason for the audit trail.
+ */
+export const ConfirmActionDialog = ({
+  request,
+  trackedBy,
+  onCancel,
+  onConfirm,
+}: {
+  request?: ConfirmRequest;
+  trackedBy?: TrackedByView[];
+  onCancel: () => void;
+  onConfirm: (reason: string) => void;
+}) => {
+  const [reason, setReason] = useState('');
+  const close = (confirmed: boolean) => {
+    if (confirmed) onConfirm(reason.trim());
+    else onCancel();
+    setReason('');
+  };
+  return (
+    <Dialog open={!!request} onClose={() => close(false)} fullWidth>
+      <DialogTitle>{request?.title}</DialogTitle>
+      <DialogContent>
+        <Typography variant="body1">{request?.description}</Typography>
+        <GitOpsNotice trackedBy={trackedBy} />
+        <ReasonField value={reason} onChange={setReason} />
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={() => close(false)}>Cancel</Button>
+        <Button color="primary" variant="contained" onClick={() => close(true)}>
+          {request?.confirmLabel}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+};

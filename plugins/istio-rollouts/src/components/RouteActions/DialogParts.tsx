@@ -1,0 +1,108 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  Box,
+  FormControl,
+  InputLabel,
+  MenuItem,
+  Select,
+  TextField,
+  Typography,
+} from '@material-ui/core';
+import type {
+  TrackedByView,
+  VersionView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+
+// Pieces every action dialog shares.
+
+const GITOPS_NAMES: Record<TrackedByView['tool'], string> = {
+  'argo-cd': 'Argo CD',
+  flux: 'Flux',
+};
+
+/** Says, before the user confirms, that a GitOps tool may undo the change. */
+export const GitOpsNotice = ({ trackedBy }: { trackedBy?: TrackedByView[] }) =>
+  trackedBy && trackedBy.length > 0 ? (
+    <Box mt={1} mb={1}>
+      <Typography variant="body2" color="error">
+        ⚠{' '}
+        {trackedBy.map(t => `${GITOPS_NAMES[t.tool]} (${t.source})`).join(', ')}{' '}
+        tracks this VirtualService: GitOps may revert this change at its next
+        sync unless it is also made in Git.
+      </Typography>
+    </Box>
+  ) : null;
+
+/** Optional free text kept with the action in the audit trail. */
+export const ReasonField = ({
+  value,
+  onChange,
+  label = 'Reason (optional)',
+  required,
+  id = 'action-reason',
+}: {
+  id?: string;
+  value: string;
+  onChange: (value: string) => void;
+  label?: string;
+  required?: boolean;
+}) => (
+  <TextField
+    id={id}
+    label={label}
+    value={value}
+    required={required}
+    onChange={e => onChange(e.target.value)}
+    fullWidth
+    margin="dense"
+    multiline
+    helperText="Recorded in the audit trail"
+  />
+);
+
+/** Picks one of the VirtualService's versions by key. */
+export const VersionSelect = ({
+  id,
+  label,
+  versions,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  versions: VersionView[];
+  value: string;
+  onChange: (key: string) => void;
+}) => (
+  <FormControl fullWidth margin="dense">
+    <InputLabel id={`${id}-label`}>{label}</InputLabel>
+    <Select
+      labelId={`${id}-label`}
+      id={id}
+      value={value}
+      onChange={e => onChange(String(e.target.value))}
+    >
+      {versions.map(v => (
+        <MenuItem key={v.key} value={v.key}>
+          {v.label}
+          {v.ready === 0 ? ' (no ready pods)' : ''}
+        </MenuItem>
+      ))}
+    </Select>
+  </FormControl>
+);

@@ -1,0 +1,301 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { useMemo, useState } from 'react';
+import { getCompoundEntityRef } from '@backstage/catalog-model';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  istioRolloutsApplyPermission,
+  istioRolloutsRollbackPermission,
+  readRolloutAnnotations,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import type {
+  ManagedByView,
+  RouteView,
+  VirtualServiceView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { Box, Typography, makeStyles } from '@material-ui/core';
+import { ActionButton, useActionAccess } from './ActionButton';
+import { ActionOutcome } from './ActionOutcome';
+import { ConfirmActionDialog } from './ConfirmActionDialog';
+import {
+  PendingConfirm,
+  flip,
+  promoteFull,
+  promoteNext,
+  rollback,
+} from './confirmations';
+import { SetWeightsDialog } from './SetWeightsDialog';
+import { TargetUsersDialog } from './TargetUsersDialog';
+import { VersionActionDialog } from './VersionActionDialog';
+import { useRouteAction } from './useRouteAction';
+import {
+  RouteOperation,
+  canaryInfo,
+  isBlueGreen,
+  isTargetRoute,
+  ownerRouteOf,
+  routeTarget,
+  stableOf,
+  targetedRoutesOf,
+} from './routeModel';
+
+const CONTROLLER_NAMES: Record<ManagedByView['controller'], string> = {
+  'argo-rollouts': 'Argo Rollouts',
+  flagger: 'Flagger',
+};
+
+const useStyles = makeStyles(theme => ({
+  buttons: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(1),
+    marginTop: theme.spacing(1),
+  },
+}));
+
+/** @public */
+export interface RouteActionsProps {
+  cluster: string;
+  vs: VirtualServiceView;
+  route: RouteView;
+  /** Called after a change (or a conflict) so the view refetches at once. */
+  onChanged?: () => void;
+}
+
+type OpenDialog = 'weights' | 'target' | 'mirror' | 'start-canary';
+
+const RouteActionsPanel = ({
+  cluster,
+  vs,
+  route,
+  onChanged,
+}: RouteActionsProps) => {
+  const classes = useStyles();
+  const { entity } = useEntity();
+  const entityRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
+  const steps = useMemo(
+    () => readRolloutAnnotations(entity).canarySteps,
+    [entity],
+  );
+  // A targeted route this plugin inserted is removed through the route it
+  // belongs to (the planner refuses to remove the route it is changing).
+  const targetedRoute = isTargetRoute(route);
+  const owner = targetedRoute ? ownerRouteOf(vs, route) : route;
+  const target = useMemo(
+    () => routeTarget(cluster, vs, owner ?? route),
+    [cluster, vs, owner, route],
+  );
+  const action = useRouteAction({ entityRef, target, onChanged });
+  const applyAccess = useActionAccess(istioRolloutsApplyPermission, 'apply');
+  const rollbackAccess = useActionAccess(
+    istioRolloutsRollbackPermission,
+    'rollback',
+  );
+  const [dialog, setDialog] = useState<OpenDialog>();
+  const [confirm, setConfirm] = useState<PendingConfirm>();
+
+  const busy = action.state.status === 'pending';
+  const versions = vs.versions;
+  const submit = (operation: RouteOperation, reason?: string) => {
+    setDialog(undefined);
+    action.run(operation, reason);
+  };
+
+  const outcome = (
+    <ActionOutcome
+      state={action.state}
+      versions={vs.versions}
+      onOverride={action.override}
+    />
+  );
+
+  if (targetedRoute) {
+    return owner ? (
+      <Box>
+        <div className={classes.buttons}>
+          <ActionButton
+            access={applyAccess}
+            busy={busy}
+            onClick={() =>
+              submit({ type: 'remove-targeting', routeName: route.name! })
+            }
+          >
+            Remove targeting
+          </ActionButton>
+        </div>
+        {outcome}
+      </Box>
+    ) : null;
+  }
+
+  const canary = canaryInfo(route, steps);
+  const stable = stableOf(route);
+  const targeted = targetedRoutesOf(vs, route);
+  const newVersions = vs.versions.filter(
+    v => !route.destinations.some(d => d.versionKey === v.key),
+  );
+  const canRollBack =
+    route.destinations.length >= 2 || !!route.mirror || targeted.length > 0;
+
+  return (
+    <Box>
+      <div className={classes.buttons}>
+        {canary && (
+          <>
+            <ActionButton
+              access={applyAccess}
+              busy={busy}
+              onClick={() => setConfirm(promoteNext(versions, canary, steps))}
+            >
+              Promote to {canary.next}%
+            </ActionButton>
+            <ActionButton
+              access={applyAccess}
+              busy={busy}
+              onClick={() => setConfirm(promoteFull(versions, canary))}
+            >
+              Promote fully
+            </ActionButton>
+          </>
+        )}
+        {route.destinations.length === 1 && newVersions.length > 0 && (
+          <ActionButton
+            access={applyAccess}
+            busy={busy}
+            onClick={() => setDialog('start-canary')}
+          >
+            Start canary…
+          </ActionButton>
+        )}
+        {route.destinations.length >= 2 && (
+          <ActionButton
+            access={applyAccess}
+            busy={busy}
+            onClick={() => setDialog('weights')}
+          >
+            Set weights…
+          </ActionButton>
+        )}
+        {isBlueGreen(route) && (
+          <ActionButton
+            access={applyAccess}
+            busy={busy}
+            onClick={() => setConfirm(flip(versions, route))}
+          >
+            Flip
+          </ActionButton>
+        )}
+        <ActionButton
+          access={applyAccess}
+          busy={busy}
+          onClick={() => setDialog('target')}
+        >
+          Target users…
+        </ActionButton>
+        <ActionButton
+          access={applyAccess}
+          busy={busy}
+          onClick={() => setDialog('mirror')}
+        >
+          Mirror…
+        </ActionButton>
+        {route.mirror && (
+          <ActionButton
+            access={applyAccess}
+            busy={busy}
+            onClick={() => submit({ type: 'remove-mirror' })}
+          >
+            Remove mirror
+          </ActionButton>
+        )}
+        {canRollBack && stable && (
+          <ActionButton
+            access={rollbackAccess}
+            busy={busy}
+            color="secondary"
+            onClick={() => setConfirm(rollback(versions, stable))}
+          >
+            Roll back
+          </ActionButton>
+        )}
+      </div>
+      {outcome}
+      <ConfirmActionDialog
+        request={confirm?.request}
+        trackedBy={vs.trackedBy}
+        onCancel={() => setConfirm(undefined)}
+        onConfirm={reason => {
+          const op = confirm!.operation;
+          setConfirm(undefined);
+          submit(op, reason);
+        }}
+      />
+      {dialog === 'weights' && (
+        <SetWeightsDialog
+          route={route}
+          versions={vs.versions}
+          trackedBy={vs.trackedBy}
+          onCancel={() => setDialog(undefined)}
+          onPreview={action.preview}
+          onApply={submit}
+        />
+      )}
+      {dialog === 'target' && (
+        <TargetUsersDialog
+          versions={vs.versions}
+          targeted={targeted}
+          trackedBy={vs.trackedBy}
+          onCancel={() => setDialog(undefined)}
+          onApply={submit}
+          onRemove={routeName =>
+            submit({ type: 'remove-targeting', routeName })
+          }
+        />
+      )}
+      {(dialog === 'mirror' || dialog === 'start-canary') && (
+        <VersionActionDialog
+          mode={dialog}
+          versions={dialog === 'mirror' ? vs.versions : newVersions}
+          steps={steps}
+          trackedBy={vs.trackedBy}
+          onCancel={() => setDialog(undefined)}
+          onApply={submit}
+        />
+      )}
+    </Box>
+  );
+};
+
+/**
+ * The actions of one http route: promote, set weights, flip, target users,
+ * mirror, roll back. Absent for delegated routes, and replaced by a pointer
+ * to the controller when Argo Rollouts or Flagger drives the VirtualService
+ * (the backend refuses those writes; a button would only fail).
+ */
+export const RouteActions = (props: RouteActionsProps) => {
+  const { vs, route } = props;
+  if (vs.managedBy) {
+    const name = CONTROLLER_NAMES[vs.managedBy.controller];
+    return (
+      <Typography variant="body2" color="textSecondary">
+        Managed by {name} — change it there.
+      </Typography>
+    );
+  }
+  if (route.delegate) return null;
+  return <RouteActionsPanel {...props} />;
+};

@@ -1,0 +1,117 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import type {
+  RouteView,
+  VersionView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import type { ConfirmRequest } from './ConfirmActionDialog';
+import { CanaryInfo, RouteOperation, labelOf } from './routeModel';
+
+// What each one-click action says in its confirmation, and what it sends.
+// The sentences name the versions, so the user confirms an outcome rather
+// than an operation name.
+
+/** A confirmation and the operation it guards. */
+export interface PendingConfirm {
+  request: ConfirmRequest;
+  operation: RouteOperation;
+}
+
+type Label = (d: {
+  versionKey?: string;
+  host: string;
+  subset?: string;
+}) => string;
+
+const labeller =
+  (versions: VersionView[]): Label =>
+  d =>
+    labelOf(versions, d);
+
+export function promoteNext(
+  versions: VersionView[],
+  canary: CanaryInfo,
+  steps: number[],
+): PendingConfirm {
+  const label = labeller(versions);
+  return {
+    request: {
+      title: `Promote ${label(canary.canary)} to ${canary.next}%`,
+      description: `${label(canary.canary)} will get ${
+        canary.next
+      }% of this route's traffic (now ${canary.canary.weight}%); ${label(
+        canary.stable,
+      )} keeps ${100 - canary.next}%.`,
+      confirmLabel: `Promote to ${canary.next}%`,
+    },
+    operation: { type: 'promote-next', steps },
+  };
+}
+
+export function promoteFull(
+  versions: VersionView[],
+  canary: CanaryInfo,
+): PendingConfirm {
+  const label = labeller(versions);
+  return {
+    request: {
+      title: `Promote ${label(canary.canary)} fully`,
+      description: `All of this route's traffic will go to ${label(
+        canary.canary,
+      )}; ${label(canary.stable)} keeps running with none.`,
+      confirmLabel: 'Promote fully',
+    },
+    operation: { type: 'promote-full' },
+  };
+}
+
+export function flip(
+  versions: VersionView[],
+  route: RouteView,
+): PendingConfirm {
+  const label = labeller(versions);
+  const [from, to] = [...route.destinations].sort(
+    (a, b) => b.weight - a.weight,
+  );
+  return {
+    request: {
+      title: 'Flip blue-green',
+      description: `All of this route's traffic will move from ${label(
+        from,
+      )} to ${label(to)}; ${label(from)} stays as a hot standby.`,
+      confirmLabel: 'Flip',
+    },
+    operation: { type: 'flip' },
+  };
+}
+
+export function rollback(
+  versions: VersionView[],
+  stable: { versionKey?: string; host: string; subset?: string },
+): PendingConfirm {
+  return {
+    request: {
+      title: 'Roll back',
+      description: `All of this route's traffic will go back to ${labelOf(
+        versions,
+        stable,
+      )}, and the targeted routes and mirror this plugin added to it will be removed.`,
+      confirmLabel: 'Roll back',
+    },
+    operation: { type: 'rollback' },
+  };
+}

@@ -1,0 +1,171 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  isTargetRouteName,
+  nextStep,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import type {
+  DestinationRef,
+  DestinationView,
+  RouteOperation,
+  RouteSnapshot,
+  RouteTarget,
+  RouteView,
+  VersionView,
+  VirtualServiceView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+
+// Pure helpers behind the action buttons: which buttons a route gets, what
+// they would do, and how results read. The backend re-checks everything;
+// these only decide what to offer and how to label it.
+
+export type { DestinationRef, RouteOperation };
+
+/** A targeted route this plugin inserted (named istio-rollouts-target-…). */
+export function isTargetRoute(route: RouteView): boolean {
+  return isTargetRouteName(route.name);
+}
+
+/** Names a route for the API: by name when it has one (stable across inserts), else by index. */
+export function routeTarget(
+  cluster: string,
+  vs: VirtualServiceView,
+  route: RouteView,
+): RouteTarget {
+  return {
+    cluster,
+    namespace: vs.namespace,
+    virtualService: vs.name,
+    route: route.name ?? route.index,
+  };
+}
+
+export function toRef(d: {
+  host: string;
+  subset?: string;
+  port?: number;
+}): DestinationRef {
+  const ref: DestinationRef = { host: d.host };
+  if (d.subset) ref.subset = d.subset;
+  if (d.port !== undefined) ref.port = d.port;
+  return ref;
+}
+
+export function versionRef(v: VersionView): DestinationRef {
+  return toRef(v);
+}
+
+/** The short label of a destination (`v2`), falling back to subset or host. */
+export function labelOf(
+  versions: VersionView[],
+  d: { versionKey?: string; host: string; subset?: string },
+): string {
+  const found =
+    (d.versionKey && versions.find(v => v.key === d.versionKey)) ||
+    versions.find(
+      v =>
+        (v.subset ?? '') === (d.subset ?? '') &&
+        (v.host === d.host || v.fqdn === d.host),
+    );
+  return found ? found.label : d.subset ?? d.host;
+}
+
+export interface CanaryInfo {
+  stable: DestinationView;
+  canary: DestinationView;
+  /** The canary's weight after "promote to next step". */
+  next: number;
+}
+
+/**
+ * Stable and canary of a two-destination route whose canary has some but not
+ * all traffic. Stable = the higher weight, ties go to the first listed (the
+ * order start-canary writes). The backend decides again on its own.
+ */
+export function canaryInfo(
+  route: RouteView,
+  steps: readonly number[],
+): CanaryInfo | undefined {
+  if (route.destinations.length !== 2) return undefined;
+  const [first, second] = route.destinations;
+  const [stable, canary] =
+    second.weight > first.weight ? [second, first] : [first, second];
+  if (canary.weight <= 0 || canary.weight >= 100) return undefined;
+  return { stable, canary, next: nextStep(canary.weight, steps) };
+}
+
+/** Blue-green: exactly two destinations at 100 and 0. */
+export function isBlueGreen(route: RouteView): boolean {
+  const weights = route.destinations.map(d => d.weight).sort((a, b) => a - b);
+  return weights.length === 2 && weights[0] === 0 && weights[1] === 100;
+}
+
+/** The version that keeps all traffic after a rollback, as the brief's rule picks it. */
+export function stableOf(route: RouteView): DestinationView | undefined {
+  return route.destinations.reduce<DestinationView | undefined>(
+    (best, d) => (!best || d.weight > best.weight ? d : best),
+    undefined,
+  );
+}
+
+/**
+ * The targeted routes this plugin inserted for `route`: they sit directly
+ * before it (each new one is inserted just before the route), so walk back
+ * over the contiguous run of them.
+ */
+export function targetedRoutesOf(
+  vs: VirtualServiceView,
+  route: RouteView,
+): RouteView[] {
+  const before = vs.routes
+    .filter(r => r.index < route.index)
+    .sort((a, b) => b.index - a.index);
+  const found: RouteView[] = [];
+  for (const r of before) {
+    if (!isTargetRoute(r)) break;
+    found.unshift(r);
+  }
+  return found;
+}
+
+/** The route a targeted route belongs to: the first non-targeted route after it. */
+export function ownerRouteOf(
+  vs: VirtualServiceView,
+  targeted: RouteView,
+): RouteView | undefined {
+  return vs.routes
+    .filter(r => r.index > targeted.index)
+    .sort((a, b) => a.index - b.index)
+    .find(r => !isTargetRoute(r));
+}
+
+/** "v1 75% · v2 25%", plus the mirror when there is one. */
+export function describeSnapshot(
+  versions: VersionView[],
+  snapshot: RouteSnapshot,
+): string {
+  const weights = snapshot.destinations
+    .map(d => `${labelOf(versions, d)} ${d.weight}%`)
+    .join(' · ');
+  const mirror = snapshot.mirror
+    ? ` · mirror ${snapshot.mirror.percentage}% to ${labelOf(
+        versions,
+        snapshot.mirror,
+      )}`
+    : '';
+  return `${weights}${mirror}`;
+}
