@@ -94,9 +94,11 @@ export const istioRolloutsPlugin = createBackendPlugin({
               catalog,
               permissions,
               logger,
-              driftWatchMs: config.getOptionalNumber('istioRollouts.driftWatchSeconds') !== undefined
-                ? config.getNumber('istioRollouts.driftWatchSeconds') * 1000
-                : undefined,
+              driftWatchMs:
+                config.getOptionalNumber('istioRollouts.driftWatchSeconds') !==
+                undefined
+                  ? config.getNumber('istioRollouts.driftWatchSeconds') * 1000
+                  : undefined,
             }),
           }),
         );

@@ -15,17 +15,27 @@
  */
 
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { SignalPayload, signalsServiceRef } from '@backstage/plugin-signals-node';
+import {
+  SignalPayload,
+  signalsServiceRef,
+} from '@backstage/plugin-signals-node';
 import { apiRequest, clusterConfig, kubectl } from '@internal/test-cluster';
 import { istioRolloutsPlugin } from '../plugin';
 
 // Builders shared by the plugin's tests against the real local cluster.
 
-export function serviceEntity(name: string, annotations: Record<string, string>): Entity {
+export function serviceEntity(
+  name: string,
+  annotations: Record<string, string>,
+): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -34,28 +44,43 @@ export function serviceEntity(name: string, annotations: Record<string, string>)
   };
 }
 
-export async function startPlugin(options: {
-  entities?: Entity[];
-  clusters?: any[];
-  permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-  signals?: SignalPayload[];
-  config?: Record<string, any>;
-} = {}) {
+export async function startPlugin(
+  options: {
+    entities?: Entity[];
+    clusters?: any[];
+    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    signals?: SignalPayload[];
+    config?: Record<string, any>;
+  } = {},
+) {
   const signals = options.signals ?? [];
   return startTestBackend({
     features: [
       istioRolloutsPlugin,
-      mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
       catalogServiceMock.factory({ entities: options.entities ?? [] }),
-      mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
+      mockServices.permissions.factory({
+        result: options.permission ?? AuthorizeResult.ALLOW,
+      }),
       createServiceFactory({
         service: signalsServiceRef,
         deps: {},
-        factory: () => ({ publish: async (s: SignalPayload) => void signals.push(s) }),
+        factory: () => ({
+          publish: async (s: SignalPayload) => void signals.push(s),
+        }),
       }),
       mockServices.rootConfig.factory({
         data: {
-          kubernetes: { clusterLocatorMethods: [{ type: 'config', clusters: options.clusters ?? [clusterConfig('plugin')] }] },
+          kubernetes: {
+            clusterLocatorMethods: [
+              {
+                type: 'config',
+                clusters: options.clusters ?? [clusterConfig('plugin')],
+              },
+            ],
+          },
           ...options.config,
         },
       }),
@@ -64,7 +89,11 @@ export async function startPlugin(options: {
 }
 
 /** A service with versions v1 and v2 (ready) and v3 (no ready pods) in `ns`. */
-export async function createWebService(ns: string, vsExtra: Record<string, any> = {}, annotations: Record<string, string> = {}) {
+export async function createWebService(
+  ns: string,
+  vsExtra: Record<string, any> = {},
+  annotations: Record<string, string> = {},
+) {
   const deployment = (version: string) => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -72,7 +101,12 @@ export async function createWebService(ns: string, vsExtra: Record<string, any> 
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: 'web', version } },
-      template: { metadata: { labels: { app: 'web', version } }, spec: { containers: [{ name: 'web', image: `example/web:${version}` }] } },
+      template: {
+        metadata: { labels: { app: 'web', version } },
+        spec: {
+          containers: [{ name: 'web', image: `example/web:${version}` }],
+        },
+      },
     },
   });
   await kubectl(['apply', '-f', '-'], {
@@ -80,19 +114,44 @@ export async function createWebService(ns: string, vsExtra: Record<string, any> 
       apiVersion: 'v1',
       kind: 'List',
       items: [
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
-        { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'web', namespace: ns }, spec: { host: 'web', subsets: ['v1', 'v2', 'v3'].map(v => ({ name: v, labels: { version: v } })) } },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'web', namespace: ns },
+          spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'web', namespace: ns },
+          spec: {
+            host: 'web',
+            subsets: ['v1', 'v2', 'v3'].map(v => ({
+              name: v,
+              labels: { version: v },
+            })),
+          },
+        },
         deployment('v1'),
         deployment('v2'),
         deployment('v3'),
         {
           apiVersion: 'networking.istio.io/v1',
           kind: 'VirtualService',
-          metadata: { name: 'web', namespace: ns, labels: { 'written-by': 'someone-else' }, annotations },
+          metadata: {
+            name: 'web',
+            namespace: ns,
+            labels: { 'written-by': 'someone-else' },
+            annotations,
+          },
           spec: {
             hosts: ['web'],
             http: [
-              { name: 'admin', match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: 'web', subset: 'v1' } }] },
+              {
+                name: 'admin',
+                match: [{ uri: { prefix: '/admin' } }],
+                route: [{ destination: { host: 'web', subset: 'v1' } }],
+              },
               {
                 name: 'primary',
                 route: [
@@ -110,16 +169,37 @@ export async function createWebService(ns: string, vsExtra: Record<string, any> 
     }),
   });
   // No kubelets: write the status a deployment controller would.
-  for (const [version, ready] of [['v1', 2], ['v2', 2], ['v3', 0]] as const) {
-    await apiRequest('PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/web-${version}/status`, {
-      contentType: 'application/merge-patch+json',
-      body: { status: { replicas: 2, readyReplicas: ready, availableReplicas: ready, updatedReplicas: 2, observedGeneration: 1 } },
-    });
+  for (const [version, ready] of [
+    ['v1', 2],
+    ['v2', 2],
+    ['v3', 0],
+  ] as const) {
+    await apiRequest(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web-${version}/status`,
+      {
+        contentType: 'application/merge-patch+json',
+        body: {
+          status: {
+            replicas: 2,
+            readyReplicas: ready,
+            availableReplicas: ready,
+            updatedReplicas: 2,
+            observedGeneration: 1,
+          },
+        },
+      },
+    );
   }
 }
 
 export async function readVs(ns: string, name = 'web') {
-  return (await apiRequest('GET', `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${name}`)).body;
+  return (
+    await apiRequest(
+      'GET',
+      `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${name}`,
+    )
+  ).body;
 }
 
 export function weightsOf(vs: any, route = 1): number[] {

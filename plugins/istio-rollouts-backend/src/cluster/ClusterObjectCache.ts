@@ -93,15 +93,25 @@ export class ClusterObjectCache {
    * The path of one object of a kind, in the API version this cluster
    * serves (older Istio serves VirtualServices as v1beta1 only).
    */
-  objectPath(kind: keyof ClusterObjects, namespace: string, name: string): string {
+  objectPath(
+    kind: keyof ClusterObjects,
+    namespace: string,
+    name: string,
+  ): string {
     const informer = this.informers.find(i => i.kind.key === kind)!;
     const collection = informer.servedPath ?? informer.kind.paths[0];
     const slash = collection.lastIndexOf('/');
-    return `${collection.slice(0, slash)}/namespaces/${encodeURIComponent(namespace)}${collection.slice(slash)}/${encodeURIComponent(name)}`;
+    return `${collection.slice(0, slash)}/namespaces/${encodeURIComponent(
+      namespace,
+    )}${collection.slice(slash)}/${encodeURIComponent(name)}`;
   }
 
   /** The cached object, if any. */
-  find(kind: keyof ClusterObjects, namespace: string, name: string): any | undefined {
+  find(
+    kind: keyof ClusterObjects,
+    namespace: string,
+    name: string,
+  ): any | undefined {
     return this.informers.find(i => i.kind.key === kind)!.get(namespace, name);
   }
 

@@ -186,6 +186,9 @@ export class KindInformer {
     const watchController = new AbortController();
     this.currentWatch = watchController;
     const abortWatch = () => watchController.abort();
+    // stop() may have come while we were listing: an abort listener added
+    // after the fact never fires, and the watch would hang for minutes.
+    if (stopSignal.aborted) return;
     stopSignal.addEventListener('abort', abortWatch, { once: true });
     let gone: KubeApiError | undefined;
     try {

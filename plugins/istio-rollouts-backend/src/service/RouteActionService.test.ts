@@ -16,29 +16,65 @@
 
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { apiRequest, clusterConfig, createTestNamespace, kubectl } from '@internal/test-cluster';
+import {
+  apiRequest,
+  clusterConfig,
+  createTestNamespace,
+  kubectl,
+} from '@internal/test-cluster';
 import request from 'supertest';
-import { createWebService, readVs, serviceEntity, startPlugin, weightsOf } from '../__testUtils__/fixtures';
+import {
+  createWebService,
+  readVs,
+  serviceEntity,
+  startPlugin,
+  weightsOf,
+} from '../__testUtils__/fixtures';
 
 // Every operation through the plugin's HTTP API against the real local
 // kube-apiserver: what it writes, what it keeps, and what it refuses.
 
 jest.setTimeout(60_000);
 
-async function setUp(options: { annotations?: Record<string, string>; vsExtra?: Record<string, any>; clusters?: any[]; permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY } = {}) {
+async function setUp(
+  options: {
+    annotations?: Record<string, string>;
+    vsExtra?: Record<string, any>;
+    clusters?: any[];
+    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+  } = {},
+) {
   const ns = await createTestNamespace('actions');
   await createWebService(ns, options.vsExtra, options.annotations);
   const { server } = await startPlugin({
-    entities: [serviceEntity('web', { 'istio-rollouts/virtual-services': `${ns}/web`, 'istio-rollouts/canary-steps': '10,25,50,100' })],
+    entities: [
+      serviceEntity('web', {
+        'istio-rollouts/virtual-services': `${ns}/web`,
+        'istio-rollouts/canary-steps': '10,25,50,100',
+      }),
+    ],
     clusters: options.clusters,
     permission: options.permission,
     config: { istioRollouts: { driftWatchSeconds: 2 } },
   });
-  const act = (operation: unknown, extra: Record<string, unknown> = {}, route: number | string = 'primary') =>
+  const act = (
+    operation: unknown,
+    extra: Record<string, unknown> = {},
+    route: number | string = 'primary',
+  ) =>
     request(server)
       .post('/api/istio-rollouts/entities/default/component/web/route-actions')
       .set('Authorization', mockCredentials.user.header())
-      .send({ target: { cluster: 'local', namespace: ns, virtualService: 'web', route }, operation, ...extra });
+      .send({
+        target: {
+          cluster: 'local',
+          namespace: ns,
+          virtualService: 'web',
+          route,
+        },
+        operation,
+        ...extra,
+      });
   return { ns, server, act };
 }
 
@@ -47,33 +83,75 @@ describe('route actions', () => {
     const { ns, act } = await setUp();
     const before = await readVs(ns);
 
-    const res = await act({ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 70 }, { host: 'web', subset: 'v2', weight: 30 }] }, { dryRun: true });
+    const res = await act(
+      {
+        type: 'set-weights',
+        weights: [
+          { host: 'web', subset: 'v1', weight: 70 },
+          { host: 'web', subset: 'v2', weight: 30 },
+        ],
+      },
+      { dryRun: true },
+    );
 
     expect(res.status).toBe(200);
     expect(res.body.dryRun).toBe(true);
-    expect(res.body.patch.slice(0, 1)).toEqual([{ op: 'test', path: '/metadata/resourceVersion', value: before.metadata.resourceVersion }]);
-    expect(res.body.patch).toContainEqual({ op: 'replace', path: '/spec/http/1/route/0/weight', value: 70 });
-    expect(res.body.resultingRoute.route.map((r: any) => r.weight)).toEqual([70, 30]);
+    expect(res.body.patch.slice(0, 1)).toEqual([
+      {
+        op: 'test',
+        path: '/metadata/resourceVersion',
+        value: before.metadata.resourceVersion,
+      },
+    ]);
+    expect(res.body.patch).toContainEqual({
+      op: 'replace',
+      path: '/spec/http/1/route/0/weight',
+      value: 70,
+    });
+    expect(res.body.resultingRoute.route.map((r: any) => r.weight)).toEqual([
+      70, 30,
+    ]);
     const after = await readVs(ns);
-    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.metadata.resourceVersion).toBe(
+      before.metadata.resourceVersion,
+    );
     expect(weightsOf(after)).toEqual([90, 10]);
   });
 
   it('sets weights touching only the weights, under its own field manager', async () => {
     const { ns, act } = await setUp();
 
-    const res = await act({ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 70 }, { host: 'web', subset: 'v2', weight: 30 }] });
+    const res = await act({
+      type: 'set-weights',
+      weights: [
+        { host: 'web', subset: 'v1', weight: 70 },
+        { host: 'web', subset: 'v2', weight: 30 },
+      ],
+    });
 
     expect(res.status).toBe(200);
-    expect(res.body.before.destinations.map((d: any) => d.weight)).toEqual([90, 10]);
-    expect(res.body.after.destinations.map((d: any) => d.weight)).toEqual([70, 30]);
+    expect(res.body.before.destinations.map((d: any) => d.weight)).toEqual([
+      90, 10,
+    ]);
+    expect(res.body.after.destinations.map((d: any) => d.weight)).toEqual([
+      70, 30,
+    ]);
     const vs = await readVs(ns);
     expect(weightsOf(vs)).toEqual([70, 30]);
-    expect(vs.spec.http[1].retries).toEqual({ attempts: 3, perTryTimeout: '2s' });
+    expect(vs.spec.http[1].retries).toEqual({
+      attempts: 3,
+      perTryTimeout: '2s',
+    });
     expect(vs.spec.http[1].timeout).toBe('10s');
-    expect(vs.spec.http[0]).toEqual({ name: 'admin', match: [{ uri: { prefix: '/admin' } }], route: [{ destination: { host: 'web', subset: 'v1' } }] });
+    expect(vs.spec.http[0]).toEqual({
+      name: 'admin',
+      match: [{ uri: { prefix: '/admin' } }],
+      route: [{ destination: { host: 'web', subset: 'v1' } }],
+    });
     expect(vs.metadata.labels).toEqual({ 'written-by': 'someone-else' });
-    expect(vs.metadata.managedFields.map((f: any) => f.manager)).toContain('backstage-istio-rollouts');
+    expect(vs.metadata.managedFields.map((f: any) => f.manager)).toContain(
+      'backstage-istio-rollouts',
+    );
     expect(res.body.resourceVersionAfter).toBe(vs.metadata.resourceVersion);
   });
 
@@ -86,7 +164,10 @@ describe('route actions', () => {
     expect(weightsOf(await readVs(ns))).toEqual([50, 50]);
     expect((await act({ type: 'promote-full' })).status).toBe(200);
     expect(weightsOf(await readVs(ns))).toEqual([0, 100]);
-    const back = await act({ type: 'rollback', stable: { host: 'web', subset: 'v1' } });
+    const back = await act({
+      type: 'rollback',
+      stable: { host: 'web', subset: 'v1' },
+    });
     expect(back.status).toBe(200);
     expect(weightsOf(await readVs(ns))).toEqual([100, 0]);
   });
@@ -94,7 +175,11 @@ describe('route actions', () => {
   it('starts a canary on a single-version route at the first step', async () => {
     const { ns, act } = await setUp();
 
-    const res = await act({ type: 'start-canary', canary: { host: 'web', subset: 'v2' } }, {}, 'admin');
+    const res = await act(
+      { type: 'start-canary', canary: { host: 'web', subset: 'v2' } },
+      {},
+      'admin',
+    );
 
     expect(res.status).toBe(200);
     expect((await readVs(ns)).spec.http[0].route).toEqual([
@@ -105,7 +190,13 @@ describe('route actions', () => {
 
   it('flips a blue-green pair', async () => {
     const { ns, act } = await setUp();
-    await act({ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 100 }, { host: 'web', subset: 'v2', weight: 0 }] });
+    await act({
+      type: 'set-weights',
+      weights: [
+        { host: 'web', subset: 'v1', weight: 100 },
+        { host: 'web', subset: 'v2', weight: 0 },
+      ],
+    });
 
     const res = await act({ type: 'flip' });
 
@@ -116,16 +207,28 @@ describe('route actions', () => {
   it('targets users and mirrors, and rollback removes both', async () => {
     const { ns, act } = await setUp();
 
-    const target = await act({ type: 'target-users', match: { kind: 'header', name: 'end-user', value: 'jason' }, to: { host: 'web', subset: 'v2' } });
+    const target = await act({
+      type: 'target-users',
+      match: { kind: 'header', name: 'end-user', value: 'jason' },
+      to: { host: 'web', subset: 'v2' },
+    });
     expect(target.status).toBe(200);
     let vs = await readVs(ns);
     expect(vs.spec.http).toHaveLength(3);
     const targeted = vs.spec.http[1];
     expect(targeted.name).toMatch(/^istio-rollouts-target-/);
-    expect(targeted.match).toEqual([{ headers: { 'end-user': { exact: 'jason' } } }]);
-    expect(targeted.route).toEqual([{ destination: { host: 'web', subset: 'v2' } }]);
+    expect(targeted.match).toEqual([
+      { headers: { 'end-user': { exact: 'jason' } } },
+    ]);
+    expect(targeted.route).toEqual([
+      { destination: { host: 'web', subset: 'v2' } },
+    ]);
 
-    const mirror = await act({ type: 'set-mirror', to: { host: 'web', subset: 'v2' }, percentage: 20 });
+    const mirror = await act({
+      type: 'set-mirror',
+      to: { host: 'web', subset: 'v2' },
+      percentage: 20,
+    });
     expect(mirror.status).toBe(200);
     vs = await readVs(ns);
     expect(vs.spec.http[2].mirror).toEqual({ host: 'web', subset: 'v2' });
@@ -137,17 +240,30 @@ describe('route actions', () => {
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(['admin', 'primary']);
     expect(vs.spec.http[1].mirror).toBeUndefined();
     expect(weightsOf(vs)).toEqual([100, 0]);
-    expect(vs.spec.http[1].retries).toEqual({ attempts: 3, perTryTimeout: '2s' });
+    expect(vs.spec.http[1].retries).toEqual({
+      attempts: 3,
+      perTryTimeout: '2s',
+    });
   });
 
   it('removes a targeted route and a mirror on their own', async () => {
     const { ns, act } = await setUp();
-    const target = await act({ type: 'target-users', match: { kind: 'cookie', name: 'canary', value: 'yes' }, to: { host: 'web', subset: 'v2' } });
+    const target = await act({
+      type: 'target-users',
+      match: { kind: 'cookie', name: 'canary', value: 'yes' },
+      to: { host: 'web', subset: 'v2' },
+    });
     const name = (await readVs(ns)).spec.http[1].name;
     expect(target.status).toBe(200);
-    await act({ type: 'set-mirror', to: { host: 'web', subset: 'v2' }, percentage: 5 });
+    await act({
+      type: 'set-mirror',
+      to: { host: 'web', subset: 'v2' },
+      percentage: 5,
+    });
 
-    expect((await act({ type: 'remove-targeting', routeName: name })).status).toBe(200);
+    expect(
+      (await act({ type: 'remove-targeting', routeName: name })).status,
+    ).toBe(200);
     expect((await act({ type: 'remove-mirror' })).status).toBe(200);
 
     const vs = await readVs(ns);
@@ -157,65 +273,184 @@ describe('route actions', () => {
 
   it('refuses traffic to a version without ready pods unless overridden with a reason', async () => {
     const { ns, act } = await setUp();
-    const toV3 = { type: 'start-canary', canary: { host: 'web', subset: 'v3' } };
+    const toV3 = {
+      type: 'start-canary',
+      canary: { host: 'web', subset: 'v3' },
+    };
 
     const refused = await act(toV3, {}, 'admin');
     expect(refused.status).toBe(422);
     expect(refused.body.error.message).toMatch(/v3 .*has no ready pods/);
     expect((await readVs(ns)).spec.http[0].route).toHaveLength(1);
 
-    const forced = await act(toV3, { allowUnready: { reason: 'smoke test before scaling up' } }, 'admin');
+    const targeted = await act({
+      type: 'target-users',
+      match: { kind: 'header', name: 'end-user', value: 'qa' },
+      to: { host: 'web', subset: 'v3' },
+    });
+    expect(targeted.status).toBe(422);
+
+    const forced = await act(
+      toV3,
+      { allowUnready: { reason: 'smoke test before scaling up' } },
+      'admin',
+    );
     expect(forced.status).toBe(200);
-    expect(forced.body.warnings).toContainEqual(expect.objectContaining({ code: 'unready-override', message: expect.stringContaining('smoke test before scaling up') }));
+    expect(forced.body.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'unready-override',
+        message: expect.stringContaining('smoke test before scaling up'),
+      }),
+    );
   });
 
   it.each([
-    [{ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 101 }, { host: 'web', subset: 'v2', weight: -1 }] }, {}, 400, /weight: must be at most 100/],
-    [{ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 60 }, { host: 'web', subset: 'v2', weight: 30 }] }, {}, 400, /100/],
-    [{ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 50.5 }, { host: 'web', subset: 'v2', weight: 49.5 }] }, {}, 400, /whole number/],
-    [{ type: 'set-mirror', to: { host: 'web', subset: 'v9' }, percentage: 10 }, {}, 422, /v9/],
+    [
+      {
+        type: 'set-weights',
+        weights: [
+          { host: 'web', subset: 'v1', weight: 101 },
+          { host: 'web', subset: 'v2', weight: -1 },
+        ],
+      },
+      {},
+      400,
+      /weight: must be at most 100/,
+    ],
+    [
+      {
+        type: 'set-weights',
+        weights: [
+          { host: 'web', subset: 'v1', weight: 60 },
+          { host: 'web', subset: 'v2', weight: 30 },
+        ],
+      },
+      {},
+      400,
+      /100/,
+    ],
+    [
+      {
+        type: 'set-weights',
+        weights: [
+          { host: 'web', subset: 'v1', weight: 50.5 },
+          { host: 'web', subset: 'v2', weight: 49.5 },
+        ],
+      },
+      {},
+      400,
+      /whole number/,
+    ],
+    [
+      { type: 'set-mirror', to: { host: 'web', subset: 'v9' }, percentage: 10 },
+      {},
+      422,
+      /v9/,
+    ],
     [{ type: 'teleport' }, {}, 400, /operation/],
-    [{ type: 'promote-next' }, { target: { cluster: 'local', namespace: 'a/b', virtualService: 'web', route: 1 } }, 400, /namespace/],
-    [{ type: 'promote-next' }, { target: { cluster: 'local', namespace: 'demo', virtualService: 'Web_1', route: 1 } }, 400, /virtualService/],
+    [
+      { type: 'promote-next' },
+      {
+        target: {
+          cluster: 'local',
+          namespace: 'a/b',
+          virtualService: 'web',
+          route: 1,
+        },
+      },
+      400,
+      /namespace/,
+    ],
+    [
+      { type: 'promote-next' },
+      {
+        target: {
+          cluster: 'local',
+          namespace: 'demo',
+          virtualService: 'Web_1',
+          route: 1,
+        },
+      },
+      400,
+      /virtualService/,
+    ],
     [{ type: 'promote-next' }, { extra: true }, 400, /extra/],
   ])('rejects %j with %s', async (operation, extra, status, message) => {
     const { ns, act } = await setUp();
     const before = await readVs(ns);
 
-    const res = await act(operation, extra, (extra as any).target ? undefined : 'primary');
+    const res = await act(
+      operation,
+      extra,
+      (extra as any).target ? undefined : 'primary',
+    );
 
     expect(res.status).toBe(status);
     expect(res.body.error.message).toMatch(message);
-    expect((await readVs(ns)).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect((await readVs(ns)).metadata.resourceVersion).toBe(
+      before.metadata.resourceVersion,
+    );
   });
 
-  it('answers 404 for an unknown route, and for a VirtualService that is not the entity\'s', async () => {
+  it("answers 404 for an unknown route, and for a VirtualService that is not the entity's", async () => {
     const { act } = await setUp();
 
     const unknownRoute = await act({ type: 'promote-next' }, {}, 'nope');
     expect(unknownRoute.status).toBe(404);
-    const other = await act({ type: 'promote-next' }, { target: { cluster: 'local', namespace: 'demo', virtualService: 'reviews', route: 0 } });
+    const other = await act(
+      { type: 'promote-next' },
+      {
+        target: {
+          cluster: 'local',
+          namespace: 'demo',
+          virtualService: 'reviews',
+          route: 0,
+        },
+      },
+    );
     expect(other.status).toBe(404);
-    expect(other.body.error.message).toContain("is not one of component:default/web's VirtualServices");
+    expect(other.body.error.message).toContain(
+      "is not one of component:default/web's VirtualServices",
+    );
   });
 
   it('refuses a route driven by Argo Rollouts, naming it', async () => {
-    const { server } = await startPlugin({ entities: [serviceEntity('storefront', { 'istio-rollouts/virtual-services': 'demo/storefront' })] });
+    const { server } = await startPlugin({
+      entities: [
+        serviceEntity('storefront', {
+          'istio-rollouts/virtual-services': 'demo/storefront',
+        }),
+      ],
+    });
 
     const res = await request(server)
-      .post('/api/istio-rollouts/entities/default/component/storefront/route-actions')
+      .post(
+        '/api/istio-rollouts/entities/default/component/storefront/route-actions',
+      )
       .set('Authorization', mockCredentials.user.header())
-      .send({ target: { cluster: 'local', namespace: 'demo', virtualService: 'storefront', route: 0 }, operation: { type: 'promote-full' } });
+      .send({
+        target: {
+          cluster: 'local',
+          namespace: 'demo',
+          virtualService: 'storefront',
+          route: 0,
+        },
+        operation: { type: 'promote-full' },
+      });
 
     expect(res.status).toBe(409);
-    expect(res.body.error.message).toMatch(/driven by Argo Rollouts \(demo\/storefront\)/);
+    expect(res.body.error.message).toMatch(
+      /driven by Argo Rollouts \(demo\/storefront\)/,
+    );
   });
 
   it('answers 403 when the permission policy denies, and when Kubernetes RBAC does', async () => {
     const denied = await setUp({ permission: AuthorizeResult.DENY });
     const byPolicy = await denied.act({ type: 'promote-next' });
     expect(byPolicy.status).toBe(403);
-    expect(byPolicy.body.error.message).toContain('istio-rollouts.promotion.apply');
+    expect(byPolicy.body.error.message).toContain(
+      'istio-rollouts.promotion.apply',
+    );
 
     const readonly = await setUp({ clusters: [clusterConfig('readonly')] });
     const byRbac = await readonly.act({ type: 'promote-next' });
@@ -226,9 +461,19 @@ describe('route actions', () => {
 
   it('requires a signed-in user for writes', async () => {
     const { server, ns } = await setUp();
-    const body = { target: { cluster: 'local', namespace: ns, virtualService: 'web', route: 'primary' }, operation: { type: 'promote-next' } };
+    const body = {
+      target: {
+        cluster: 'local',
+        namespace: ns,
+        virtualService: 'web',
+        route: 'primary',
+      },
+      operation: { type: 'promote-next' },
+    };
 
-    const anonymous = await request(server).post('/api/istio-rollouts/entities/default/component/web/route-actions').send(body);
+    const anonymous = await request(server)
+      .post('/api/istio-rollouts/entities/default/component/web/route-actions')
+      .send(body);
     const service = await request(server)
       .post('/api/istio-rollouts/entities/default/component/web/route-actions')
       .set('Authorization', mockCredentials.service.header())
@@ -240,28 +485,54 @@ describe('route actions', () => {
   });
 
   it('reports drift when GitOps reverts the change', async () => {
-    const { ns, act } = await setUp({ annotations: { 'argocd.argoproj.io/tracking-id': 'web:networking.istio.io/VirtualService:ns/web' } });
+    const { ns, act } = await setUp({
+      annotations: {
+        'argocd.argoproj.io/tracking-id':
+          'web:networking.istio.io/VirtualService:ns/web',
+      },
+    });
     // Play Argo CD: put the weights back shortly after the plugin writes.
     const revert = (async () => {
       for (let i = 0; i < 100; i++) {
         const vs = await readVs(ns);
         if (weightsOf(vs)[0] === 70) {
-          await kubectl(['-n', ns, 'patch', 'vs', 'web', '--type=json', '-p', JSON.stringify([
-            { op: 'replace', path: '/spec/http/1/route/0/weight', value: 90 },
-            { op: 'replace', path: '/spec/http/1/route/1/weight', value: 10 },
-          ])]);
+          await kubectl([
+            '-n',
+            ns,
+            'patch',
+            'vs',
+            'web',
+            '--type=json',
+            '-p',
+            JSON.stringify([
+              { op: 'replace', path: '/spec/http/1/route/0/weight', value: 90 },
+              { op: 'replace', path: '/spec/http/1/route/1/weight', value: 10 },
+            ]),
+          ]);
           return;
         }
         await new Promise(r => setTimeout(r, 20));
       }
     })();
 
-    const res = await act({ type: 'set-weights', weights: [{ host: 'web', subset: 'v1', weight: 70 }, { host: 'web', subset: 'v2', weight: 30 }] });
+    const res = await act({
+      type: 'set-weights',
+      weights: [
+        { host: 'web', subset: 'v1', weight: 70 },
+        { host: 'web', subset: 'v2', weight: 30 },
+      ],
+    });
     await revert;
 
     expect(res.status).toBe(200);
-    expect(res.body.warnings.map((w: any) => w.code)).toContain('gitops-tracked');
-    expect(res.body.drift).toEqual({ tool: 'argo-cd', reverted: true, observedWeights: [90, 10] });
+    expect(res.body.warnings.map((w: any) => w.code)).toContain(
+      'gitops-tracked',
+    );
+    expect(res.body.drift).toEqual({
+      tool: 'argo-cd',
+      reverted: true,
+      observedWeights: [90, 10],
+    });
   });
 
   it('scales a version through the scale subresource', async () => {
@@ -272,13 +543,30 @@ describe('route actions', () => {
         .set('Authorization', mockCredentials.user.header())
         .send({ cluster: 'local', namespace: ns, ...body });
 
-    const dry = await scale({ deployment: 'web-v2', replicas: 5, dryRun: true });
-    expect(dry.body).toEqual({ dryRun: true, namespace: ns, deployment: 'web-v2', replicasBefore: 2, replicasAfter: 5 });
+    const dry = await scale({
+      deployment: 'web-v2',
+      replicas: 5,
+      dryRun: true,
+    });
+    expect(dry.body).toEqual({
+      dryRun: true,
+      namespace: ns,
+      deployment: 'web-v2',
+      replicasBefore: 2,
+      replicasAfter: 5,
+    });
     const applied = await scale({ deployment: 'web-v2', replicas: 4 });
     expect(applied.status).toBe(200);
-    const d = await apiRequest('GET', `/apis/apps/v1/namespaces/${ns}/deployments/web-v2`);
+    const d = await apiRequest(
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web-v2`,
+    );
     expect(d.body.spec.replicas).toBe(4);
-    expect((await scale({ deployment: 'web-v9', replicas: 1 })).status).toBe(404);
-    expect((await scale({ deployment: 'web-v2', replicas: -1 })).status).toBe(400);
+    expect((await scale({ deployment: 'web-v9', replicas: 1 })).status).toBe(
+      404,
+    );
+    expect((await scale({ deployment: 'web-v2', replicas: -1 })).status).toBe(
+      400,
+    );
   });
 });

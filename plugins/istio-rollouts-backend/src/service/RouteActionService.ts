@@ -19,10 +19,16 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { CompoundEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   EntityClusterObjects,
   RolloutWarning,
@@ -42,15 +48,22 @@ import {
 import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { KubeApiError } from '../cluster/KubeApi';
-import { FIELD_MANAGER, IstioTrafficRouter } from '../traffic/istio/IstioTrafficRouter';
+import {
+  FIELD_MANAGER,
+  IstioTrafficRouter,
+} from '../traffic/istio/IstioTrafficRouter';
 import { selectEntityObjects } from './entityNamespaces';
 import { RouteConflictError, UnprocessableError } from './errors';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
 const DEFAULT_DRIFT_WATCH_MS = 3_000;
 
-function permissionFor(operation: RouteOperation): ResourcePermission<'catalog-entity'> {
-  return operation.type === 'rollback' ? istioRolloutsRollbackPermission : istioRolloutsApplyPermission;
+function permissionFor(
+  operation: RouteOperation,
+): ResourcePermission<'catalog-entity'> {
+  return operation.type === 'rollback'
+    ? istioRolloutsRollbackPermission
+    : istioRolloutsApplyPermission;
 }
 
 /**
@@ -80,17 +93,33 @@ export class RouteActionService {
     credentials: BackstageCredentials,
   ): Promise<RouteActionResult> {
     const { target, operation } = request;
-    const ref = await this.authorize(entityRef, permissionFor(operation), credentials, 'move traffic of');
-    const { cache, vs, annotations, selected } = await this.locate(ref, target.cluster, target.namespace, target.virtualService, credentials);
+    const ref = await this.authorize(
+      entityRef,
+      permissionFor(operation),
+      credentials,
+      'move traffic of',
+    );
+    const { cache, vs, annotations, selected } = await this.locate(
+      ref,
+      target.cluster,
+      target.namespace,
+      target.virtualService,
+      credentials,
+    );
     if (vs.managedBy) {
-      const controller = vs.managedBy.controller === 'argo-rollouts' ? 'Argo Rollouts' : 'Flagger';
+      const controller =
+        vs.managedBy.controller === 'argo-rollouts'
+          ? 'Argo Rollouts'
+          : 'Flagger';
       throw new RouteConflictError(
         `VirtualService ${vs.namespace}/${vs.name} is driven by ${controller} (${vs.managedBy.namespace}/${vs.managedBy.name}); change the rollout through ${controller}, not here`,
       );
     }
 
     const withSteps: RouteOperation =
-      (operation.type === 'start-canary' || operation.type === 'promote-next') && !operation.steps
+      (operation.type === 'start-canary' ||
+        operation.type === 'promote-next') &&
+      !operation.steps
         ? { ...operation, steps: annotations.canarySteps }
         : operation;
     const warnings: RolloutWarning[] = [];
@@ -123,10 +152,20 @@ export class RouteActionService {
       warnings,
     };
     if (!request.dryRun && vs.trackedBy?.length) {
-      result.drift = await this.watchForRevert(cache, vs, outcome.plan, outcome.resourceVersionAfter!, vs.trackedBy[0].tool);
+      result.drift = await this.watchForRevert(
+        cache,
+        vs,
+        outcome.plan,
+        outcome.resourceVersionAfter!,
+        vs.trackedBy[0].tool,
+      );
     }
     this.options.logger.info(
-      `${request.dryRun ? 'dry run of ' : ''}${operation.type} on ${target.cluster}/${vs.namespace}/${vs.name} route ${target.route} for ${ref}: ${weights(outcome.plan.before)} -> ${weights(outcome.plan.after)}`,
+      `${request.dryRun ? 'dry run of ' : ''}${operation.type} on ${
+        target.cluster
+      }/${vs.namespace}/${vs.name} route ${target.route} for ${ref}: ${weights(
+        outcome.plan.before,
+      )} -> ${weights(outcome.plan.after)}`,
     );
     return result;
   }
@@ -136,24 +175,46 @@ export class RouteActionService {
     request: ScaleRequest,
     credentials: BackstageCredentials,
   ): Promise<ScaleResult> {
-    const ref = await this.authorize(entityRef, istioRolloutsScalePermission, credentials, 'scale versions of');
-    const { cache, views } = await this.entityViews(ref, request.cluster, credentials);
+    const ref = await this.authorize(
+      entityRef,
+      istioRolloutsScalePermission,
+      credentials,
+      'scale versions of',
+    );
+    const { cache, views } = await this.entityViews(
+      ref,
+      request.cluster,
+      credentials,
+    );
     const owned = views.some(vs =>
-      vs.versions.some(v => v.workloads.some(w => w.kind === 'Deployment' && w.namespace === request.namespace && w.name === request.deployment)),
+      vs.versions.some(v =>
+        v.workloads.some(
+          w =>
+            w.kind === 'Deployment' &&
+            w.namespace === request.namespace &&
+            w.name === request.deployment,
+        ),
+      ),
     );
     if (!owned) {
       throw new NotFoundError(
         `Deployment ${request.namespace}/${request.deployment} runs none of ${ref}'s versions on cluster ${request.cluster}`,
       );
     }
-    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(request.namespace)}/deployments/${encodeURIComponent(request.deployment)}/scale`;
+    const path = `/apis/apps/v1/namespaces/${encodeURIComponent(
+      request.namespace,
+    )}/deployments/${encodeURIComponent(request.deployment)}/scale`;
     try {
       const scale = await cache.api.get<any>(path);
       const before = Number(scale.spec?.replicas ?? 0);
       const stored = await cache.api.jsonPatch<any>(
         path,
         [
-          { op: 'test', path: '/metadata/resourceVersion', value: scale.metadata?.resourceVersion },
+          {
+            op: 'test',
+            path: '/metadata/resourceVersion',
+            value: scale.metadata?.resourceVersion,
+          },
           { op: 'replace', path: '/spec/replicas', value: request.replicas },
         ],
         FIELD_MANAGER,
@@ -167,11 +228,18 @@ export class RouteActionService {
         replicasAfter: Number(stored.spec?.replicas ?? request.replicas),
       };
     } catch (error) {
-      if (error instanceof KubeApiError && (error.statusCode === 409 || error.statusCode === 422)) {
-        throw new RouteConflictError(`Deployment ${request.namespace}/${request.deployment} changed while it was being scaled; nothing was changed, try again`);
+      if (
+        error instanceof KubeApiError &&
+        (error.statusCode === 409 || error.statusCode === 422)
+      ) {
+        throw new RouteConflictError(
+          `Deployment ${request.namespace}/${request.deployment} changed while it was being scaled; nothing was changed, try again`,
+        );
       }
       if (error instanceof KubeApiError && error.statusCode === 403) {
-        throw new NotAllowedError(`The plugin's Kubernetes identity may not scale Deployment ${request.namespace}/${request.deployment} (RBAC): ${error.message}`);
+        throw new NotAllowedError(
+          `The plugin's Kubernetes identity may not scale Deployment ${request.namespace}/${request.deployment} (RBAC): ${error.message}`,
+        );
       }
       throw error;
     }
@@ -184,43 +252,76 @@ export class RouteActionService {
     verb: string,
   ): Promise<string> {
     const ref = stringifyEntityRef(entityRef);
-    const [decision] = await this.options.permissions.authorize([{ permission, resourceRef: ref }], { credentials });
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: ref }],
+      { credentials },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`You may not ${verb} ${ref} (permission ${permission.name})`);
+      throw new NotAllowedError(
+        `You may not ${verb} ${ref} (permission ${permission.name})`,
+      );
     }
     return ref;
   }
 
   private async entity(ref: string, credentials: BackstageCredentials) {
-    const entity = await this.options.catalog.getEntityByRef(ref, { credentials });
-    if (!entity) throw new NotFoundError(`Entity ${ref} not found in the catalog`);
+    const entity = await this.options.catalog.getEntityByRef(ref, {
+      credentials,
+    });
+    if (!entity)
+      throw new NotFoundError(`Entity ${ref} not found in the catalog`);
     return entity;
   }
 
   private cache(cluster: string): ClusterObjectCache {
     const cache = this.options.caches.get(cluster);
-    if (!cache) throw new NotFoundError(`Cluster '${cluster}' is not configured`);
+    if (!cache)
+      throw new NotFoundError(`Cluster '${cluster}' is not configured`);
     return cache;
   }
 
   // The VirtualService must be one of the entity's: permissions are granted
   // per entity, so an owner of one service cannot move another's traffic.
-  private async entityViews(ref: string, cluster: string, credentials: BackstageCredentials) {
+  private async entityViews(
+    ref: string,
+    cluster: string,
+    credentials: BackstageCredentials,
+  ) {
     const entity = await this.entity(ref, credentials);
     const cache = this.cache(cluster);
     await cache.waitForSync(5_000);
     const error = cache.error();
-    if (error) throw new UnprocessableError(`Cluster ${cluster} cannot be read: ${error.message}`);
+    if (error)
+      throw new UnprocessableError(
+        `Cluster ${cluster} cannot be read: ${error.message}`,
+      );
     const annotations = readRolloutAnnotations(entity);
     const selected = selectEntityObjects(annotations, cache);
-    return { cache, annotations, selected, views: buildVirtualServiceViews(selected) };
+    return {
+      cache,
+      annotations,
+      selected,
+      views: buildVirtualServiceViews(selected),
+    };
   }
 
-  private async locate(ref: string, cluster: string, namespace: string, name: string, credentials: BackstageCredentials) {
-    const { cache, annotations, selected, views } = await this.entityViews(ref, cluster, credentials);
+  private async locate(
+    ref: string,
+    cluster: string,
+    namespace: string,
+    name: string,
+    credentials: BackstageCredentials,
+  ) {
+    const { cache, annotations, selected, views } = await this.entityViews(
+      ref,
+      cluster,
+      credentials,
+    );
     const vs = views.find(v => v.namespace === namespace && v.name === name);
     if (!vs) {
-      throw new NotFoundError(`VirtualService ${namespace}/${name} is not one of ${ref}'s VirtualServices on cluster ${cluster}`);
+      throw new NotFoundError(
+        `VirtualService ${namespace}/${name} is not one of ${ref}'s VirtualServices on cluster ${cluster}`,
+      );
     }
     return { cache, vs, annotations, selected };
   }
@@ -237,21 +338,62 @@ export class RouteActionService {
     request: RouteActionRequest,
     warnings: RolloutWarning[],
   ) {
+    // A targeted route that the change inserts sends its users elsewhere too.
+    const added = ((plan.addedRoute?.route as any)?.route ?? []).map(
+      (r: any) => ({
+        host: String(r?.destination?.host ?? ''),
+        subset: r?.destination?.subset,
+        port: r?.destination?.port?.number,
+        weight: 100,
+      }),
+    );
     const gaining = [
-      ...plan.after.destinations.filter(d => d.weight > 0 && !plan.before.destinations.some(b => sameDestination(b, d) && b.weight > 0)),
-      ...(plan.after.mirror && !(plan.before.mirror && sameDestination(plan.before.mirror, plan.after.mirror)) ? [plan.after.mirror] : []),
+      ...plan.after.destinations.filter(
+        d =>
+          d.weight > 0 &&
+          !plan.before.destinations.some(
+            b => sameDestination(b, d) && b.weight > 0,
+          ),
+      ),
+      ...(plan.after.mirror &&
+      !(
+        plan.before.mirror &&
+        sameDestination(plan.before.mirror, plan.after.mirror)
+      )
+        ? [plan.after.mirror]
+        : []),
+      ...added,
     ];
     if (gaining.length === 0) return;
     const probe = {
       apiVersion: vs.apiVersion,
       kind: 'VirtualService',
       metadata: { name: vs.name, namespace: vs.namespace },
-      spec: { hosts: vs.hosts, http: [{ route: gaining.map(d => ({ destination: { host: d.host, subset: d.subset, port: d.port ? { number: d.port } : undefined }, weight: Math.round(100 / gaining.length) })) }] },
+      spec: {
+        hosts: vs.hosts,
+        http: [
+          {
+            route: gaining.map(d => ({
+              destination: {
+                host: d.host,
+                subset: d.subset,
+                port: d.port ? { number: d.port } : undefined,
+              },
+              weight: Math.round(100 / gaining.length),
+            })),
+          },
+        ],
+      },
     };
-    const [probeView] = buildVirtualServiceViews({ ...objects, virtualServices: [probe as any] });
+    const [probeView] = buildVirtualServiceViews({
+      ...objects,
+      virtualServices: [probe as any],
+    });
     for (const version of probeView?.versions ?? []) {
       if (version.ready > 0) continue;
-      const name = `${version.label} (${version.host}${version.subset ? ` subset ${version.subset}` : ''})`;
+      const name = `${version.label} (${version.host}${
+        version.subset ? ` subset ${version.subset}` : ''
+      })`;
       if (!request.allowUnready?.reason?.trim()) {
         throw new UnprocessableError(
           `Version ${name} has no ready pods (0 of ${version.desired}); sending it traffic would fail requests. To do it anyway, send allowUnready with a reason.`,
@@ -267,7 +409,13 @@ export class RouteActionService {
 
   // GitOps controllers revert drift on their own schedule; watch the cache
   // for a short while and report whether our change was undone.
-  private async watchForRevert(cache: ClusterObjectCache, vs: VirtualServiceView, plan: RouteChangePlan, ourVersion: string, tool: string) {
+  private async watchForRevert(
+    cache: ClusterObjectCache,
+    vs: VirtualServiceView,
+    plan: RouteChangePlan,
+    ourVersion: string,
+    tool: string,
+  ) {
     const deadline = Date.now() + this.driftWatchMs;
     const expected = plan.after.destinations.map(d => d.weight);
     let observed: number[] | undefined;
@@ -276,7 +424,9 @@ export class RouteActionService {
       const rv = current?.metadata?.resourceVersion;
       if (rv && rv !== ourVersion && Number(rv) > Number(ourVersion)) {
         const route = current.spec?.http?.[plan.after.index];
-        observed = (route?.route ?? []).map((r: any) => r.weight ?? (route.route.length === 1 ? 100 : 0));
+        observed = (route?.route ?? []).map(
+          (r: any) => r.weight ?? (route.route.length === 1 ? 100 : 0),
+        );
         if (JSON.stringify(observed) !== JSON.stringify(expected)) {
           return { tool, reverted: true, observedWeights: observed };
         }
@@ -287,23 +437,41 @@ export class RouteActionService {
   }
 }
 
-function knownSubsets(cache: ClusterObjectCache, namespace: string): Record<string, string[]> {
+function knownSubsets(
+  cache: ClusterObjectCache,
+  namespace: string,
+): Record<string, string[]> {
   const subsets: Record<string, string[]> = {};
   for (const dr of cache.objectsIn([namespace]).destinationRules as any[]) {
     const host = dr.spec?.host;
     if (typeof host !== 'string') continue;
-    const names = (dr.spec?.subsets ?? []).map((s: any) => s?.name).filter(Boolean);
-    for (const key of [host, `${host.split('.')[0]}.${dr.metadata?.namespace}.svc.cluster.local`]) {
+    const names = (dr.spec?.subsets ?? [])
+      .map((s: any) => s?.name)
+      .filter(Boolean);
+    for (const key of [
+      host,
+      `${host.split('.')[0]}.${dr.metadata?.namespace}.svc.cluster.local`,
+    ]) {
       subsets[key] = [...(subsets[key] ?? []), ...names];
     }
   }
   return subsets;
 }
 
-function sameDestination(a: { host: string; subset?: string }, b: { host: string; subset?: string }): boolean {
-  return a.host.split('.')[0] === b.host.split('.')[0] && (a.subset ?? '') === (b.subset ?? '');
+function sameDestination(
+  a: { host: string; subset?: string },
+  b: { host: string; subset?: string },
+): boolean {
+  return (
+    a.host.split('.')[0] === b.host.split('.')[0] &&
+    (a.subset ?? '') === (b.subset ?? '')
+  );
 }
 
-function weights(snapshot: { destinations: Array<{ host: string; subset?: string; weight: number }> }): string {
-  return snapshot.destinations.map(d => `${d.subset ?? d.host} ${d.weight}%`).join(' / ');
+function weights(snapshot: {
+  destinations: Array<{ host: string; subset?: string; weight: number }>;
+}): string {
+  return snapshot.destinations
+    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
+    .join(' / ');
 }

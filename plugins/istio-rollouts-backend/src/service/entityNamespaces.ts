@@ -117,9 +117,15 @@ export function selectEntityObjects(
   cache: ClusterObjectCache,
 ): EntityClusterObjects {
   const namespaces = entityNamespaces(annotations, cache);
-  const selected = selectEntityVirtualServices(annotations, cache.objectsIn(namespaces));
+  const selected = selectEntityVirtualServices(
+    annotations,
+    cache.objectsIn(namespaces),
+  );
   const more = routedNamespaces(selected.virtualServices, namespaces, cache);
   return more.size
-    ? selectEntityVirtualServices(annotations, cache.objectsIn([...namespaces, ...more]))
+    ? selectEntityVirtualServices(
+        annotations,
+        cache.objectsIn([...namespaces, ...more]),
+      )
     : selected;
 }

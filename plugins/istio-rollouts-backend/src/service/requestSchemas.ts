@@ -22,33 +22,91 @@ import { z } from 'zod';
 // the route is decided by the planner, against the object itself.
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-const namespace = z.string().regex(DNS_LABEL, 'must be a valid Kubernetes namespace name');
-const objectName = z.string().regex(DNS_SUBDOMAIN, 'must be a valid Kubernetes object name');
-const cluster = z.string().min(1).max(253).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'must be a configured cluster name');
-const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9*]([-A-Za-z0-9.*]*[A-Za-z0-9])?$/, 'must be a host name');
-const percent = z.number().int('must be a whole number').min(0, 'must be at least 0').max(100, 'must be at most 100');
+const namespace = z
+  .string()
+  .regex(DNS_LABEL, 'must be a valid Kubernetes namespace name');
+const objectName = z
+  .string()
+  .regex(DNS_SUBDOMAIN, 'must be a valid Kubernetes object name');
+const cluster = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'must be a configured cluster name');
+const host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9*]([-A-Za-z0-9.*]*[A-Za-z0-9])?$/, 'must be a host name');
+const percent = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must be at least 0')
+  .max(100, 'must be at most 100');
 
 const destination = z
-  .object({ host, subset: z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a subset name').optional(), port: z.number().int().min(1).max(65535).optional() })
+  .object({
+    host,
+    subset: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+        'must be a subset name',
+      )
+      .optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+  })
   .strict();
-const steps = z.array(z.number().int().min(1).max(100)).min(1).max(20).optional();
+const steps = z
+  .array(z.number().int().min(1).max(100))
+  .min(1)
+  .max(20)
+  .optional();
 
 const operation = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('set-weights'), weights: z.array(destination.extend({ weight: percent })).min(1).max(20) }).strict(),
-  z.object({ type: z.literal('start-canary'), canary: destination, steps }).strict(),
-  z.object({ type: z.literal('promote-next'), steps, stable: destination.optional() }).strict(),
-  z.object({ type: z.literal('promote-full'), stable: destination.optional() }).strict(),
+  z
+    .object({
+      type: z.literal('set-weights'),
+      weights: z
+        .array(destination.extend({ weight: percent }))
+        .min(1)
+        .max(20),
+    })
+    .strict(),
+  z
+    .object({ type: z.literal('start-canary'), canary: destination, steps })
+    .strict(),
+  z
+    .object({
+      type: z.literal('promote-next'),
+      steps,
+      stable: destination.optional(),
+    })
+    .strict(),
+  z
+    .object({ type: z.literal('promote-full'), stable: destination.optional() })
+    .strict(),
   z.object({ type: z.literal('flip') }).strict(),
-  z.object({ type: z.literal('rollback'), stable: destination.optional() }).strict(),
+  z
+    .object({ type: z.literal('rollback'), stable: destination.optional() })
+    .strict(),
   z
     .object({
       type: z.literal('target-users'),
       match: z
         .object({
           kind: z.enum(['header', 'cookie']),
-          name: z.string().min(1).max(256).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header or cookie name'),
+          name: z
+            .string()
+            .min(1)
+            .max(256)
+            .regex(
+              /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/,
+              'must be a header or cookie name',
+            ),
           value: z.string().min(1).max(1024),
           operator: z.enum(['exact', 'prefix', 'regex']).optional(),
         })
@@ -56,8 +114,19 @@ const operation = z.discriminatedUnion('type', [
       to: destination,
     })
     .strict(),
-  z.object({ type: z.literal('remove-targeting'), routeName: z.string().min(1).max(253) }).strict(),
-  z.object({ type: z.literal('set-mirror'), to: destination, percentage: z.number().gt(0).max(100) }).strict(),
+  z
+    .object({
+      type: z.literal('remove-targeting'),
+      routeName: z.string().min(1).max(253),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('set-mirror'),
+      to: destination,
+      percentage: z.number().gt(0).max(100),
+    })
+    .strict(),
   z.object({ type: z.literal('remove-mirror') }).strict(),
 ]);
 
@@ -68,13 +137,19 @@ export const routeActionRequestSchema = z
         cluster,
         namespace,
         virtualService: objectName,
-        route: z.union([z.number().int().min(0).max(1000), z.string().min(1).max(253)]),
+        route: z.union([
+          z.number().int().min(0).max(1000),
+          z.string().min(1).max(253),
+        ]),
       })
       .strict(),
     operation,
     dryRun: z.boolean().optional(),
     reason: z.string().max(1000).optional(),
-    allowUnready: z.object({ reason: z.string().trim().min(1, 'must say why') }).strict().optional(),
+    allowUnready: z
+      .object({ reason: z.string().trim().min(1, 'must say why') })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -93,7 +168,9 @@ export const scaleRequestSchema = z
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (!result.success) {
-    const problems = result.error.issues.map(i => `${i.path.join('.') || 'body'}: ${i.message}`);
+    const problems = result.error.issues.map(
+      i => `${i.path.join('.') || 'body'}: ${i.message}`,
+    );
     throw new InputError(`Invalid request: ${problems.join('; ')}`);
   }
   return result.data;

@@ -30,7 +30,11 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { RolloutViewService } from './RolloutViewService';
 import { RouteActionService } from './RouteActionService';
-import { parseBody, routeActionRequestSchema, scaleRequestSchema } from './requestSchemas';
+import {
+  parseBody,
+  routeActionRequestSchema,
+  scaleRequestSchema,
+} from './requestSchemas';
 
 /** Collaborators the router is built from; tests pass their own. */
 export interface RouterOptions {
@@ -99,12 +103,18 @@ export async function createRouter(
   // Writes: a signed-in user only (a service token would be allowed by the
   // permission framework without consulting the policy), then the entity's
   // permission inside the service.
-  router.post('/entities/:namespace/:kind/:name/route-actions', async (req, res) => {
-    const entityRef = entityRefFromParams(req.params);
-    const body = parseBody(routeActionRequestSchema, req.body) as RouteActionRequest;
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    res.json(await actions.applyRouteAction(entityRef, body, credentials));
-  });
+  router.post(
+    '/entities/:namespace/:kind/:name/route-actions',
+    async (req, res) => {
+      const entityRef = entityRefFromParams(req.params);
+      const body = parseBody(
+        routeActionRequestSchema,
+        req.body,
+      ) as RouteActionRequest;
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      res.json(await actions.applyRouteAction(entityRef, body, credentials));
+    },
+  );
 
   router.post('/entities/:namespace/:kind/:name/scale', async (req, res) => {
     const entityRef = entityRefFromParams(req.params);

@@ -18,7 +18,11 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { clusterConfig, createTestNamespace } from '@internal/test-cluster';
 import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createWebService, readVs, weightsOf } from '../../__testUtils__/fixtures';
+import {
+  createWebService,
+  readVs,
+  weightsOf,
+} from '../../__testUtils__/fixtures';
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
 import { IstioTrafficRouter } from './IstioTrafficRouter';
 
@@ -31,7 +35,11 @@ describe('IstioTrafficRouter', () => {
   let cache: ClusterObjectCache;
 
   beforeEach(() => {
-    cache = new ClusterObjectCache({ cluster: { ...clusterConfig('plugin'), skipTLSVerify: false }, logger: mockServices.logger.mock(), onChange: () => {} });
+    cache = new ClusterObjectCache({
+      cluster: { ...clusterConfig('plugin'), skipTLSVerify: false },
+      logger: mockServices.logger.mock(),
+      onChange: () => {},
+    });
   });
   afterEach(() => cache.stop());
 
@@ -43,7 +51,9 @@ describe('IstioTrafficRouter', () => {
     // object and before it sends its patch.
     const kubectlWins = () =>
       execSync(
-        `${cluster().kubectl} --kubeconfig ${cluster().kubeconfigs.admin} -n ${ns} patch vs web --type=json -p '[{"op":"replace","path":"/spec/http/1/route/0/weight","value":60},{"op":"replace","path":"/spec/http/1/route/1/weight","value":40}]'`,
+        `${cluster().kubectl} --kubeconfig ${
+          cluster().kubeconfigs.admin
+        } -n ${ns} patch vs web --type=json -p '[{"op":"replace","path":"/spec/http/1/route/0/weight","value":60},{"op":"replace","path":"/spec/http/1/route/1/weight","value":40}]'`,
       );
 
     const attempt = router.change({
@@ -57,7 +67,14 @@ describe('IstioTrafficRouter', () => {
     await expect(attempt).rejects.toMatchObject({
       statusCode: 409,
       message: expect.stringContaining('changed since it was read'),
-      current: { route: expect.objectContaining({ destinations: [expect.objectContaining({ weight: 60 }), expect.objectContaining({ weight: 40 })] }) },
+      current: {
+        route: expect.objectContaining({
+          destinations: [
+            expect.objectContaining({ weight: 60 }),
+            expect.objectContaining({ weight: 40 }),
+          ],
+        }),
+      },
     });
     expect(weightsOf(await readVs(ns))).toEqual([60, 40]);
   });
@@ -74,7 +91,11 @@ describe('IstioTrafficRouter', () => {
       operation: { type: 'promote-full' },
       dryRun: false,
       check: () => {
-        execSync(`${cluster().kubectl} --kubeconfig ${cluster().kubeconfigs.admin} -n ${ns} label vs web touched=yes`);
+        execSync(
+          `${cluster().kubectl} --kubeconfig ${
+            cluster().kubeconfigs.admin
+          } -n ${ns} label vs web touched=yes`,
+        );
         labelled = true;
       },
     });
@@ -88,5 +109,7 @@ describe('IstioTrafficRouter', () => {
 });
 
 function cluster(): { kubectl: string; kubeconfigs: { admin: string } } {
-  return JSON.parse(readFileSync(process.env.ISTIO_ROLLOUTS_TEST_CLUSTER!, 'utf8'));
+  return JSON.parse(
+    readFileSync(process.env.ISTIO_ROLLOUTS_TEST_CLUSTER!, 'utf8'),
+  );
 }

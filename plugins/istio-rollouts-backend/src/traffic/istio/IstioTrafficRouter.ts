@@ -22,7 +22,11 @@ import {
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
 import { KubeApiError } from '../../cluster/KubeApi';
 import { RouteConflictError, UnprocessableError } from '../../service/errors';
-import { RouteChangeOutcome, RoutingObjectRef, TrafficRouter } from '../TrafficRouter';
+import {
+  RouteChangeOutcome,
+  RoutingObjectRef,
+  TrafficRouter,
+} from '../TrafficRouter';
 
 /** The field manager every write of this plugin is recorded under. */
 export const FIELD_MANAGER = 'backstage-istio-rollouts';
@@ -46,26 +50,46 @@ export class IstioTrafficRouter implements TrafficRouter {
     try {
       return await this.cache.api.get<any>(this.path(ref));
     } catch (error) {
-      throw translate(error, `VirtualService ${ref.namespace}/${ref.name}`, 'read');
+      throw translate(
+        error,
+        `VirtualService ${ref.namespace}/${ref.name}`,
+        'read',
+      );
     }
   }
 
-  async change(options: Parameters<TrafficRouter['change']>[0]): Promise<RouteChangeOutcome> {
+  async change(
+    options: Parameters<TrafficRouter['change']>[0],
+  ): Promise<RouteChangeOutcome> {
     const { ref, route, operation, knownSubsets, dryRun, check } = options;
     const what = `VirtualService ${ref.namespace}/${ref.name}`;
     const object = await this.get(ref);
-    const result = planRouteChange({ virtualService: object, route, operation, knownSubsets });
+    const result = planRouteChange({
+      virtualService: object,
+      route,
+      operation,
+      knownSubsets,
+    });
     if (!result.ok) {
       throw refusal(result.status, `${what}: ${result.message}`);
     }
     check?.(result, object);
-    const resourceVersionBefore = String(object.metadata?.resourceVersion ?? '');
+    const resourceVersionBefore = String(
+      object.metadata?.resourceVersion ?? '',
+    );
     try {
-      const stored = await this.cache.api.jsonPatch<any>(this.path(ref), result.patch, FIELD_MANAGER, dryRun);
+      const stored = await this.cache.api.jsonPatch<any>(
+        this.path(ref),
+        result.patch,
+        FIELD_MANAGER,
+        dryRun,
+      );
       return {
         plan: result,
         resourceVersionBefore,
-        resourceVersionAfter: dryRun ? undefined : String(stored.metadata?.resourceVersion ?? ''),
+        resourceVersionAfter: dryRun
+          ? undefined
+          : String(stored.metadata?.resourceVersion ?? ''),
       };
     } catch (error) {
       if (isFailedTest(error)) {
@@ -77,16 +101,29 @@ export class IstioTrafficRouter implements TrafficRouter {
 
   // A failed `test` means the object moved on since we read it: answer
   // with what it is now, so the caller can review and retry.
-  private async conflict(ref: RoutingObjectRef, route: number | string, what: string) {
+  private async conflict(
+    ref: RoutingObjectRef,
+    route: number | string,
+    what: string,
+  ) {
     try {
       const now = await this.get(ref);
-      const snapshot = planRouteChange({ virtualService: now, route, operation: { type: 'remove-mirror' } });
+      const snapshot = planRouteChange({
+        virtualService: now,
+        route,
+        operation: { type: 'remove-mirror' },
+      });
       return new RouteConflictError(
         `${what} changed since it was read (someone else wrote it); nothing was changed. Review its current state and try again.`,
-        { resourceVersion: String(now.metadata?.resourceVersion ?? ''), route: snapshot.ok ? snapshot.before : undefined },
+        {
+          resourceVersion: String(now.metadata?.resourceVersion ?? ''),
+          route: snapshot.ok ? snapshot.before : undefined,
+        },
       );
     } catch {
-      return new RouteConflictError(`${what} changed since it was read; nothing was changed.`);
+      return new RouteConflictError(
+        `${what} changed since it was read; nothing was changed.`,
+      );
     }
   }
 }
@@ -110,7 +147,10 @@ function isFailedTest(error: unknown): boolean {
   return (
     error instanceof KubeApiError &&
     (error.statusCode === 409 ||
-      (error.statusCode === 422 && /testing|test operation|the server rejected our request due to an error in our request/i.test(error.message)))
+      (error.statusCode === 422 &&
+        /testing|test operation|the server rejected our request due to an error in our request/i.test(
+          error.message,
+        )))
   );
 }
 
@@ -118,14 +158,18 @@ function translate(error: unknown, what: string, verb: string): Error {
   if (!(error instanceof KubeApiError)) return error as Error;
   switch (error.statusCode) {
     case 403:
-      return new NotAllowedError(`The plugin's Kubernetes identity may not ${verb} ${what} (RBAC): ${error.message}`);
+      return new NotAllowedError(
+        `The plugin's Kubernetes identity may not ${verb} ${what} (RBAC): ${error.message}`,
+      );
     case 404:
       return new NotFoundError(`${what} does not exist`);
     case 409:
       return new RouteConflictError(`${what}: ${error.message}`);
     case 400:
     case 422:
-      return new UnprocessableError(`The cluster refused the change to ${what}: ${error.message}`);
+      return new UnprocessableError(
+        `The cluster refused the change to ${what}: ${error.message}`,
+      );
     default:
       return error;
   }

@@ -21,8 +21,6 @@ import { applyJsonPatch } from './applyJsonPatch';
 // API server returns it, with fields the plugin must never touch (labels,
 // annotations, a foreign first route, retries and timeouts on the route).
 
-/* eslint-disable jest/no-standalone-expect */
-
 type Json = Record<string, any>;
 
 /** A destination entry `{ destination, weight? }` of host `reviews`. */

@@ -27,7 +27,13 @@ import type {
   EntityRolloutView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { act, screen, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import {
   IstioRolloutsApi,
   istioRolloutsApiRef,
@@ -307,9 +313,66 @@ describe('IstioRolloutsContent', () => {
     expect(
       screen.getByText(/20% of requests copied to v2/),
     ).toBeInTheDocument();
-    expect(screen.getByText(/Managed by Argo Rollouts/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/Info: Managed by Argo Rollouts/),
+    ).toBeInTheDocument();
+    // A controller drives these weights: no buttons, a pointer instead.
+    expect(
+      screen.getAllByText('Managed by Argo Rollouts — change it there.'),
+    ).toHaveLength(2);
+    expect(screen.queryByRole('button', { name: /Mirror/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Scale…' })).toBeNull();
     expect(screen.getByText(/Tracked by Argo CD/)).toBeInTheDocument();
     expect(screen.getByText(/v2 has no ready pods/)).toBeInTheDocument();
+  });
+
+  it('offers actions per route and per Deployment, and refetches after one', async () => {
+    const getEntityView = jest
+      .fn()
+      .mockResolvedValue(
+        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+      );
+    const applyRouteAction = jest.fn().mockResolvedValue({
+      dryRun: false,
+      patch: [],
+      before: { index: 0, destinations: [] },
+      after: {
+        index: 0,
+        name: 'primary',
+        destinations: [
+          { host: 'reviews', subset: 'v1', weight: 75 },
+          { host: 'reviews', subset: 'v2', weight: 25 },
+        ],
+      },
+      resultingRoute: {},
+      resourceVersionBefore: '42',
+      resourceVersionAfter: '43',
+      warnings: [],
+    });
+    await renderTab({ getEntityView, applyRouteAction });
+
+    const promote = await screen.findByRole('button', {
+      name: 'Promote to 25%',
+    });
+    expect(screen.getAllByRole('button', { name: 'Scale…' })).toHaveLength(2);
+    await waitFor(() => expect(promote).toBeEnabled());
+    fireEvent.click(promote);
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Promote to 25%',
+      }),
+    );
+
+    expect(
+      await screen.findByText('✓ Applied: v1 75% · v2 25%'),
+    ).toBeInTheDocument();
+    expect(applyRouteAction.mock.calls[0][1].target).toEqual({
+      cluster: 'local',
+      namespace: 'demo',
+      virtualService: 'reviews',
+      route: 'primary',
+    });
+    await waitFor(() => expect(getEntityView).toHaveBeenCalledTimes(2));
   });
 
   it('shows a failing cluster next to a working one', async () => {

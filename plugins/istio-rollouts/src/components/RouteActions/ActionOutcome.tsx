@@ -26,6 +26,7 @@ import {
 } from '@material-ui/core';
 import type { VersionView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { RouteActionState } from './useRouteAction';
+import { gitOpsName } from './DialogParts';
 import { describeSnapshot } from './routeModel';
 
 const useStyles = makeStyles(theme => ({
@@ -115,7 +116,7 @@ export const ActionOutcome = ({
         ))}
         {result.drift?.reverted && (
           <Typography variant="body2" color="error">
-            ⚠ {result.drift.tool} reverted this change
+            ⚠ {gitOpsName(result.drift.tool)} reverted this change
             {result.drift.observedWeights
               ? ` (weights are now ${result.drift.observedWeights.join(' / ')})`
               : ''}

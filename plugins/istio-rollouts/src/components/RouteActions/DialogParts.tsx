@@ -35,6 +35,11 @@ const GITOPS_NAMES: Record<TrackedByView['tool'], string> = {
   flux: 'Flux',
 };
 
+/** `argo-cd` → `Argo CD`; unknown tools keep their id. */
+export function gitOpsName(tool: string): string {
+  return GITOPS_NAMES[tool as TrackedByView['tool']] ?? tool;
+}
+
 /** Says, before the user confirms, that a GitOps tool may undo the change. */
 export const GitOpsNotice = ({ trackedBy }: { trackedBy?: TrackedByView[] }) =>
   trackedBy && trackedBy.length > 0 ? (

@@ -25,7 +25,7 @@ import {
   testEntity,
   version,
   vsView,
-} from './testFixtures';
+} from './__testUtils__/fixtures';
 
 const TARGET = {
   cluster: 'local',
@@ -133,7 +133,11 @@ describe('RouteActions', () => {
       expect.objectContaining({ kind: 'Component' }),
       {
         target: TARGET,
-        operation: { type: 'promote-next', steps: [10, 25, 50, 100] },
+        operation: {
+          type: 'promote-next',
+          steps: [10, 25, 50, 100],
+          stable: { host: 'reviews', subset: 'v1' },
+        },
       },
     );
     expect(onChanged).toHaveBeenCalledTimes(1);
@@ -210,7 +214,10 @@ describe('RouteActions', () => {
     await waitFor(() =>
       expect(applyRouteAction).toHaveBeenCalledWith(expect.anything(), {
         target: TARGET,
-        operation: { type: 'rollback' },
+        operation: {
+          type: 'rollback',
+          stable: { host: 'reviews', subset: 'v1' },
+        },
         reason: 'errors in v2',
       }),
     );
@@ -347,6 +354,8 @@ describe('RouteActions', () => {
         'v2 (reviews-v2) has no ready pods; traffic would fail',
       ),
     ).toBeInTheDocument();
+    // The confirmation hides the page from assistive tech until it has gone.
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     fireEvent.click(
       screen.getByLabelText('Send traffic even though it has no ready pods'),
     );
@@ -517,7 +526,7 @@ describe('RouteActions', () => {
   it('warns when GitOps reverted the change', async () => {
     const applyRouteAction = jest.fn().mockResolvedValue({
       ...result([75, 25]),
-      drift: { tool: 'Argo CD', reverted: true, observedWeights: [90, 10] },
+      drift: { tool: 'argo-cd', reverted: true, observedWeights: [90, 10] },
     });
     await renderActions({ applyRouteAction });
     fireEvent.click(await enabledButton('Promote to 25%'));

@@ -109,6 +109,11 @@ const RouteActionsPanel = ({
   const [confirm, setConfirm] = useState<PendingConfirm>();
 
   const busy = action.state.status === 'pending';
+  const applyButton = (label: string, onClick: () => void) => (
+    <ActionButton access={applyAccess} busy={busy} onClick={onClick}>
+      {label}
+    </ActionButton>
+  );
   const versions = vs.versions;
   const submit = (operation: RouteOperation, reason?: string) => {
     setDialog(undefined);
@@ -118,7 +123,7 @@ const RouteActionsPanel = ({
   const outcome = (
     <ActionOutcome
       state={action.state}
-      versions={vs.versions}
+      versions={versions}
       onOverride={action.override}
     />
   );
@@ -127,15 +132,9 @@ const RouteActionsPanel = ({
     return owner ? (
       <Box>
         <div className={classes.buttons}>
-          <ActionButton
-            access={applyAccess}
-            busy={busy}
-            onClick={() =>
-              submit({ type: 'remove-targeting', routeName: route.name! })
-            }
-          >
-            Remove targeting
-          </ActionButton>
+          {applyButton('Remove targeting', () =>
+            submit({ type: 'remove-targeting', routeName: route.name! }),
+          )}
         </div>
         {outcome}
       </Box>
@@ -156,72 +155,25 @@ const RouteActionsPanel = ({
       <div className={classes.buttons}>
         {canary && (
           <>
-            <ActionButton
-              access={applyAccess}
-              busy={busy}
-              onClick={() => setConfirm(promoteNext(versions, canary, steps))}
-            >
-              Promote to {canary.next}%
-            </ActionButton>
-            <ActionButton
-              access={applyAccess}
-              busy={busy}
-              onClick={() => setConfirm(promoteFull(versions, canary))}
-            >
-              Promote fully
-            </ActionButton>
+            {applyButton(`Promote to ${canary.next}%`, () =>
+              setConfirm(promoteNext(versions, canary, steps)),
+            )}
+            {applyButton('Promote fully', () =>
+              setConfirm(promoteFull(versions, canary)),
+            )}
           </>
         )}
-        {route.destinations.length === 1 && newVersions.length > 0 && (
-          <ActionButton
-            access={applyAccess}
-            busy={busy}
-            onClick={() => setDialog('start-canary')}
-          >
-            Start canary…
-          </ActionButton>
-        )}
-        {route.destinations.length >= 2 && (
-          <ActionButton
-            access={applyAccess}
-            busy={busy}
-            onClick={() => setDialog('weights')}
-          >
-            Set weights…
-          </ActionButton>
-        )}
-        {isBlueGreen(route) && (
-          <ActionButton
-            access={applyAccess}
-            busy={busy}
-            onClick={() => setConfirm(flip(versions, route))}
-          >
-            Flip
-          </ActionButton>
-        )}
-        <ActionButton
-          access={applyAccess}
-          busy={busy}
-          onClick={() => setDialog('target')}
-        >
-          Target users…
-        </ActionButton>
-        <ActionButton
-          access={applyAccess}
-          busy={busy}
-          onClick={() => setDialog('mirror')}
-        >
-          Mirror…
-        </ActionButton>
-        {route.mirror && (
-          <ActionButton
-            access={applyAccess}
-            busy={busy}
-            onClick={() => submit({ type: 'remove-mirror' })}
-          >
-            Remove mirror
-          </ActionButton>
-        )}
+        {route.destinations.length === 1 &&
+          newVersions.length > 0 &&
+          applyButton('Start canary…', () => setDialog('start-canary'))}
+        {route.destinations.length >= 2 &&
+          applyButton('Set weights…', () => setDialog('weights'))}
+        {isBlueGreen(route) &&
+          applyButton('Flip', () => setConfirm(flip(versions, route)))}
+        {applyButton('Target users…', () => setDialog('target'))}
+        {applyButton('Mirror…', () => setDialog('mirror'))}
+        {route.mirror &&
+          applyButton('Remove mirror', () => submit({ type: 'remove-mirror' }))}
         {canRollBack && stable && (
           <ActionButton
             access={rollbackAccess}
@@ -247,7 +199,7 @@ const RouteActionsPanel = ({
       {dialog === 'weights' && (
         <SetWeightsDialog
           route={route}
-          versions={vs.versions}
+          versions={versions}
           trackedBy={vs.trackedBy}
           onCancel={() => setDialog(undefined)}
           onPreview={action.preview}
@@ -256,7 +208,7 @@ const RouteActionsPanel = ({
       )}
       {dialog === 'target' && (
         <TargetUsersDialog
-          versions={vs.versions}
+          versions={versions}
           targeted={targeted}
           trackedBy={vs.trackedBy}
           onCancel={() => setDialog(undefined)}
@@ -292,7 +244,7 @@ export const RouteActions = (props: RouteActionsProps) => {
     const name = CONTROLLER_NAMES[vs.managedBy.controller];
     return (
       <Typography variant="body2" color="textSecondary">
-        Managed by {name} — change it there.
+        {`Managed by ${name} — change it there.`}
       </Typography>
     );
   }

@@ -19,7 +19,12 @@ import type {
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type { ConfirmRequest } from './ConfirmActionDialog';
-import { CanaryInfo, RouteOperation, labelOf } from './routeModel';
+import {
+  CanaryInfo,
+  RouteOperation,
+  destinationRef,
+  labelOf,
+} from './routeModel';
 
 // What each one-click action says in its confirmation, and what it sends.
 // The sentences name the versions, so the user confirms an outcome rather
@@ -58,7 +63,11 @@ export function promoteNext(
       )} keeps ${100 - canary.next}%.`,
       confirmLabel: `Promote to ${canary.next}%`,
     },
-    operation: { type: 'promote-next', steps },
+    operation: {
+      type: 'promote-next',
+      steps,
+      stable: destinationRef(canary.stable),
+    },
   };
 }
 
@@ -75,7 +84,7 @@ export function promoteFull(
       )}; ${label(canary.stable)} keeps running with none.`,
       confirmLabel: 'Promote fully',
     },
-    operation: { type: 'promote-full' },
+    operation: { type: 'promote-full', stable: destinationRef(canary.stable) },
   };
 }
 
@@ -112,6 +121,6 @@ export function rollback(
       )}, and the targeted routes and mirror this plugin added to it will be removed.`,
       confirmLabel: 'Roll back',
     },
-    operation: { type: 'rollback' },
+    operation: { type: 'rollback', stable: destinationRef(stable) },
   };
 }

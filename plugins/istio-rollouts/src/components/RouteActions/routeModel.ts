@@ -93,17 +93,16 @@ export interface CanaryInfo {
 
 /**
  * Stable and canary of a two-destination route whose canary has some but not
- * all traffic. Stable = the higher weight, ties go to the first listed (the
- * order start-canary writes). The backend decides again on its own.
+ * all traffic. Stable = the first listed destination: start-canary appends
+ * the canary after it, and the weights alone cannot tell past 50%. The UI
+ * sends this choice as \`stable\`, so the backend acts on what was shown.
  */
 export function canaryInfo(
   route: RouteView,
   steps: readonly number[],
 ): CanaryInfo | undefined {
   if (route.destinations.length !== 2) return undefined;
-  const [first, second] = route.destinations;
-  const [stable, canary] =
-    second.weight > first.weight ? [second, first] : [first, second];
+  const [stable, canary] = route.destinations;
   if (canary.weight <= 0 || canary.weight >= 100) return undefined;
   return { stable, canary, next: nextStep(canary.weight, steps) };
 }
@@ -114,12 +113,22 @@ export function isBlueGreen(route: RouteView): boolean {
   return weights.length === 2 && weights[0] === 0 && weights[1] === 100;
 }
 
-/** The version that keeps all traffic after a rollback, as the brief's rule picks it. */
+/** The version that keeps all traffic after a rollback: the first listed (see canaryInfo). */
 export function stableOf(route: RouteView): DestinationView | undefined {
-  return route.destinations.reduce<DestinationView | undefined>(
-    (best, d) => (!best || d.weight > best.weight ? d : best),
-    undefined,
-  );
+  return route.destinations[0];
+}
+
+/** A destination as the write API names it. */
+export function destinationRef(d: {
+  host: string;
+  subset?: string;
+  port?: number;
+}) {
+  return {
+    host: d.host,
+    ...(d.subset ? { subset: d.subset } : {}),
+    ...(d.port ? { port: d.port } : {}),
+  };
 }
 
 /**

@@ -28,7 +28,7 @@ import { ReactNode } from 'react';
 import {
   IstioRolloutsApi,
   istioRolloutsApiRef,
-} from '../../api/IstioRolloutsApi';
+} from '../../../api/IstioRolloutsApi';
 
 // Builders shared by the RouteActions tests (not shipped: nothing imports
 // this outside tests).

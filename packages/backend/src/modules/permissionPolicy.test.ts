@@ -1,0 +1,212 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import istioRolloutsPlugin from '@istio-rollouts/plugin-istio-rollouts-backend';
+import { clusterConfig } from '@internal/test-cluster';
+import { resolve as resolvePath } from 'path';
+import request from 'supertest';
+import { permissionPolicyModule } from './permissionPolicy';
+
+// The demo policy decided for real: the permission backend runs the policy,
+// and the catalog evaluates its isEntityOwner condition against the demo
+// entities' ownership. Nothing here mocks a decision.
+
+jest.setTimeout(120_000);
+
+const examples = resolvePath(__dirname, '../../../../examples');
+
+// What the sign-in resolver puts in each person's token (see demoSignIn):
+// the user and the groups it is a member of in examples/org.yaml.
+const MEMBERSHIP: Record<string, string[]> = {
+  'user:default/alice': ['group:default/team-bookinfo'],
+  'user:default/bob': ['group:default/team-mobile'],
+  'user:default/carol': ['group:default/platform'],
+};
+
+const userInfo = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: () => ({
+    async getUserInfo(credentials: any) {
+      const userEntityRef = credentials.principal.userEntityRef;
+      return {
+        userEntityRef,
+        ownershipEntityRefs: [
+          userEntityRef,
+          ...(MEMBERSHIP[userEntityRef] ?? []),
+        ],
+      };
+    },
+  }),
+});
+
+// Backstage's mock auth issues on-behalf-of tokens without the calling
+// plugin as actor, which the catalog's apply-conditions endpoint requires
+// (the real auth service sets it). Add it, as the real service does.
+const authWithActor = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory: ({ plugin }) => {
+    const auth = mockServices.auth({ pluginId: plugin.getId() });
+    return {
+      ...auth,
+      authenticate: auth.authenticate.bind(auth),
+      isPrincipal: auth.isPrincipal.bind(auth) as typeof auth.isPrincipal,
+      getNoneCredentials: auth.getNoneCredentials.bind(auth),
+      getOwnServiceCredentials: auth.getOwnServiceCredentials.bind(auth),
+      getLimitedUserToken: auth.getLimitedUserToken.bind(auth),
+      listPublicServiceKeys: auth.listPublicServiceKeys.bind(auth),
+      async getPluginRequestToken(options) {
+        const { principal } = options.onBehalfOf as any;
+        if (principal.type === 'user') {
+          return {
+            token: mockCredentials.user.token(principal.userEntityRef, {
+              actor: { subject: `plugin:${plugin.getId()}` },
+            }),
+          };
+        }
+        return auth.getPluginRequestToken(options);
+      },
+    };
+  },
+});
+
+async function startBackend() {
+  return startTestBackend({
+    features: [
+      catalogPlugin,
+      permissionPlugin,
+      permissionPolicyModule,
+      istioRolloutsPlugin,
+      userInfo,
+      authWithActor,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          istioRollouts: { platformGroups: ['group:default/platform'] },
+          catalog: {
+            rules: [
+              { allow: ['Component', 'System', 'Group', 'User', 'Location'] },
+            ],
+            locations: [
+              { type: 'file', target: `${examples}/entities.yaml` },
+              { type: 'file', target: `${examples}/org.yaml` },
+            ],
+          },
+          kubernetes: {
+            clusterLocatorMethods: [
+              { type: 'config', clusters: [clusterConfig('plugin')] },
+            ],
+          },
+        },
+      }),
+    ],
+  });
+}
+
+function dryRun(server: any, user: string, operation: object) {
+  return request(server)
+    .post(
+      '/api/istio-rollouts/entities/default/component/reviews/route-actions',
+    )
+    .set('Authorization', mockCredentials.user.header(user))
+    .send({
+      target: {
+        cluster: 'local',
+        namespace: 'demo',
+        virtualService: 'reviews',
+        route: 0,
+      },
+      operation,
+      dryRun: true,
+    });
+}
+
+describe('the demo permission policy, through the real permission and catalog backends', () => {
+  it('lets owners and the platform team move traffic, and everyone read', async () => {
+    const { server } = await startBackend();
+    // The catalog ingests examples/ asynchronously.
+    const deadline = Date.now() + 60_000;
+    let first = await dryRun(server, 'user:default/alice', {
+      type: 'promote-next',
+    });
+    while (first.status !== 200 && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 500));
+      first = await dryRun(server, 'user:default/alice', {
+        type: 'promote-next',
+      });
+    }
+    expect(first.status).toBe(200);
+    expect(first.body.after.destinations.map((d: any) => d.weight)).toEqual([
+      75, 25,
+    ]);
+
+    const bob = await dryRun(server, 'user:default/bob', {
+      type: 'promote-next',
+    });
+    expect(bob.status).toBe(403);
+    expect(bob.body.error.message).toContain('istio-rollouts.promotion.apply');
+    const bobRollback = await dryRun(server, 'user:default/bob', {
+      type: 'rollback',
+    });
+    expect(bobRollback.status).toBe(403);
+
+    const carol = await dryRun(server, 'user:default/carol', {
+      type: 'rollback',
+    });
+    expect(carol.status).toBe(200);
+
+    const bobReads = await request(server)
+      .get('/api/istio-rollouts/entities/default/component/reviews/view')
+      .set('Authorization', mockCredentials.user.header('user:default/bob'));
+    expect(bobReads.status).toBe(200);
+    expect(bobReads.body.clusters[0].virtualServices[0].name).toBe('reviews');
+
+    const bobScales = await request(server)
+      .post('/api/istio-rollouts/entities/default/component/reviews/scale')
+      .set('Authorization', mockCredentials.user.header('user:default/bob'))
+      .send({
+        cluster: 'local',
+        namespace: 'demo',
+        deployment: 'reviews-v2',
+        replicas: 3,
+        dryRun: true,
+      });
+    expect(bobScales.status).toBe(403);
+    const aliceScales = await request(server)
+      .post('/api/istio-rollouts/entities/default/component/reviews/scale')
+      .set('Authorization', mockCredentials.user.header('user:default/alice'))
+      .send({
+        cluster: 'local',
+        namespace: 'demo',
+        deployment: 'reviews-v2',
+        replicas: 3,
+        dryRun: true,
+      });
+    expect(aliceScales.status).toBe(200);
+  });
+});
