@@ -74,6 +74,8 @@ export interface RouteActionResult {
   /** Absent on dry runs. */
   resourceVersionAfter?: string;
   warnings: RolloutWarning[];
+  /** \`finish\` with \`scaleDownOld\`: the Deployments of the removed versions, scaled to 0. */
+  scaledDown?: ScaleResult[];
   /** For GitOps-tracked VirtualServices: whether the change was reverted shortly after. */
   drift?: { tool: string; reverted: boolean; observedWeights?: number[] };
 }

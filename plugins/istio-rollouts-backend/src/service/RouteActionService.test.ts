@@ -188,6 +188,48 @@ describe('route actions', () => {
     ]);
   });
 
+  it('finishes a canary: the old version leaves the route and is scaled to 0', async () => {
+    const { ns, act } = await setUp();
+    const early = await act({ type: 'finish', scaleDownOld: true });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toMatch(/promote fully first/);
+    await act({ type: 'promote-full', stable: { host: 'web', subset: 'v1' } });
+
+    const dry = await act(
+      { type: 'finish', scaleDownOld: true },
+      { dryRun: true },
+    );
+    expect(dry.body.scaledDown).toEqual([
+      {
+        dryRun: true,
+        namespace: ns,
+        deployment: 'web-v1',
+        replicasBefore: 2,
+        replicasAfter: 0,
+      },
+    ]);
+    const res = await act({ type: 'finish', scaleDownOld: true });
+
+    expect(res.status).toBe(200);
+    expect((await readVs(ns)).spec.http[1].route).toEqual([
+      { destination: { host: 'web', subset: 'v2' }, weight: 100 },
+    ]);
+    const v1 = await apiRequest(
+      'GET',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web-v1`,
+    );
+    expect(v1.body.spec.replicas).toBe(0);
+    expect(res.body.scaledDown).toEqual([
+      {
+        dryRun: false,
+        namespace: ns,
+        deployment: 'web-v1',
+        replicasBefore: 2,
+        replicasAfter: 0,
+      },
+    ]);
+  });
+
   it('flips a blue-green pair', async () => {
     const { ns, act } = await setUp();
     await act({

@@ -21,6 +21,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
+  parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
@@ -151,6 +152,16 @@ export class RouteActionService {
       resourceVersionAfter: outcome.resourceVersionAfter,
       warnings,
     };
+    if (operation.type === 'finish' && operation.scaleDownOld) {
+      result.scaledDown = await this.scaleDownRemoved(
+        ref,
+        vs,
+        outcome.plan,
+        target.cluster,
+        Boolean(request.dryRun),
+        credentials,
+      );
+    }
     if (!request.dryRun && vs.trackedBy?.length) {
       result.drift = await this.watchForRevert(
         cache,
@@ -243,6 +254,44 @@ export class RouteActionService {
       }
       throw error;
     }
+  }
+
+  // The last step of a canary: the versions the route no longer names keep
+  // no traffic, so their Deployments go to 0 (scale permission required).
+  private async scaleDownRemoved(
+    ref: string,
+    vs: VirtualServiceView,
+    plan: RouteChangePlan,
+    cluster: string,
+    dryRun: boolean,
+    credentials: BackstageCredentials,
+  ): Promise<ScaleResult[]> {
+    const removed = plan.before.destinations.filter(
+      b => !plan.after.destinations.some(a => sameDestination(a, b)),
+    );
+    const deployments = removed.flatMap(d =>
+      vs.versions
+        .filter(v => sameDestination(v, d))
+        .flatMap(v => v.workloads.filter(w => w.kind === 'Deployment')),
+    );
+    const entityRef = parseEntityRef(ref);
+    const results: ScaleResult[] = [];
+    for (const w of deployments) {
+      results.push(
+        await this.scaleVersion(
+          entityRef,
+          {
+            cluster,
+            namespace: w.namespace,
+            deployment: w.name,
+            replicas: 0,
+            dryRun,
+          },
+          credentials,
+        ),
+      );
+    }
+    return results;
   }
 
   private async authorize(

@@ -128,6 +128,9 @@ const operation = z.discriminatedUnion('type', [
     })
     .strict(),
   z.object({ type: z.literal('remove-mirror') }).strict(),
+  z
+    .object({ type: z.literal('finish'), scaleDownOld: z.boolean().optional() })
+    .strict(),
 ]);
 
 export const routeActionRequestSchema = z

@@ -43,6 +43,7 @@ import {
   RouteChangePlan,
 } from './types';
 import { planWeights } from './weightOperations';
+import { finishRoute } from './finishRoute';
 
 // Planning is separate from applying (as in Argo Rollouts' istio router):
 // this turns a fresh VirtualService and an operation into a JSON Patch that
@@ -60,6 +61,7 @@ const OPERATIONS = [
   'remove-targeting',
   'set-mirror',
   'remove-mirror',
+  'finish',
 ];
 
 function changeWeights(op: JsonRecord, ctx: Context): Outcome {
@@ -170,6 +172,7 @@ function plan(options: PlanRouteChangeOptions): PlanRouteChangeResult {
   else if (op.type === 'remove-targeting') outcome = removeTargeting(op, ctx);
   else if (op.type === 'set-mirror') outcome = setMirror(op, ctx);
   else if (op.type === 'remove-mirror') outcome = removeMirror(ctx);
+  else if (op.type === 'finish') outcome = finishRoute(ctx);
   else outcome = changeWeights(op, ctx);
   if (!outcome.ok) return outcome;
 

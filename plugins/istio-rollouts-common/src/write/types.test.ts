@@ -57,6 +57,7 @@ const examples: {
     percentage: 5,
   },
   'remove-mirror': { type: 'remove-mirror' },
+  finish: { type: 'finish', scaleDownOld: true },
 };
 
 describe('write types', () => {
@@ -64,7 +65,7 @@ describe('write types', () => {
     for (const operation of Object.values(examples)) {
       expect(JSON.parse(JSON.stringify(operation))).toEqual(operation);
     }
-    expect(Object.keys(examples)).toHaveLength(10);
+    expect(Object.keys(examples)).toHaveLength(11);
   });
 
   it('narrows results and patch operations by their tags', () => {

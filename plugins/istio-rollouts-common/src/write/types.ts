@@ -181,6 +181,21 @@ export interface RemoveMirrorOperation {
 }
 
 /**
+ * The last step of a canary (or of a blue-green switch): the route already
+ * sends everything to one version; remove the idle destinations from it.
+ *
+ * @public
+ */
+export interface FinishOperation {
+  type: 'finish';
+  /**
+   * Also scale the Deployments of the removed versions to 0 (done by the
+   * backend after the route is written; the plan ignores it).
+   */
+  scaleDownOld?: boolean;
+}
+
+/**
  * A change to one http route of a VirtualService.
  *
  * @public
@@ -195,7 +210,8 @@ export type RouteOperation =
   | TargetUsersOperation
   | RemoveTargetingOperation
   | SetMirrorOperation
-  | RemoveMirrorOperation;
+  | RemoveMirrorOperation
+  | FinishOperation;
 
 /**
  * A destination of a route snapshot with the weight Istio applies: a lone

@@ -326,6 +326,51 @@ describe('RouteActions', () => {
     expect(onChanged).not.toHaveBeenCalled();
   });
 
+  it('finishes a 0/100 route, scaling the idle version down only when the user may scale', async () => {
+    const vs = vsView([route([0, 100], { strategy: 'blue-green' })]);
+    const applyRouteAction = jest.fn().mockResolvedValue(result([100]));
+    await renderActions({ vs, applyRouteAction });
+
+    fireEvent.click(await enabledButton('Finish…'));
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText(
+        /v1 will be removed from this route \(v2 keeps all traffic\) and v1 will be scaled to 0 pods/,
+      ),
+    ).toBeInTheDocument();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Finish' }));
+
+    await waitFor(() =>
+      expect(applyRouteAction).toHaveBeenCalledWith(expect.anything(), {
+        target: TARGET,
+        operation: { type: 'finish', scaleDownOld: true },
+      }),
+    );
+  });
+
+  it('finishes without scaling when the user may not scale', async () => {
+    const vs = vsView([route([0, 100], { strategy: 'blue-green' })]);
+    const applyRouteAction = jest.fn().mockResolvedValue(result([100]));
+    await renderActions({
+      vs,
+      applyRouteAction,
+      annotations: { 'test/which': 'no-scale' },
+      decide: name => (name === 'istio-rollouts.scale' ? 'DENY' : 'ALLOW'),
+    });
+
+    fireEvent.click(await enabledButton('Finish…'));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).queryByText(/scaled to 0/)).toBeNull();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Finish' }));
+
+    await waitFor(() =>
+      expect(applyRouteAction).toHaveBeenCalledWith(expect.anything(), {
+        target: TARGET,
+        operation: { type: 'finish', scaleDownOld: false },
+      }),
+    );
+  });
+
   it('resends with allowUnready when the user overrides the readiness guard', async () => {
     const applyRouteAction = jest
       .fn()

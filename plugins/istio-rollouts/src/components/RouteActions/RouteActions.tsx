@@ -20,6 +20,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   istioRolloutsApplyPermission,
   istioRolloutsRollbackPermission,
+  istioRolloutsScalePermission,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type {
@@ -33,6 +34,7 @@ import { ActionOutcome } from './ActionOutcome';
 import { ConfirmActionDialog } from './ConfirmActionDialog';
 import {
   PendingConfirm,
+  finish,
   flip,
   promoteFull,
   promoteNext,
@@ -105,6 +107,7 @@ const RouteActionsPanel = ({
     istioRolloutsRollbackPermission,
     'rollback',
   );
+  const scaleAccess = useActionAccess(istioRolloutsScalePermission, 'scale');
   const [dialog, setDialog] = useState<OpenDialog>();
   const [confirm, setConfirm] = useState<PendingConfirm>();
 
@@ -170,6 +173,10 @@ const RouteActionsPanel = ({
           applyButton('Set weights…', () => setDialog('weights'))}
         {isBlueGreen(route) &&
           applyButton('Flip', () => setConfirm(flip(versions, route)))}
+        {isBlueGreen(route) &&
+          applyButton('Finish…', () =>
+            setConfirm(finish(versions, route, scaleAccess.allowed)),
+          )}
         {applyButton('Target users…', () => setDialog('target'))}
         {applyButton('Mirror…', () => setDialog('mirror'))}
         {route.mirror &&

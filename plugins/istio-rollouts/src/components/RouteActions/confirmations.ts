@@ -124,3 +124,29 @@ export function rollback(
     operation: { type: 'rollback', stable: destinationRef(stable) },
   };
 }
+
+/**
+ * The last step: one version has all the traffic; the idle ones leave the
+ * route and, when the user may scale, their Deployments go to 0.
+ */
+export function finish(
+  versions: VersionView[],
+  route: RouteView,
+  scaleDown: boolean,
+): PendingConfirm {
+  const idle = route.destinations.filter(d => d.weight === 0);
+  const serving = route.destinations.find(d => d.weight === 100);
+  const names = idle.map(d => labelOf(versions, d)).join(', ');
+  return {
+    request: {
+      title: 'Finish the rollout',
+      description: `${names} will be removed from this route (${
+        serving ? labelOf(versions, serving) : 'the serving version'
+      } keeps all traffic)${
+        scaleDown ? ` and ${names} will be scaled to 0 pods` : ''
+      }. Rolling back afterwards means starting a new canary.`,
+      confirmLabel: 'Finish',
+    },
+    operation: { type: 'finish', scaleDownOld: scaleDown },
+  };
+}
