@@ -75,6 +75,8 @@ function permissionFor(
  */
 export class RouteActionService {
   private readonly driftWatchMs: number;
+  // One router per cluster, kept: it remembers its own recent writes.
+  private readonly routers = new Map<string, IstioTrafficRouter>();
 
   constructor(
     private readonly options: {
@@ -124,7 +126,7 @@ export class RouteActionService {
         ? { ...operation, steps: annotations.canarySteps }
         : operation;
     const warnings: RolloutWarning[] = [];
-    const router = new IstioTrafficRouter(cache);
+    const router = this.routerFor(cache);
     const outcome = await router.change({
       ref: { namespace: vs.namespace, name: vs.name },
       route: target.route,
@@ -292,6 +294,15 @@ export class RouteActionService {
       );
     }
     return results;
+  }
+
+  private routerFor(cache: ClusterObjectCache): IstioTrafficRouter {
+    let router = this.routers.get(cache.name);
+    if (!router) {
+      router = new IstioTrafficRouter(cache);
+      this.routers.set(cache.name, router);
+    }
+    return router;
   }
 
   private async authorize(

@@ -39,6 +39,7 @@ export const FIELD_MANAGER = 'backstage-istio-rollouts';
  */
 export class IstioTrafficRouter implements TrafficRouter {
   readonly type = 'istio';
+  private readonly lastWritten = new Map<string, string>();
 
   constructor(private readonly cache: ClusterObjectCache) {}
 
@@ -58,44 +59,75 @@ export class IstioTrafficRouter implements TrafficRouter {
     }
   }
 
+  /**
+   * Plans on the cached object first — usually current, so a change costs
+   * one request. If the API server refuses the patch's `test`s, the object is
+   * read fresh: when the route itself is unchanged (someone wrote another
+   * route or a label, or the cache was a moment behind), the change is
+   * planned again, re-validated and sent once more; when the route changed,
+   * the answer is 409 with its current state, and nothing is overwritten.
+   */
   async change(
     options: Parameters<TrafficRouter['change']>[0],
   ): Promise<RouteChangeOutcome> {
     const { ref, route, operation, knownSubsets, dryRun, check } = options;
     const what = `VirtualService ${ref.namespace}/${ref.name}`;
-    const object = await this.get(ref);
-    const result = planRouteChange({
-      virtualService: object,
-      route,
-      operation,
-      knownSubsets,
-    });
-    if (!result.ok) {
-      throw refusal(result.status, `${what}: ${result.message}`);
-    }
-    check?.(result, object);
-    const resourceVersionBefore = String(
-      object.metadata?.resourceVersion ?? '',
-    );
-    try {
-      const stored = await this.cache.api.jsonPatch<any>(
-        this.path(ref),
-        result.patch,
-        FIELD_MANAGER,
-        dryRun,
-      );
-      return {
-        plan: result,
-        resourceVersionBefore,
-        resourceVersionAfter: dryRun
-          ? undefined
-          : String(stored.metadata?.resourceVersion ?? ''),
-      };
-    } catch (error) {
-      if (isFailedTest(error)) {
-        throw await this.conflict(ref, route, what);
+    const key = `${ref.namespace}/${ref.name}`;
+    const cached = this.cache.find('virtualServices', ref.namespace, ref.name);
+    // Our own last write may not have reached the cache yet (two quick
+    // clicks): then the cached route is stale by our own doing, so read.
+    const usable =
+      cached &&
+      !olderThan(cached.metadata?.resourceVersion, this.lastWritten.get(key));
+    let object: any = usable ? cached : await this.get(ref);
+    for (let attempt = 1; ; attempt++) {
+      const result = planRouteChange({
+        virtualService: object,
+        route,
+        operation,
+        knownSubsets,
+      });
+      if (!result.ok) {
+        throw refusal(result.status, `${what}: ${result.message}`);
       }
-      throw translate(error, what, dryRun ? 'validate a patch of' : 'patch');
+      check?.(result, object);
+      try {
+        const stored = await this.cache.api.jsonPatch<any>(
+          this.path(ref),
+          result.patch,
+          FIELD_MANAGER,
+          dryRun,
+        );
+        if (!dryRun) {
+          this.lastWritten.set(
+            key,
+            String(stored.metadata?.resourceVersion ?? ''),
+          );
+        }
+        return {
+          plan: result,
+          resourceVersionBefore: String(object.metadata?.resourceVersion ?? ''),
+          resourceVersionAfter: dryRun
+            ? undefined
+            : String(stored.metadata?.resourceVersion ?? ''),
+        };
+      } catch (error) {
+        if (!isFailedTest(error)) {
+          throw translate(
+            error,
+            what,
+            dryRun ? 'validate a patch of' : 'patch',
+          );
+        }
+        if (attempt > 1) {
+          throw await this.conflict(ref, route, what);
+        }
+        const fresh = await this.get(ref);
+        if (!sameRoute(object, fresh, route)) {
+          throw await this.conflict(ref, route, what, fresh);
+        }
+        object = fresh;
+      }
     }
   }
 
@@ -105,9 +137,10 @@ export class IstioTrafficRouter implements TrafficRouter {
     ref: RoutingObjectRef,
     route: number | string,
     what: string,
+    fresh?: any,
   ) {
     try {
-      const now = await this.get(ref);
+      const now = fresh ?? (await this.get(ref));
       const snapshot = planRouteChange({
         virtualService: now,
         route,
@@ -126,6 +159,31 @@ export class IstioTrafficRouter implements TrafficRouter {
       );
     }
   }
+}
+
+// resourceVersions are opaque strings to clients, but etcd's are increasing
+// integers; when both are, compare them, else assume the cache is current.
+function olderThan(version: unknown, than: string | undefined): boolean {
+  if (
+    !than ||
+    typeof version !== 'string' ||
+    !/^\d+$/.test(version) ||
+    !/^\d+$/.test(than)
+  ) {
+    return false;
+  }
+  return BigInt(version) < BigInt(than);
+}
+
+// The route a change is about, as two versions of the object hold it.
+function sameRoute(a: any, b: any, route: number | string): boolean {
+  const pick = (o: any) => {
+    const http: any[] = Array.isArray(o?.spec?.http) ? o.spec.http : [];
+    return typeof route === 'number'
+      ? http[route]
+      : http.find(r => r?.name === route);
+  };
+  return JSON.stringify(pick(a) ?? null) === JSON.stringify(pick(b) ?? null);
 }
 
 function refusal(status: number, message: string): Error {

@@ -1,0 +1,309 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// Benchmark of a promotion round trip through the plugin's HTTP API
+// (validate, authorize, read fresh, plan, conditional JSON Patch) against a
+// raw client sending a JSON Patch to the same real kube-apiserver, in one
+// run. Run with ./bench/run promote.
+
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { ConfigReader } from '@backstage/config';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import { AddressInfo } from 'node:net';
+import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
+import { KubeApi } from '../plugins/istio-rollouts-backend/src/cluster/KubeApi';
+import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
+import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
+import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startCluster } = require('../test/cluster/cluster.js');
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
+const NS = 'bench-promote';
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
+}
+const summary = (v: number[]) =>
+  `p50 ${percentile(v, 50).toFixed(2)} ms, p95 ${percentile(v, 95).toFixed(
+    2,
+  )} ms, p99 ${percentile(v, 99).toFixed(2)} ms`;
+
+async function main() {
+  const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+  const cluster = await startCluster({ log });
+  try {
+    const admin = new KubeApi({
+      cluster: {
+        name: 'bench',
+        url: cluster.apiserverUrl,
+        serviceAccountToken: cluster.tokens.admin,
+        caData: cluster.caData,
+        skipTLSVerify: false,
+      },
+    });
+    const post = (path: string, body: unknown) =>
+      (admin as any).requestJson('POST', path, undefined, body);
+    await post('/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS },
+    });
+    await post(`/api/v1/namespaces/${NS}/services`, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+    });
+    await post(
+      `/apis/networking.istio.io/v1/namespaces/${NS}/destinationrules`,
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'web' },
+        spec: {
+          host: 'web',
+          subsets: [
+            { name: 'v1', labels: { version: 'v1' } },
+            { name: 'v2', labels: { version: 'v2' } },
+          ],
+        },
+      },
+    );
+    for (const v of ['v1', 'v2']) {
+      await post(`/apis/apps/v1/namespaces/${NS}/deployments`, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `web-${v}` },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web', version: v } },
+          template: {
+            metadata: { labels: { app: 'web', version: v } },
+            spec: { containers: [{ name: 'web', image: `example/web:${v}` }] },
+          },
+        },
+      });
+      await (admin as any).requestJson(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${NS}/deployments/web-${v}/status`,
+        undefined,
+        {
+          status: {
+            replicas: 1,
+            readyReplicas: 1,
+            availableReplicas: 1,
+            updatedReplicas: 1,
+          },
+        },
+        'application/merge-patch+json',
+      );
+    }
+    for (const name of ['web', 'raw']) {
+      await post(
+        `/apis/networking.istio.io/v1/namespaces/${NS}/virtualservices`,
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name },
+          spec: {
+            hosts: ['web'],
+            http: [
+              {
+                name: 'primary',
+                route: [
+                  { destination: { host: 'web', subset: 'v1' }, weight: 90 },
+                  { destination: { host: 'web', subset: 'v2' }, weight: 10 },
+                ],
+              },
+            ],
+          },
+        },
+      );
+    }
+
+    // The plugin's router and services, on a real HTTP server; signed-in
+    // user and ALLOW stand in for the auth and permission backends, which are
+    // not what this measures.
+    const logger: LoggerService = {
+      error: m => log(m),
+      warn: m => log(m),
+      info: () => {},
+      debug: () => {},
+      child: () => logger,
+    };
+    const caches = new ClusterCaches({
+      clusters: [
+        {
+          name: 'local',
+          url: cluster.apiserverUrl,
+          serviceAccountToken: cluster.tokens.plugin,
+          caData: cluster.caData,
+          skipTLSVerify: false,
+        },
+      ],
+      logger,
+    });
+    caches.start();
+    await caches.list()[0].waitForSync(30_000);
+    const entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'web',
+        namespace: 'default',
+        annotations: { 'istio-rollouts/virtual-services': `${NS}/web` },
+      },
+      spec: {},
+    };
+    const catalog = { getEntityByRef: async () => entity } as any;
+    const permissions = {
+      authorize: async (reqs: unknown[]) =>
+        reqs.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async () => [],
+    } as any;
+    const httpAuth = {
+      credentials: async () => ({
+        $$type: '@backstage/BackstageCredentials',
+        principal: { type: 'user', userEntityRef: 'user:default/alice' },
+      }),
+    } as any;
+    const router = await createRouter({
+      httpAuth,
+      permissions,
+      views: new RolloutViewService({ caches, catalog }),
+      actions: new RouteActionService({ caches, catalog, permissions, logger }),
+    });
+    const app = express();
+    app.use('/api/istio-rollouts', router);
+    app.use(
+      MiddlewareFactory.create({
+        config: new ConfigReader({}),
+        logger: logger as any,
+      }).error(),
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise(r => server.once('listening', r));
+    const base = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/api/istio-rollouts`;
+
+    const split = (canary: number) => [
+      { host: 'web', subset: 'v1', weight: 100 - canary },
+      { host: 'web', subset: 'v2', weight: canary },
+    ];
+    const throughPlugin: number[] = [];
+    const rawPatch: number[] = [];
+    const rawGetPatch: number[] = [];
+    for (let i = 0; i < ITERATIONS; i++) {
+      const canary = i % 2 === 0 ? 25 : 10;
+      let t = performance.now();
+      const res = await fetch(
+        `${base}/entities/default/component/web/route-actions`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            target: {
+              cluster: 'local',
+              namespace: NS,
+              virtualService: 'web',
+              route: 'primary',
+            },
+            operation: { type: 'set-weights', weights: split(canary) },
+          }),
+        },
+      );
+      if (res.status !== 200)
+        throw new Error(`plugin answered ${res.status}: ${await res.text()}`);
+      await res.json();
+      throughPlugin.push(performance.now() - t);
+
+      // Raw client, blind: one JSON Patch replacing the two weights.
+      const path = `/apis/networking.istio.io/v1/namespaces/${NS}/virtualservices/raw`;
+      t = performance.now();
+      await admin.jsonPatch(
+        path,
+        [
+          {
+            op: 'replace',
+            path: '/spec/http/0/route/0/weight',
+            value: 100 - canary,
+          },
+          { op: 'replace', path: '/spec/http/0/route/1/weight', value: canary },
+        ],
+        'bench',
+      );
+      rawPatch.push(performance.now() - t);
+
+      // Raw client, careful: GET, then a JSON Patch guarded by resourceVersion.
+      t = performance.now();
+      const current: any = await admin.get(path);
+      await admin.jsonPatch(
+        path,
+        [
+          {
+            op: 'test',
+            path: '/metadata/resourceVersion',
+            value: current.metadata.resourceVersion,
+          },
+          { op: 'replace', path: '/spec/http/0/route/0/weight', value: canary },
+          {
+            op: 'replace',
+            path: '/spec/http/0/route/1/weight',
+            value: 100 - canary,
+          },
+        ],
+        'bench',
+      );
+      rawGetPatch.push(performance.now() - t);
+    }
+    console.log('');
+    console.log(
+      `Promote round trip (${ITERATIONS} weight changes each, real kube-apiserver, loopback):`,
+    );
+    console.log(
+      `  through the plugin's HTTP API:        ${summary(throughPlugin)}`,
+    );
+    console.log(`  raw JSON Patch, one request:          ${summary(rawPatch)}`);
+    console.log(
+      `  raw GET + guarded JSON Patch:         ${summary(rawGetPatch)}`,
+    );
+    console.log(
+      `  plugin / raw one-request at p50:      ${(
+        percentile(throughPlugin, 50) / percentile(rawPatch, 50)
+      ).toFixed(2)}x; vs GET + guarded patch: ${(
+        percentile(throughPlugin, 50) / percentile(rawGetPatch, 50)
+      ).toFixed(2)}x`,
+    );
+    server.close();
+    await caches.stop();
+    admin.close();
+  } finally {
+    await cluster.stop();
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
