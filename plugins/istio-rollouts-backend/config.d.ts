@@ -23,5 +23,10 @@ export interface Config {
      * Read by the policy module that ships with the demo backend.
      */
     platformGroups?: string[];
+    /**
+     * After a write to a VirtualService tracked by Argo CD or Flux, how many
+     * seconds to watch it for a revert before answering (default 3).
+     */
+    driftWatchSeconds?: number;
   };
 }

@@ -29,6 +29,32 @@ const cluster = JSON.parse(
   fs.readFileSync(process.env.ISTIO_ROLLOUTS_E2E_CLUSTER, 'utf8'),
 );
 
+function patchJson(path, ops) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL(path, cluster.apiserverUrl),
+      {
+        method: 'PATCH',
+        ca: Buffer.from(cluster.caData, 'base64'),
+        headers: {
+          Authorization: `Bearer ${cluster.tokens.admin}`,
+          'Content-Type': 'application/json-patch+json',
+        },
+      },
+      res => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(new Error(`PATCH ${path}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(ops));
+  });
+}
+
 function getJson(path) {
   return new Promise((resolve, reject) => {
     https
@@ -171,4 +197,60 @@ describe('the Istio Rollouts tab of each seeded service', () => {
       });
     });
   }
+});
+
+describe('moving traffic from the tab', () => {
+  const reviews =
+    '/apis/networking.istio.io/v1/namespaces/demo/virtualservices/reviews';
+  const weights = async () =>
+    (await getJson(reviews)).spec.http.at(-1).route.map(r => r.weight);
+
+  after(async () => {
+    // Put the demo back as it was seeded.
+    await patchJson(reviews, [
+      { op: 'replace', path: '/spec/http/0/route/0/weight', value: 90 },
+      { op: 'replace', path: '/spec/http/0/route/1/weight', value: 10 },
+    ]);
+  });
+
+  it('is not allowed to a developer of another team, who is told why', async () => {
+    await signInAs('bob');
+    await page.goto(`${APP}/catalog/default/component/reviews/istio-rollouts`);
+    const promote = page.getByRole('button', { name: 'Promote to 25%' });
+    await promote.waitFor();
+    await page
+      .waitForFunction(
+        () => !document.body.innerText.includes('Checking your permissions'),
+        null,
+        { timeout: 30_000 },
+      )
+      .catch(() => {});
+    assert.equal(await promote.isDisabled(), true);
+  });
+
+  it('lets the owner promote to the next step, and the cluster follows', async () => {
+    await signInAs('alice');
+    await page.goto(`${APP}/catalog/default/component/reviews/istio-rollouts`);
+    const promote = page.getByRole('button', { name: 'Promote to 25%' });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('button')].some(
+          b => b.textContent?.includes('Promote to 25%') && !b.disabled,
+        ),
+      null,
+      { timeout: 30_000 },
+    );
+    await promote.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Promote to 25%' }).click();
+    await page.getByText(/Applied: v1 75% · v2 25%/).waitFor();
+    await page
+      .getByRole('img', { name: 'Traffic split: v1 75%, v2 25%' })
+      .waitFor();
+    assert.deepEqual(await weights(), [75, 25]);
+    await page.screenshot({
+      path: `${process.cwd()}/.state/e2e-promoted.png`,
+      fullPage: true,
+    });
+  });
 });
