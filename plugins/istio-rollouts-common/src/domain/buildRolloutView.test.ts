@@ -126,6 +126,24 @@ describe('buildVirtualServiceViews: strategies', () => {
     expect(idle.routes[0].explanation).toBe(
       'Canary: 20% of traffic goes to v2, 80% stays on v1; v3 at 0%',
     );
+    // Past 50% the canary (listed second) has the larger share.
+    const past = only(
+      bag(reviewsApp(), {
+        virtualServices: [
+          virtualService('reviews', [
+            {
+              route: split([
+                ['v1', 25],
+                ['v2', 75],
+              ]),
+            },
+          ]),
+        ],
+      }),
+    );
+    expect(past.routes[0].explanation).toBe(
+      'Canary: 75% of traffic goes to v2, 25% stays on v1',
+    );
   });
 
   it('blue-green: one version at 100, the others deployed at 0', () => {

@@ -71,11 +71,13 @@ export function describeSplit(shares: VersionShare[]): string {
   if (live.length === 1) {
     text = `all traffic on ${main.label}`;
   } else if (live.length === 2) {
-    // The smaller share is the canary; on a tie, the later-listed one.
-    const canary = live.find(s => s !== main)!;
+    // The first listed is the stable version and the other the canary, as
+    // the write path decides it (start-canary appends the canary): past 50%
+    // the canary has the larger share, and the sentence must still say so.
+    const [stable, canary] = live;
     text = `${pct(canary.weight)} of traffic goes to ${canary.label}, ${pct(
-      main.weight,
-    )} stays on ${main.label}`;
+      stable.weight,
+    )} stays on ${stable.label}`;
   } else {
     text = `traffic split across ${live
       .map(s => `${s.label} (${pct(s.weight)})`)

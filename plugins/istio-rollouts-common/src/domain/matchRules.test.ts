@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { cookieMatchRegex } from '../write/targetRoute';
 import { describeMatch, flattenMatch, selectsUsers } from './matchRules';
 
 describe('flattenMatch', () => {
@@ -74,6 +75,15 @@ describe('flattenMatch', () => {
     [{ uri: 'x', headers: [] }],
   ])('tolerates %j', raw => {
     expect(() => flattenMatch(raw)).not.toThrow();
+  });
+
+  it('reads back the cookie matches that target-users writes', () => {
+    const regex = cookieMatchRegex('canary', 'yes');
+
+    expect(flattenMatch([{ headers: { cookie: { regex } } }])).toEqual([
+      [{ kind: 'cookie', name: 'canary', operator: 'exact', value: 'yes' }],
+    ]);
+    expect(new RegExp(regex).test('theme=dark; canary=yes')).toBe(true);
   });
 
   it('tells user-selecting matches from path routing', () => {

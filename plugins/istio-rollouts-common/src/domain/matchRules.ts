@@ -34,8 +34,11 @@ const MAP_MATCH_KINDS = [
   ['queryParams', 'queryParam'],
 ] as const;
 
-// The cookie form Istio's docs and Flagger use: `^(.*?;)?(user=jason)(;.*)?$`.
-const COOKIE_REGEX = /^\^?\(\.\*\?;\)\?\(([\w.-]+)=([\w.-]+)\)\(;\.\*\)\?\$?$/;
+// The cookie form Istio's docs and Flagger use, `^(.*?;)?(user=jason)(;.*)?$`,
+// and the one this plugin writes, which also allows the space browsers put
+// after `;`: `^(.*?;\s*)?(user=jason)(;.*)?$`.
+const COOKIE_REGEX =
+  /^\^?\(\.\*\?;(?:\\s\*)?\)\?\(([\w.-]+)=([\w.-]+)\)\(;\.\*\)\?\$?$/;
 
 function stringMatch(
   raw: unknown,
