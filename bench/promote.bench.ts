@@ -19,17 +19,17 @@
 // raw client sending a JSON Patch to the same real kube-apiserver, in one
 // run. Run with ./bench/run promote.
 
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { AddressInfo } from 'node:net';
 import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
-import { KubeApi } from '../plugins/istio-rollouts-backend/src/cluster/KubeApi';
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
 import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
 import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
+
+import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startCluster } = require('../test/cluster/cluster.js');
@@ -37,30 +37,10 @@ const { startCluster } = require('../test/cluster/cluster.js');
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 const NS = 'bench-promote';
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-const summary = (v: number[]) =>
-  `p50 ${percentile(v, 50).toFixed(2)} ms, p95 ${percentile(v, 95).toFixed(
-    2,
-  )} ms, p99 ${percentile(v, 99).toFixed(2)} ms`;
-
 async function main() {
-  const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const cluster = await startCluster({ log });
   try {
-    const admin = new KubeApi({
-      cluster: {
-        name: 'bench',
-        url: cluster.apiserverUrl,
-        serviceAccountToken: cluster.tokens.admin,
-        caData: cluster.caData,
-        skipTLSVerify: false,
-      },
-    });
+    const admin = clusterApi(cluster);
     const post = (path: string, body: unknown) =>
       (admin as any).requestJson('POST', path, undefined, body);
     await post('/api/v1/namespaces', {
@@ -144,13 +124,7 @@ async function main() {
     // The plugin's router and services, on a real HTTP server; signed-in
     // user and ALLOW stand in for the auth and permission backends, which are
     // not what this measures.
-    const logger: LoggerService = {
-      error: m => log(m),
-      warn: m => log(m),
-      info: () => {},
-      debug: () => {},
-      child: () => logger,
-    };
+    const logger = quietLogger;
     const caches = new ClusterCaches({
       clusters: [
         {

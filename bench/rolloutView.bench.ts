@@ -23,7 +23,6 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   buildVirtualServiceViews,
   readRolloutAnnotations,
@@ -32,6 +31,8 @@ import {
 import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
 import { KubeApi } from '../plugins/istio-rollouts-backend/src/cluster/KubeApi';
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
+
+import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startCluster } = require('../test/cluster/cluster.js');
@@ -45,20 +46,6 @@ const NAIVE_ITERATIONS = 40;
 const CHANGE_ITERATIONS = 40;
 
 const run = promisify(execFile);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-function summary(values: number[]) {
-  return `p50 ${percentile(values, 50).toFixed(2)} ms, p95 ${percentile(
-    values,
-    95,
-  ).toFixed(2)} ms, p99 ${percentile(values, 99).toFixed(2)} ms`;
-}
 
 function ns(i: number) {
   return `bench-${i % NAMESPACES}`;
@@ -140,18 +127,9 @@ async function createAll(
 }
 
 async function main() {
-  const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
   const cluster = await startCluster({ log });
   try {
-    const admin = new KubeApi({
-      cluster: {
-        name: 'bench',
-        url: cluster.apiserverUrl,
-        serviceAccountToken: cluster.tokens.admin,
-        caData: cluster.caData,
-        skipTLSVerify: false,
-      },
-    });
+    const admin = clusterApi(cluster);
     const t0 = Date.now();
     const items: Array<{ path: string; body: unknown }> = [];
     for (let n = 0; n < NAMESPACES; n++) {
@@ -208,13 +186,7 @@ async function main() {
       caData: cluster.caData,
       skipTLSVerify: false,
     };
-    const logger: LoggerService = {
-      error: m => log(m),
-      warn: m => log(m),
-      info: () => {},
-      debug: () => {},
-      child: () => logger,
-    };
+    const logger = quietLogger;
     const gc = (global as any).gc as (() => void) | undefined;
     gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
