@@ -50,6 +50,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
+        auditor: coreServices.auditor,
       },
       async init({
         httpRouter,
@@ -61,6 +62,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         permissionsRegistry,
         catalog,
         signals,
+        auditor,
       }) {
         // Resource permissions on catalog-entity: the catalog owns that
         // resource type, so we only register the permissions themselves.
@@ -86,6 +88,8 @@ export const istioRolloutsPlugin = createBackendPlugin({
 
         httpRouter.use(
           await createRouter({
+            auditor,
+            logger,
             httpAuth,
             permissions,
             views: new RolloutViewService({ caches, catalog }),

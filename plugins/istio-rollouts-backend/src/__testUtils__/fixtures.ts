@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -51,9 +54,12 @@ export async function startPlugin(
     permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
     signals?: SignalPayload[];
     config?: Record<string, any>;
+    /** Receives every audit event, then its outcome ('success' or 'fail') and details. */
+    audits?: Array<{ event: any; outcome?: string; details?: any }>;
   } = {},
 ) {
   const signals = options.signals ?? [];
+  const audits = options.audits ?? [];
   return startTestBackend({
     features: [
       istioRolloutsPlugin,
@@ -63,6 +69,24 @@ export async function startPlugin(
       catalogServiceMock.factory({ entities: options.entities ?? [] }),
       mockServices.permissions.factory({
         result: options.permission ?? AuthorizeResult.ALLOW,
+      }),
+      createServiceFactory({
+        service: coreServices.auditor,
+        deps: {},
+        factory: () => ({
+          async createEvent(event: any) {
+            const entry: { event: any; outcome?: string; details?: any } = {
+              event: { ...event, request: undefined },
+            };
+            audits.push(entry);
+            return {
+              success: async (details?: any) =>
+                void Object.assign(entry, { outcome: 'success', details }),
+              fail: async (details: any) =>
+                void Object.assign(entry, { outcome: 'fail', details }),
+            };
+          },
+        }),
       }),
       createServiceFactory({
         service: signalsServiceRef,

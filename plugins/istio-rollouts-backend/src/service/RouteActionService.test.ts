@@ -42,6 +42,7 @@ async function setUp(
     vsExtra?: Record<string, any>;
     clusters?: any[];
     permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    audits?: any[];
   } = {},
 ) {
   const ns = await createTestNamespace('actions');
@@ -55,6 +56,7 @@ async function setUp(
     ],
     clusters: options.clusters,
     permission: options.permission,
+    audits: options.audits,
     config: { istioRollouts: { driftWatchSeconds: 2 } },
   });
   const act = (
@@ -484,6 +486,60 @@ describe('route actions', () => {
     expect(res.body.error.message).toMatch(
       /driven by Argo Rollouts \(demo\/storefront\)/,
     );
+  });
+
+  it('records every write, applied or refused, as a medium audit event; dry runs are not', async () => {
+    const audits: any[] = [];
+    const { act } = await setUp({ audits });
+
+    await act({ type: 'promote-next' }, { dryRun: true });
+    await act({ type: 'promote-next' }, { reason: 'metrics look good' });
+    await act({
+      type: 'set-mirror',
+      to: { host: 'web', subset: 'v9' },
+      percentage: 10,
+    });
+
+    expect(audits).toEqual([
+      {
+        event: expect.objectContaining({
+          eventId: 'route-action',
+          severityLevel: 'medium',
+          meta: expect.objectContaining({
+            entityRef: 'component:default/web',
+            action: 'promote-next',
+            reason: 'metrics look good',
+          }),
+        }),
+        outcome: 'success',
+        details: {
+          meta: expect.objectContaining({
+            before: expect.objectContaining({
+              destinations: [
+                expect.objectContaining({ weight: 90 }),
+                expect.objectContaining({ weight: 10 }),
+              ],
+            }),
+            after: expect.objectContaining({
+              destinations: [
+                expect.objectContaining({ weight: 75 }),
+                expect.objectContaining({ weight: 25 }),
+              ],
+            }),
+          }),
+        },
+      },
+      {
+        event: expect.objectContaining({
+          eventId: 'route-action',
+          meta: expect.objectContaining({ action: 'set-mirror' }),
+        }),
+        outcome: 'fail',
+        details: expect.objectContaining({
+          error: expect.objectContaining({ statusCode: 422 }),
+        }),
+      },
+    ]);
   });
 
   it('answers 403 when the permission policy denies, and when Kubernetes RBAC does', async () => {

@@ -15,9 +15,12 @@
  */
 
 import {
+  AuditorService,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -42,6 +45,8 @@ export interface RouterOptions {
   permissions: PermissionsService;
   views: RolloutViewService;
   actions: RouteActionService;
+  auditor: AuditorService;
+  logger: LoggerService;
 }
 
 // The catalog's own rules for entity kinds, namespaces and names.
@@ -76,7 +81,39 @@ function entityRefFromParams(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, views, actions } = options;
+  const { httpAuth, permissions, views, actions, auditor, logger } = options;
+
+  // Every write (not dry runs) is an audit event at medium severity, created
+  // before the cluster is touched and closed with its outcome, including
+  // refusals. A failing auditor is logged, never allowed to fail the write.
+  async function audited<T>(
+    req: express.Request,
+    eventId: string,
+    meta: JsonObject,
+    dryRun: boolean | undefined,
+    run: () => Promise<T>,
+    outcome: (result: T) => JsonObject,
+  ): Promise<T> {
+    if (dryRun) return run();
+    const event = await auditor
+      .createEvent({ eventId, severityLevel: 'medium', request: req, meta })
+      .catch(error => {
+        logger.warn(`could not create audit event ${eventId}: ${error}`);
+        return undefined;
+      });
+    try {
+      const result = await run();
+      await event
+        ?.success({ meta: { ...meta, ...outcome(result) } })
+        .catch(e => logger.warn(`audit: ${e}`));
+      return result;
+    } catch (error) {
+      await event
+        ?.fail({ error: error as Error, meta })
+        .catch(e => logger.warn(`audit: ${e}`));
+      throw error;
+    }
+  }
   const router = Router();
   router.use(express.json());
 
@@ -112,7 +149,28 @@ export async function createRouter(
         req.body,
       ) as RouteActionRequest;
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      res.json(await actions.applyRouteAction(entityRef, body, credentials));
+      const meta = {
+        entityRef: `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`,
+        action: body.operation.type,
+        target: { ...body.target },
+        reason: body.reason ?? null,
+        allowUnready: body.allowUnready?.reason ?? null,
+      };
+      const result = await audited(
+        req,
+        'route-action',
+        meta,
+        body.dryRun,
+        () => actions.applyRouteAction(entityRef, body, credentials),
+        r => ({
+          before: r.before as unknown as JsonObject,
+          after: r.after as unknown as JsonObject,
+          resourceVersionBefore: r.resourceVersionBefore,
+          resourceVersionAfter: r.resourceVersionAfter ?? null,
+          warnings: r.warnings.map(w => w.code),
+        }),
+      );
+      res.json(result);
     },
   );
 
@@ -120,7 +178,29 @@ export async function createRouter(
     const entityRef = entityRefFromParams(req.params);
     const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    res.json(await actions.scaleVersion(entityRef, body, credentials));
+    const meta = {
+      entityRef: `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`,
+      action: 'scale',
+      target: {
+        cluster: body.cluster,
+        namespace: body.namespace,
+        deployment: body.deployment,
+      },
+      replicas: body.replicas,
+      reason: body.reason ?? null,
+    };
+    const result = await audited(
+      req,
+      'scale-version',
+      meta,
+      body.dryRun,
+      () => actions.scaleVersion(entityRef, body, credentials),
+      r => ({
+        replicasBefore: r.replicasBefore,
+        replicasAfter: r.replicasAfter,
+      }),
+    );
+    res.json(result);
   });
 
   return router;
