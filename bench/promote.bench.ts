@@ -28,6 +28,8 @@ import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/Clu
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
 import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
 import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
+import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/database/DatabaseAuditStore';
+import knexFactory from 'knex';
 
 import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
 
@@ -161,8 +163,19 @@ async function main() {
         principal: { type: 'user', userEntityRef: 'user:default/alice' },
       }),
     } as any;
-    // Audit events are created and closed as in production; where they go
-    // (the root logger by default) is not what this measures.
+    // Audit rows go to a real SQLite audit store, as in the demo. Auditor
+    // events are created and closed as in production; where they go (the
+    // root logger by default) is not what this measures.
+    const auditStore = await DatabaseAuditStore.create({
+      database: {
+        getClient: async () =>
+          knexFactory({
+            client: 'better-sqlite3',
+            connection: ':memory:',
+            useNullAsDefault: true,
+          }),
+      },
+    });
     const auditor = {
       createEvent: async () => ({
         success: async () => {},
@@ -171,6 +184,7 @@ async function main() {
     } as any;
     const router = await createRouter({
       auditor,
+      auditStore,
       logger,
       httpAuth,
       permissions,

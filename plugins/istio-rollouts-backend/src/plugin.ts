@@ -22,6 +22,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { istioRolloutsPermissions } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from './cluster/ClusterCaches';
+import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { readClustersFromConfig } from './cluster/ConfigClusters';
 import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
@@ -51,6 +52,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
         auditor: coreServices.auditor,
+        database: coreServices.database,
       },
       async init({
         httpRouter,
@@ -63,6 +65,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         catalog,
         signals,
         auditor,
+        database,
       }) {
         // Resource permissions on catalog-entity: the catalog owns that
         // resource type, so we only register the permissions themselves.
@@ -89,6 +92,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         httpRouter.use(
           await createRouter({
             auditor,
+            auditStore: await DatabaseAuditStore.create({ database }),
             logger,
             httpAuth,
             permissions,

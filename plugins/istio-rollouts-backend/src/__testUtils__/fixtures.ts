@@ -51,7 +51,11 @@ export async function startPlugin(
   options: {
     entities?: Entity[];
     clusters?: any[];
-    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    /** A decision for every permission, or one per permission name. */
+    permission?:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY
+      | ((name: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
     signals?: SignalPayload[];
     config?: Record<string, any>;
     /** Receives every audit event, then its outcome ('success' or 'fail') and details. */
@@ -67,9 +71,25 @@ export async function startPlugin(
         defaultCredentials: mockCredentials.none(),
       }),
       catalogServiceMock.factory({ entities: options.entities ?? [] }),
-      mockServices.permissions.factory({
-        result: options.permission ?? AuthorizeResult.ALLOW,
-      }),
+      typeof options.permission === 'function'
+        ? createServiceFactory({
+            service: coreServices.permissions,
+            deps: {},
+            factory: () => {
+              const decide = options.permission as (
+                name: string,
+              ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+              return {
+                authorize: async (requests: any[]) =>
+                  requests.map(r => ({ result: decide(r.permission.name) })),
+                authorizeConditional: async (requests: any[]) =>
+                  requests.map(r => ({ result: decide(r.permission.name) })),
+              } as any;
+            },
+          })
+        : mockServices.permissions.factory({
+            result: options.permission ?? AuthorizeResult.ALLOW,
+          }),
       createServiceFactory({
         service: coreServices.auditor,
         deps: {},

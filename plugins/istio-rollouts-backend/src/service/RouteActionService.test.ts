@@ -41,7 +41,10 @@ async function setUp(
     annotations?: Record<string, string>;
     vsExtra?: Record<string, any>;
     clusters?: any[];
-    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    permission?:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY
+      | ((name: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
     audits?: any[];
   } = {},
 ) {
@@ -514,13 +517,13 @@ describe('route actions', () => {
         outcome: 'success',
         details: {
           meta: expect.objectContaining({
-            before: expect.objectContaining({
+            weightsBefore: expect.objectContaining({
               destinations: [
                 expect.objectContaining({ weight: 90 }),
                 expect.objectContaining({ weight: 10 }),
               ],
             }),
-            after: expect.objectContaining({
+            weightsAfter: expect.objectContaining({
               destinations: [
                 expect.objectContaining({ weight: 75 }),
                 expect.objectContaining({ weight: 25 }),
@@ -539,6 +542,86 @@ describe('route actions', () => {
           error: expect.objectContaining({ statusCode: 422 }),
         }),
       },
+    ]);
+  });
+
+  it('keeps an append-only audit trail of applied and failed writes, readable per entity and across services', async () => {
+    const { ns, server, act } = await setUp();
+
+    await act({ type: 'promote-next' }, { dryRun: true });
+    await act({ type: 'promote-next' }, { reason: 'error rate flat' });
+    await act({
+      type: 'set-mirror',
+      to: { host: 'web', subset: 'v9' },
+      percentage: 10,
+    });
+
+    const audit = await request(server)
+      .get('/api/istio-rollouts/audit')
+      .query({ entityRef: 'component:default/web' })
+      .set('Authorization', mockCredentials.user.header());
+    expect(audit.status).toBe(200);
+    expect(audit.body.items.map((r: any) => [r.action, r.outcome])).toEqual([
+      ['set-mirror', 'failed'],
+      ['promote-next', 'applied'],
+    ]);
+    const applied = audit.body.items[1];
+    expect(applied).toMatchObject({
+      actor: 'user:default/mock',
+      entityRef: 'component:default/web',
+      cluster: 'local',
+      namespace: ns,
+      virtualService: 'web',
+      route: 'primary',
+      reason: 'error rate flat',
+      weightsBefore: expect.objectContaining({
+        destinations: [
+          expect.objectContaining({ weight: 90 }),
+          expect.objectContaining({ weight: 10 }),
+        ],
+      }),
+      weightsAfter: expect.objectContaining({
+        destinations: [
+          expect.objectContaining({ weight: 75 }),
+          expect.objectContaining({ weight: 25 }),
+        ],
+      }),
+    });
+    expect(applied.resourceVersionAfter).toBe(
+      (await readVs(ns)).metadata.resourceVersion,
+    );
+    expect(audit.body.items[0].message).toMatch(/v9/);
+
+    const history = await request(server)
+      .get('/api/istio-rollouts/entities/default/component/web/history')
+      .set('Authorization', mockCredentials.user.header());
+    expect(history.body.items).toHaveLength(2);
+    const bad = await request(server)
+      .get('/api/istio-rollouts/audit')
+      .query({ outcome: 'exploded' })
+      .set('Authorization', mockCredentials.user.header());
+    expect(bad.status).toBe(400);
+  });
+
+  it('records a denied write as denied', async () => {
+    const { server, act } = await setUp({
+      permission: name =>
+        name === 'istio-rollouts.promotion.apply'
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
+    });
+    expect((await act({ type: 'promote-next' })).status).toBe(403);
+
+    const audit = await request(server)
+      .get('/api/istio-rollouts/audit')
+      .set('Authorization', mockCredentials.user.header());
+    expect(audit.status).toBe(200);
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({
+        action: 'promote-next',
+        outcome: 'denied',
+        message: expect.stringContaining('istio-rollouts.promotion.apply'),
+      }),
     ]);
   });
 

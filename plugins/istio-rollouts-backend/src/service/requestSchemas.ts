@@ -167,6 +167,27 @@ export const scaleRequestSchema = z
   })
   .strict();
 
+export const auditQuerySchema = z
+  .object({
+    entityRef: z.string().max(500).optional(),
+    actor: z.string().max(500).optional(),
+    action: z.string().max(100).optional(),
+    outcome: z
+      .enum(['applied', 'failed', 'denied', 'stale', 'expired'])
+      .optional(),
+    from: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO 8601 time' })
+      .optional(),
+    to: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO 8601 time' })
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
 /** Parses a body or throws an InputError that names each problem and its field. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);

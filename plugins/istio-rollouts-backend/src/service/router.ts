@@ -21,19 +21,25 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
-import { CompoundEntityRef } from '@backstage/catalog-model';
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   RouteActionRequest,
   ScaleRequest,
+  istioRolloutsAuditReadPermission,
   istioRolloutsReadPermission,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { AuditStore, NewAuditRecord } from '../database/AuditStore';
 import { RolloutViewService } from './RolloutViewService';
 import { RouteActionService } from './RouteActionService';
 import {
+  auditQuerySchema,
   parseBody,
   routeActionRequestSchema,
   scaleRequestSchema,
@@ -46,6 +52,7 @@ export interface RouterOptions {
   views: RolloutViewService;
   actions: RouteActionService;
   auditor: AuditorService;
+  auditStore: AuditStore;
   logger: LoggerService;
 }
 
@@ -81,39 +88,60 @@ function entityRefFromParams(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, views, actions, auditor, logger } = options;
+  const { httpAuth, permissions, views, actions, auditor, auditStore, logger } =
+    options;
 
-  // Every write (not dry runs) is an audit event at medium severity, created
-  // before the cluster is touched and closed with its outcome, including
-  // refusals. A failing auditor is logged, never allowed to fail the write.
-  async function audited<T>(
-    req: express.Request,
-    eventId: string,
-    meta: JsonObject,
-    dryRun: boolean | undefined,
-    run: () => Promise<T>,
-    outcome: (result: T) => JsonObject,
-  ): Promise<T> {
+  // Every write (not dry runs) is recorded twice: as an event of Backstage's
+  // auditor at medium severity, created before the cluster is touched, and
+  // as an append-only row of the plugin's own audit trail, with its outcome
+  // (applied, denied, failed). Neither may fail the write itself.
+  async function audited<T>(options: {
+    req: express.Request;
+    eventId: string;
+    dryRun: boolean | undefined;
+    record: Omit<NewAuditRecord, 'outcome'>;
+    run: () => Promise<T>;
+    outcome: (result: T) => Partial<NewAuditRecord>;
+  }): Promise<T> {
+    const { req, eventId, dryRun, record, run, outcome } = options;
     if (dryRun) return run();
+    const meta = record as unknown as JsonObject;
     const event = await auditor
       .createEvent({ eventId, severityLevel: 'medium', request: req, meta })
       .catch(error => {
         logger.warn(`could not create audit event ${eventId}: ${error}`);
         return undefined;
       });
+    const append = (row: NewAuditRecord) =>
+      auditStore
+        .append(row)
+        .catch(error =>
+          logger.error(
+            `could not append the audit record of ${eventId}: ${error}`,
+          ),
+        );
     try {
       const result = await run();
+      const details = outcome(result);
       await event
-        ?.success({ meta: { ...meta, ...outcome(result) } })
+        ?.success({ meta: { ...meta, ...(details as JsonObject) } })
         .catch(e => logger.warn(`audit: ${e}`));
+      await append({ ...record, ...details, outcome: 'applied' });
       return result;
     } catch (error) {
       await event
         ?.fail({ error: error as Error, meta })
         .catch(e => logger.warn(`audit: ${e}`));
+      const denied = (error as Error)?.name === 'NotAllowedError';
+      await append({
+        ...record,
+        outcome: denied ? 'denied' : 'failed',
+        message: String((error as Error)?.message ?? error),
+      });
       throw error;
     }
   }
+
   const router = Router();
   router.use(express.json());
 
@@ -137,6 +165,49 @@ export async function createRouter(
     res.json(await views.getEntityView(entityRef, credentials));
   });
 
+  // The release audit across services: platform teams (a basic permission).
+  router.get('/audit', async (req, res) => {
+    const query = parseBody(auditQuerySchema, req.query);
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize(
+      [{ permission: istioRolloutsAuditReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Reading the release audit needs the ${istioRolloutsAuditReadPermission.name} permission`,
+      );
+    }
+    res.json(
+      await auditStore.list({
+        ...query,
+        from: query.from ? new Date(query.from) : undefined,
+        to: query.to ? new Date(query.to) : undefined,
+      }),
+    );
+  });
+
+  // One entity's history: whoever may read its rollout view.
+  router.get('/entities/:namespace/:kind/:name/history', async (req, res) => {
+    const entityRef = entityRefFromParams(req.params);
+    const { limit, cursor } = parseBody(
+      auditQuerySchema.pick({ limit: true, cursor: true }),
+      req.query,
+    );
+    const credentials = await httpAuth.credentials(req);
+    const resourceRef = stringifyEntityRef(entityRef);
+    const [decision] = await permissions.authorize(
+      [{ permission: istioRolloutsReadPermission, resourceRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not see the history of ${resourceRef}`,
+      );
+    }
+    res.json(await auditStore.list({ entityRef: resourceRef, limit, cursor }));
+  });
+
   // Writes: a signed-in user only (a service token would be allowed by the
   // permission framework without consulting the policy), then the entity's
   // permission inside the service.
@@ -149,27 +220,32 @@ export async function createRouter(
         req.body,
       ) as RouteActionRequest;
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      const meta = {
-        entityRef: `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`,
-        action: body.operation.type,
-        target: { ...body.target },
-        reason: body.reason ?? null,
-        allowUnready: body.allowUnready?.reason ?? null,
-      };
-      const result = await audited(
+      const result = await audited({
         req,
-        'route-action',
-        meta,
-        body.dryRun,
-        () => actions.applyRouteAction(entityRef, body, credentials),
-        r => ({
-          before: r.before as unknown as JsonObject,
-          after: r.after as unknown as JsonObject,
+        eventId: 'route-action',
+        dryRun: body.dryRun,
+        record: {
+          actor: actorOf(credentials),
+          entityRef: stringifyEntityRef(entityRef),
+          action: body.operation.type,
+          cluster: body.target.cluster,
+          namespace: body.target.namespace,
+          virtualService: body.target.virtualService,
+          route: body.target.route,
+          reason: body.allowUnready
+            ? `${body.reason ?? ''} [traffic to unready pods allowed: ${
+                body.allowUnready.reason
+              }]`.trim()
+            : body.reason,
+        },
+        run: () => actions.applyRouteAction(entityRef, body, credentials),
+        outcome: r => ({
+          weightsBefore: r.before,
+          weightsAfter: r.after,
           resourceVersionBefore: r.resourceVersionBefore,
-          resourceVersionAfter: r.resourceVersionAfter ?? null,
-          warnings: r.warnings.map(w => w.code),
+          resourceVersionAfter: r.resourceVersionAfter,
         }),
-      );
+      });
       res.json(result);
     },
   );
@@ -178,30 +254,35 @@ export async function createRouter(
     const entityRef = entityRefFromParams(req.params);
     const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const meta = {
-      entityRef: `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`,
-      action: 'scale',
-      target: {
+    const result = await audited({
+      req,
+      eventId: 'scale-version',
+      dryRun: body.dryRun,
+      record: {
+        actor: actorOf(credentials),
+        entityRef: stringifyEntityRef(entityRef),
+        action: 'scale',
         cluster: body.cluster,
         namespace: body.namespace,
-        deployment: body.deployment,
+        workload: `Deployment/${body.deployment}`,
+        reason: body.reason,
       },
-      replicas: body.replicas,
-      reason: body.reason ?? null,
-    };
-    const result = await audited(
-      req,
-      'scale-version',
-      meta,
-      body.dryRun,
-      () => actions.scaleVersion(entityRef, body, credentials),
-      r => ({
-        replicasBefore: r.replicasBefore,
-        replicasAfter: r.replicasAfter,
+      run: () => actions.scaleVersion(entityRef, body, credentials),
+      outcome: r => ({
+        weightsBefore: { replicas: r.replicasBefore },
+        weightsAfter: { replicas: r.replicasAfter },
       }),
-    );
+    });
     res.json(result);
   });
 
   return router;
+}
+
+function actorOf(credentials: { principal: unknown }): string | undefined {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+  };
+  return principal.type === 'user' ? principal.userEntityRef : undefined;
 }

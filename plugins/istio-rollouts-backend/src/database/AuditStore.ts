@@ -1,0 +1,114 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/**
+ * How a write action ended. Dry runs are never recorded.
+ *
+ * @public
+ */
+export type AuditOutcome =
+  | 'applied'
+  | 'failed'
+  | 'denied'
+  | 'stale'
+  | 'expired';
+
+/**
+ * A write action to record. `weightsBefore`/`weightsAfter` are any
+ * JSON-serializable value (a RouteSnapshot, or replicas for a scale).
+ *
+ * @public
+ */
+export interface NewAuditRecord {
+  /** User entity ref; absent for system actions such as an expiry. */
+  actor?: string;
+  approver?: string;
+  entityRef: string;
+  /** e.g. `promote-next`, `rollback`, `scale`. */
+  action: string;
+  outcome: AuditOutcome;
+  cluster: string;
+  namespace: string;
+  /** Route actions only. */
+  virtualService?: string;
+  /** Scale actions only: the Deployment. */
+  workload?: string;
+  /** Index in `spec.http` or route name; stored as text. */
+  route?: number | string;
+  weightsBefore?: unknown;
+  weightsAfter?: unknown;
+  resourceVersionBefore?: string;
+  resourceVersionAfter?: string;
+  reason?: string;
+  /** The error or refusal, for outcomes other than `applied`. */
+  message?: string;
+  requestId?: string;
+}
+
+/**
+ * A stored audit record.
+ *
+ * @public
+ */
+export interface AuditRecord
+  extends Omit<NewAuditRecord, 'route' | 'weightsBefore' | 'weightsAfter'> {
+  /** Opaque; increases with every append. */
+  id: string;
+  /** ISO 8601, millisecond precision. */
+  createdAt: string;
+  route?: string;
+  /** Parsed back from the stored JSON. */
+  weightsBefore?: unknown;
+  weightsAfter?: unknown;
+}
+
+/**
+ * Filters and page of {@link AuditStore.list}. Filters combine with AND.
+ *
+ * @public
+ */
+export interface ListAuditRecordsOptions {
+  entityRef?: string;
+  actor?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+  /** Inclusive lower bound on `createdAt`. */
+  from?: Date;
+  /** Exclusive upper bound on `createdAt`. */
+  to?: Date;
+  /** Page size; default 50, clamped to 1..500. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/**
+ * An append-only trail of write actions. There is deliberately no way to
+ * change or remove a record.
+ *
+ * @public
+ */
+export interface AuditStore {
+  /** Stores a record and returns it with its id and time. */
+  append(record: NewAuditRecord): Promise<AuditRecord>;
+  /**
+   * Newest first. `nextCursor` is absent on the last page; a malformed
+   * cursor throws `InputError`.
+   */
+  list(
+    options: ListAuditRecordsOptions,
+  ): Promise<{ items: AuditRecord[]; nextCursor?: string }>;
+}

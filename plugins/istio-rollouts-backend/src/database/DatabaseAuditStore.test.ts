@@ -1,0 +1,303 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { testDatabaseIds } from '../__testUtils__/databases';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { InputError } from '@backstage/errors';
+import { AuditRecord, NewAuditRecord } from './AuditStore';
+import { DatabaseAuditStore } from './DatabaseAuditStore';
+
+type Knex = Awaited<ReturnType<TestDatabases['init']>>;
+
+const TABLE = 'istio_rollouts_audit_records';
+
+jest.setTimeout(60_000);
+
+function newRecord(overrides: Partial<NewAuditRecord> = {}): NewAuditRecord {
+  return {
+    actor: 'user:default/alice',
+    entityRef: 'component:default/reviews',
+    action: 'promote-next',
+    outcome: 'applied',
+    cluster: 'local',
+    namespace: 'shop',
+    virtualService: 'reviews',
+    route: 'primary',
+    ...overrides,
+  };
+}
+
+describe('DatabaseAuditStore', () => {
+  const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+  describe.each(databases.eachSupportedId())('%p', databaseId => {
+    let knex: Knex;
+    let store: DatabaseAuditStore;
+
+    beforeEach(async () => {
+      knex = await databases.init(databaseId);
+      store = await DatabaseAuditStore.create({
+        database: mockServices.database.mock({ getClient: async () => knex }),
+      });
+    });
+
+    afterEach(async () => {
+      await knex.destroy();
+    });
+
+    it('returns the stored record with its id and time', async () => {
+      const before = Date.now();
+      const weightsBefore = {
+        index: 0,
+        name: 'primary',
+        destinations: [
+          { host: 'reviews', subset: 'v1', weight: 90 },
+          { host: 'reviews', subset: 'v2', weight: 10 },
+        ],
+      };
+      const weightsAfter = {
+        ...weightsBefore,
+        destinations: [
+          { host: 'reviews', subset: 'v1', weight: 75 },
+          { host: 'reviews', subset: 'v2', weight: 25 },
+        ],
+      };
+      const record = await store.append(
+        newRecord({
+          approver: 'user:default/bob',
+          weightsBefore,
+          weightsAfter,
+          resourceVersionBefore: '101',
+          resourceVersionAfter: '102',
+          reason: 'metrics look fine',
+          requestId: 'req-1',
+        }),
+      );
+
+      expect(record).toEqual({
+        id: expect.any(String),
+        createdAt: expect.any(String),
+        actor: 'user:default/alice',
+        approver: 'user:default/bob',
+        entityRef: 'component:default/reviews',
+        action: 'promote-next',
+        outcome: 'applied',
+        cluster: 'local',
+        namespace: 'shop',
+        virtualService: 'reviews',
+        route: 'primary',
+        weightsBefore,
+        weightsAfter,
+        resourceVersionBefore: '101',
+        resourceVersionAfter: '102',
+        reason: 'metrics look fine',
+        requestId: 'req-1',
+      });
+      const createdAt = Date.parse(record.createdAt);
+      expect(new Date(createdAt).toISOString()).toBe(record.createdAt);
+      expect(createdAt).toBeGreaterThanOrEqual(before);
+      expect(createdAt).toBeLessThanOrEqual(Date.now());
+
+      // What list reads back is the same as what append returned.
+      expect((await store.list({})).items).toEqual([record]);
+    });
+
+    it('stores a scale action without a VirtualService, and a numeric route as text', async () => {
+      const scale = await store.append(
+        newRecord({
+          action: 'scale',
+          outcome: 'failed',
+          virtualService: undefined,
+          route: undefined,
+          workload: 'reviews-v1',
+          weightsBefore: { replicas: 3 },
+          weightsAfter: { replicas: 0 },
+          message: 'deployments.apps "reviews-v1" is forbidden',
+        }),
+      );
+      expect(scale).not.toHaveProperty('virtualService');
+      expect(scale).not.toHaveProperty('route');
+      expect(scale).toMatchObject({
+        workload: 'reviews-v1',
+        weightsBefore: { replicas: 3 },
+        message: 'deployments.apps "reviews-v1" is forbidden',
+      });
+
+      const indexed = await store.append(newRecord({ route: 0 }));
+      expect(indexed.route).toBe('0');
+    });
+
+    it('refuses an unknown outcome', async () => {
+      await expect(
+        store.append(newRecord({ outcome: 'done' as any })),
+      ).rejects.toThrow(InputError);
+      expect((await store.list({})).items).toEqual([]);
+    });
+
+    it('narrows by each filter', async () => {
+      const a = await store.append(newRecord());
+      const b = await store.append(
+        newRecord({ actor: 'user:default/bob', outcome: 'denied' }),
+      );
+      const c = await store.append(
+        newRecord({
+          entityRef: 'component:default/ratings',
+          action: 'rollback',
+          outcome: 'stale',
+        }),
+      );
+      const d = await store.append(
+        newRecord({ actor: undefined, action: 'rollback', outcome: 'expired' }),
+      );
+      const ids = async (options: Parameters<typeof store.list>[0]) =>
+        (await store.list(options)).items.map(r => r.id);
+
+      expect(await ids({})).toEqual([d.id, c.id, b.id, a.id]);
+      expect(await ids({ entityRef: 'component:default/ratings' })).toEqual([
+        c.id,
+      ]);
+      expect(await ids({ actor: 'user:default/bob' })).toEqual([b.id]);
+      expect(await ids({ action: 'rollback' })).toEqual([d.id, c.id]);
+      expect(await ids({ outcome: 'denied' })).toEqual([b.id]);
+      expect(await ids({ outcome: 'failed' })).toEqual([]);
+      // Filters combine with AND.
+      expect(
+        await ids({
+          entityRef: 'component:default/reviews',
+          action: 'rollback',
+        }),
+      ).toEqual([d.id]);
+    });
+
+    it('filters by time range, from inclusive and to exclusive', async () => {
+      const times = [
+        '2026-01-01T10:00:00.000Z',
+        '2026-01-01T11:00:00.000Z',
+        '2026-01-01T11:00:00.500Z',
+        '2026-01-01T12:00:00.000Z',
+      ];
+      const records: AuditRecord[] = [];
+      for (const time of times) {
+        const record = await store.append(newRecord());
+        // The store cannot backdate a record, so the test moves it directly.
+        await knex(TABLE)
+          .where('id', record.id)
+          .update({ created_at: new Date(time) });
+        records.push(record);
+      }
+      const list = async (from?: string, to?: string) =>
+        (
+          await store.list({
+            from: from ? new Date(from) : undefined,
+            to: to ? new Date(to) : undefined,
+          })
+        ).items;
+
+      const inRange = await list(
+        '2026-01-01T11:00:00.000Z',
+        '2026-01-01T12:00:00.000Z',
+      );
+      expect(inRange.map(r => r.id)).toEqual([records[2].id, records[1].id]);
+      // Milliseconds survive the round trip.
+      expect(inRange.map(r => r.createdAt)).toEqual([times[2], times[1]]);
+
+      expect((await list('2026-01-01T11:00:00.001Z')).map(r => r.id)).toEqual([
+        records[3].id,
+        records[2].id,
+      ]);
+      expect(
+        (await list(undefined, '2026-01-01T11:00:00.000Z')).map(r => r.id),
+      ).toEqual([records[0].id]);
+    });
+
+    it('walks every record exactly once, newest first, across pages', async () => {
+      const appended: AuditRecord[] = [];
+      for (let i = 0; i < 7; i++) {
+        appended.push(await store.append(newRecord({ requestId: `req-${i}` })));
+      }
+      // A record of another entity, to check the filter holds across pages.
+      await store.append(newRecord({ entityRef: 'component:default/other' }));
+
+      const seen: AuditRecord[] = [];
+      const pageSizes: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({
+          entityRef: 'component:default/reviews',
+          limit: 3,
+          cursor,
+        });
+        pageSizes.push(page.items.length);
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+
+      expect(pageSizes).toEqual([3, 3, 1]);
+      expect(seen).toEqual([...appended].reverse());
+
+      // When the last page is exactly full, it still has no cursor.
+      const exact = await store.list({
+        entityRef: 'component:default/reviews',
+        limit: 7,
+      });
+      expect(exact.items).toHaveLength(7);
+      expect(exact).not.toHaveProperty('nextCursor');
+    });
+
+    it('refuses a malformed cursor', async () => {
+      await store.append(newRecord());
+      for (const cursor of ['', 'not base64!', '!!!', 'YWJj' /* "abc" */]) {
+        await expect(store.list({ cursor })).rejects.toThrow(InputError);
+      }
+      // "0" and "-1" encode cleanly but are no id this store hands out.
+      for (const id of ['0', '-1', '1.5']) {
+        const cursor = Buffer.from(id).toString('base64url');
+        await expect(store.list({ cursor })).rejects.toThrow(InputError);
+      }
+    });
+
+    it('defaults the limit to 50 and clamps it to 1..500', async () => {
+      await knex.batchInsert(
+        TABLE,
+        Array.from({ length: 502 }, (_, i) => ({
+          created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
+          entity_ref: 'component:default/reviews',
+          action: 'promote-next',
+          outcome: 'applied',
+          cluster: 'local',
+          namespace: 'shop',
+        })),
+        100,
+      );
+
+      const byDefault = await store.list({});
+      expect(byDefault.items).toHaveLength(50);
+      expect(byDefault.nextCursor).toBeDefined();
+      expect((await store.list({ limit: 10_000 })).items).toHaveLength(500);
+      expect((await store.list({ limit: 0 })).items).toHaveLength(1);
+      expect((await store.list({ limit: -5 })).items).toHaveLength(1);
+      expect((await store.list({ limit: 2.7 })).items).toHaveLength(2);
+      expect((await store.list({ limit: NaN })).items).toHaveLength(50);
+    });
+
+    it('has no way to change or remove a record', () => {
+      const methods = Object.getOwnPropertyNames(
+        DatabaseAuditStore.prototype,
+      ).filter(name => name !== 'constructor');
+      expect(methods.sort()).toEqual(['append', 'list']);
+    });
+  });
+});

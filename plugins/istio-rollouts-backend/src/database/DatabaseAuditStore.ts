@@ -1,0 +1,248 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import {
+  AuditOutcome,
+  AuditRecord,
+  AuditStore,
+  ListAuditRecordsOptions,
+  NewAuditRecord,
+} from './AuditStore';
+
+// The Knex type as DatabaseService hands it out, so this package needs no
+// direct dependency on knex.
+type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
+
+const TABLE = 'istio_rollouts_audit_records';
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+const OUTCOMES: ReadonlyArray<AuditOutcome> = [
+  'applied',
+  'failed',
+  'denied',
+  'stale',
+  'expired',
+];
+
+/** Columns of istio_rollouts_audit_records, as the drivers return them. */
+type RawDbAuditRecordRow = {
+  // bigint: a string from pg, a number from SQLite.
+  id: string | number;
+  // A Date from pg; epoch milliseconds from SQLite (knex binds Dates so).
+  created_at: Date | number | string;
+  actor: string | null;
+  approver: string | null;
+  entity_ref: string;
+  action: string;
+  outcome: string;
+  cluster: string;
+  namespace: string;
+  virtual_service: string | null;
+  workload: string | null;
+  route: string | null;
+  weights_before: string | null;
+  weights_after: string | null;
+  resource_version_before: string | null;
+  resource_version_after: string | null;
+  reason: string | null;
+  message: string | null;
+  request_id: string | null;
+};
+
+/**
+ * {@link AuditStore} on the plugin's database (PostgreSQL or SQLite).
+ * It has no update or delete methods: the trail is append-only.
+ *
+ * @public
+ */
+export class DatabaseAuditStore implements AuditStore {
+  /** Connects and, unless `database.migrations.skip`, migrates to latest. */
+  static async create(options: {
+    database: DatabaseService;
+  }): Promise<DatabaseAuditStore> {
+    const { database } = options;
+    const client = await database.getClient();
+    if (!database.migrations?.skip) {
+      await client.migrate.latest({
+        directory: resolvePackagePath(
+          '@istio-rollouts/plugin-istio-rollouts-backend',
+          'migrations',
+        ),
+      });
+    }
+    return new DatabaseAuditStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async append(record: NewAuditRecord): Promise<AuditRecord> {
+    // Callers pass outcomes through from several code paths; a typo must not
+    // become a record that no outcome filter can find.
+    if (!OUTCOMES.includes(record.outcome)) {
+      throw new InputError(`Invalid audit outcome '${record.outcome}'`);
+    }
+    const row: Omit<RawDbAuditRecordRow, 'id'> = {
+      // Set here rather than by the column default, so both databases store
+      // the same representation (and milliseconds) that `from`/`to` compare to.
+      created_at: new Date(),
+      actor: record.actor ?? null,
+      approver: record.approver ?? null,
+      entity_ref: record.entityRef,
+      action: record.action,
+      outcome: record.outcome,
+      cluster: record.cluster,
+      namespace: record.namespace,
+      virtual_service: record.virtualService ?? null,
+      workload: record.workload ?? null,
+      route: record.route === undefined ? null : String(record.route),
+      weights_before: toJson(record.weightsBefore),
+      weights_after: toJson(record.weightsAfter),
+      resource_version_before: record.resourceVersionBefore ?? null,
+      resource_version_after: record.resourceVersionAfter ?? null,
+      reason: record.reason ?? null,
+      message: record.message ?? null,
+      request_id: record.requestId ?? null,
+    };
+    const [stored] = await this.db<RawDbAuditRecordRow>(TABLE)
+      .insert(row)
+      .returning('*');
+    return toAuditRecord(stored as RawDbAuditRecordRow);
+  }
+
+  async list(
+    options: ListAuditRecordsOptions,
+  ): Promise<{ items: AuditRecord[]; nextCursor?: string }> {
+    const limit = clampLimit(options.limit);
+    const query = this.db<RawDbAuditRecordRow>(TABLE);
+    if (options.entityRef !== undefined) {
+      query.where('entity_ref', options.entityRef);
+    }
+    if (options.actor !== undefined) {
+      query.where('actor', options.actor);
+    }
+    if (options.action !== undefined) {
+      query.where('action', options.action);
+    }
+    if (options.outcome !== undefined) {
+      query.where('outcome', options.outcome);
+    }
+    if (options.from) {
+      query.where('created_at', '>=', options.from);
+    }
+    if (options.to) {
+      query.where('created_at', '<', options.to);
+    }
+    if (options.cursor !== undefined) {
+      query.where('id', '<', decodeCursor(options.cursor));
+    }
+    // Keyset on id, not offset: pages stay stable while records are
+    // appended, and each page is an index range scan.
+    const rows: RawDbAuditRecordRow[] = await query
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
+
+    const items = rows.slice(0, limit).map(toAuditRecord);
+    // The extra row only says whether another page exists, so the last page
+    // has no cursor (rather than one that leads to an empty page).
+    const nextCursor =
+      rows.length > limit
+        ? encodeCursor(items[items.length - 1].id)
+        : undefined;
+    return nextCursor ? { items, nextCursor } : { items };
+  }
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) {
+    return DEFAULT_LIMIT;
+  }
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  // Buffer decoding skips characters it does not know, so also require that
+  // the cursor is exactly what encodeCursor would have produced.
+  if (!/^[1-9][0-9]{0,15}$/.test(id) || encodeCursor(id) !== cursor) {
+    throw new InputError(`Malformed audit cursor '${cursor}'`);
+  }
+  const value = Number(id);
+  if (!Number.isSafeInteger(value)) {
+    throw new InputError(`Malformed audit cursor '${cursor}'`);
+  }
+  return value;
+}
+
+function toJson(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+function toIsoString(value: Date | number | string): string {
+  if (typeof value === 'string') {
+    // SQLite's CURRENT_TIMESTAMP (the column default) is UTC without a zone.
+    const utc = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value)
+      ? `${value.replace(' ', 'T')}Z`
+      : value;
+    return new Date(utc).toISOString();
+  }
+  return new Date(value).toISOString();
+}
+
+function toAuditRecord(row: RawDbAuditRecordRow): AuditRecord {
+  const record: AuditRecord = {
+    id: String(row.id),
+    createdAt: toIsoString(row.created_at),
+    entityRef: row.entity_ref,
+    action: row.action,
+    outcome: row.outcome as AuditOutcome,
+    cluster: row.cluster,
+    namespace: row.namespace,
+  };
+  // Absent rather than null, the same shape as the NewAuditRecord appended.
+  const optional: Partial<Record<keyof AuditRecord, string | null>> = {
+    actor: row.actor,
+    approver: row.approver,
+    virtualService: row.virtual_service,
+    workload: row.workload,
+    route: row.route,
+    resourceVersionBefore: row.resource_version_before,
+    resourceVersionAfter: row.resource_version_after,
+    reason: row.reason,
+    message: row.message,
+    requestId: row.request_id,
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== null) {
+      Object.assign(record, { [key]: value });
+    }
+  }
+  if (row.weights_before !== null) {
+    record.weightsBefore = JSON.parse(row.weights_before);
+  }
+  if (row.weights_after !== null) {
+    record.weightsAfter = JSON.parse(row.weights_after);
+  }
+  return record;
+}

@@ -1,0 +1,135 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { testDatabaseIds } from '../__testUtils__/databases';
+import fs from 'node:fs';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { TestDatabases } from '@backstage/backend-test-utils';
+
+type Knex = Awaited<ReturnType<TestDatabases['init']>>;
+
+const migrationsDir = resolvePackagePath(
+  '@istio-rollouts/plugin-istio-rollouts-backend',
+  'migrations',
+);
+const migrationsFiles = fs
+  .readdirSync(migrationsDir)
+  .filter(name => name.endsWith('.js'))
+  .sort();
+
+// Other migrations may come before or after this one; step through them one
+// at a time so each test exercises exactly the migration it names.
+async function migrateUntilBefore(knex: Knex, target: string) {
+  const index = migrationsFiles.indexOf(target);
+  if (index === -1) {
+    throw new Error(`Migration ${target} not found in ${migrationsDir}`);
+  }
+  for (let i = 0; i < index; i++) {
+    await knex.migrate.up({ directory: migrationsDir });
+  }
+}
+
+const up = (knex: Knex) => knex.migrate.up({ directory: migrationsDir });
+const down = (knex: Knex) => knex.migrate.down({ directory: migrationsDir });
+
+jest.setTimeout(60_000);
+
+describe('migrations', () => {
+  const databases = TestDatabases.create({ ids: testDatabaseIds() });
+
+  describe.each(databases.eachSupportedId())('%p', databaseId => {
+    it('20261126120000_audit_records.js steps up, down and up again', async () => {
+      const knex = await databases.init(databaseId);
+      const table = 'istio_rollouts_audit_records';
+
+      await migrateUntilBefore(knex, '20261126120000_audit_records.js');
+      expect(await knex.schema.hasTable(table)).toBe(false);
+
+      await up(knex);
+      expect(await knex.schema.hasTable(table)).toBe(true);
+
+      // SQLite drops column comments, so only PostgreSQL can show them.
+      const uncommented = databaseId.startsWith('POSTGRES')
+        ? (
+            await knex.raw(
+              `SELECT a.attname FROM pg_attribute a
+               WHERE a.attrelid = ?::regclass AND a.attnum > 0
+                 AND NOT a.attisdropped
+                 AND col_description(a.attrelid, a.attnum) IS NULL`,
+              [table],
+            )
+          ).rows
+        : [];
+      expect(uncommented).toEqual([]);
+
+      // Only the required columns: the rest are nullable, and created_at
+      // and id come from their defaults.
+      await knex(table).insert({
+        entity_ref: 'component:default/reviews',
+        action: 'rollback',
+        outcome: 'applied',
+        cluster: 'local',
+        namespace: 'shop',
+      });
+      const rows = await knex(table).select();
+      expect(rows).toEqual([
+        expect.objectContaining({
+          actor: null,
+          approver: null,
+          entity_ref: 'component:default/reviews',
+          virtual_service: null,
+          workload: null,
+          route: null,
+          weights_before: null,
+          weights_after: null,
+          resource_version_before: null,
+          resource_version_after: null,
+          reason: null,
+          message: null,
+          request_id: null,
+        }),
+      ]);
+      expect(rows[0].id).toBeDefined();
+      expect(rows[0].created_at).toBeTruthy();
+
+      // The required columns really are required.
+      const refused = await knex(table)
+        .insert({
+          action: 'rollback',
+          outcome: 'applied',
+          cluster: 'local',
+          namespace: 'shop',
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error ?? new Error('rejected without a reason'),
+        );
+      expect(refused).toBeDefined();
+      expect(String((refused as Error)?.message ?? refused)).toMatch(
+        /entity_ref|not null|null value/i,
+      );
+
+      await down(knex);
+      expect(await knex.schema.hasTable(table)).toBe(false);
+
+      await up(knex);
+      expect(await knex.schema.hasTable(table)).toBe(true);
+      expect(await knex(table).select()).toEqual([]);
+
+      await knex.destroy();
+    });
+  });
+});
