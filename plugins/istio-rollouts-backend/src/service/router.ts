@@ -95,7 +95,7 @@ export async function createRouter(
   // auditor at medium severity, created before the cluster is touched, and
   // as an append-only row of the plugin's own audit trail, with its outcome
   // (applied, denied, failed). Neither may fail the write itself.
-  async function audited<T>(options: {
+  async function audited<T>(args: {
     req: express.Request;
     eventId: string;
     dryRun: boolean | undefined;
@@ -103,7 +103,7 @@ export async function createRouter(
     run: () => Promise<T>;
     outcome: (result: T) => Partial<NewAuditRecord>;
   }): Promise<T> {
-    const { req, eventId, dryRun, record, run, outcome } = options;
+    const { req, eventId, dryRun, record, run, outcome } = args;
     if (dryRun) return run();
     const meta = record as unknown as JsonObject;
     const event = await auditor
