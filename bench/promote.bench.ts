@@ -166,15 +166,13 @@ async function main() {
     // Audit rows go to a real SQLite audit store, as in the demo. Auditor
     // events are created and closed as in production; where they go (the
     // root logger by default) is not what this measures.
+    const auditDb = knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
     const auditStore = await DatabaseAuditStore.create({
-      database: {
-        getClient: async () =>
-          knexFactory({
-            client: 'better-sqlite3',
-            connection: ':memory:',
-            useNullAsDefault: true,
-          }),
-      },
+      database: { getClient: async () => auditDb },
     });
     const auditor = {
       createEvent: async () => ({
@@ -294,6 +292,7 @@ async function main() {
       ).toFixed(2)}x`,
     );
     server.close();
+    await auditDb.destroy();
     await caches.stop();
     admin.close();
   } finally {
