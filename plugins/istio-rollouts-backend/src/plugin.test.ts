@@ -14,84 +14,21 @@
  * limitations under the License.
  */
 
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  SignalPayload,
-  signalsServiceRef,
-} from '@backstage/plugin-signals-node';
+import { SignalPayload } from '@backstage/plugin-signals-node';
 import {
   clusterConfig,
   createTestNamespace,
   kubectl,
 } from '@internal/test-cluster';
 import request from 'supertest';
-import { istioRolloutsPlugin } from './plugin';
+import { serviceEntity, startPlugin } from './__testUtils__/fixtures';
 
 // These tests run the whole plugin against the real local kube-apiserver
 // started by the Jest global setup (test/cluster), seeded with the demo.
 
 jest.setTimeout(60_000);
-
-function service(name: string, annotations: Record<string, string>): Entity {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name, namespace: 'default', annotations },
-    spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
-  };
-}
-
-const anonymousHttpAuth = mockServices.httpAuth.factory({
-  defaultCredentials: mockCredentials.none(),
-});
-
-async function startPlugin(
-  options: {
-    entities?: Entity[];
-    clusters?: any[];
-    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-    signals?: SignalPayload[];
-  } = {},
-) {
-  const signals = options.signals ?? [];
-  return startTestBackend({
-    features: [
-      istioRolloutsPlugin,
-      anonymousHttpAuth,
-      catalogServiceMock.factory({ entities: options.entities ?? [] }),
-      mockServices.permissions.factory({
-        result: options.permission ?? AuthorizeResult.ALLOW,
-      }),
-      createServiceFactory({
-        service: signalsServiceRef,
-        deps: {},
-        factory: () => ({
-          publish: async (s: SignalPayload) => void signals.push(s),
-        }),
-      }),
-      mockServices.rootConfig.factory({
-        data: {
-          kubernetes: {
-            clusterLocatorMethods: [
-              {
-                type: 'config',
-                clusters: options.clusters ?? [clusterConfig('plugin')],
-              },
-            ],
-          },
-        },
-      }),
-    ],
-  });
-}
 
 function getView(server: any, name: string) {
   return request(server)
@@ -118,7 +55,7 @@ describe('istioRolloutsPlugin', () => {
   it("shows a seeded canary's strategy, split and versions", async () => {
     const { server } = await startPlugin({
       entities: [
-        service('reviews', {
+        serviceEntity('reviews', {
           'backstage.io/kubernetes-namespace': 'demo',
           'istio-rollouts/virtual-services': 'reviews',
         }),
@@ -150,7 +87,7 @@ describe('istioRolloutsPlugin', () => {
   it('discovers VirtualServices from Services labelled with the kubernetes-id', async () => {
     const { server } = await startPlugin({
       entities: [
-        service('checkout', { 'backstage.io/kubernetes-id': 'checkout' }),
+        serviceEntity('checkout', { 'backstage.io/kubernetes-id': 'checkout' }),
       ],
     });
 
@@ -209,7 +146,9 @@ describe('istioRolloutsPlugin', () => {
     const signals: SignalPayload[] = [];
     const { server } = await startPlugin({
       entities: [
-        service('web', { 'istio-rollouts/virtual-services': `${ns}/web` }),
+        serviceEntity('web', {
+          'istio-rollouts/virtual-services': `${ns}/web`,
+        }),
       ],
       signals,
     });
@@ -256,7 +195,7 @@ describe('istioRolloutsPlugin', () => {
   it('reports a failing cluster as data inside a 200, next to the working one', async () => {
     const { server } = await startPlugin({
       entities: [
-        service('reviews', {
+        serviceEntity('reviews', {
           'istio-rollouts/virtual-services': 'demo/reviews',
         }),
       ],
@@ -290,7 +229,7 @@ describe('istioRolloutsPlugin', () => {
   it('answers 404 for an unknown entity, 400 for a malformed ref, 403 when denied', async () => {
     const { server } = await startPlugin({
       entities: [
-        service('reviews', {
+        serviceEntity('reviews', {
           'istio-rollouts/virtual-services': 'demo/reviews',
         }),
       ],
@@ -311,7 +250,7 @@ describe('istioRolloutsPlugin', () => {
 
     const denied = await startPlugin({
       entities: [
-        service('reviews', {
+        serviceEntity('reviews', {
           'istio-rollouts/virtual-services': 'demo/reviews',
         }),
       ],

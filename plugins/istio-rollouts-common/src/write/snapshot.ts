@@ -35,7 +35,7 @@ export function readRef(raw: unknown): DestinationRef | undefined {
 /**
  * The audit snapshot of a raw http route, weights as Istio applies them.
  *
- * @internal
+ * @public
  */
 export function snapshotRoute(raw: unknown, index: number): RouteSnapshot {
   const entries = asArray(dig(raw, 'route'));

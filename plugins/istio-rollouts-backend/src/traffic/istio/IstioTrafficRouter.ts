@@ -18,6 +18,7 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   RouteChangePlan,
   planRouteChange,
+  snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
 import { KubeApiError } from '../../cluster/KubeApi';
@@ -141,16 +142,14 @@ export class IstioTrafficRouter implements TrafficRouter {
   ) {
     try {
       const now = fresh ?? (await this.get(ref));
-      const snapshot = planRouteChange({
-        virtualService: now,
-        route,
-        operation: { type: 'remove-mirror' },
-      });
+      const current = pickRoute(now, route);
       return new RouteConflictError(
         `${what} changed since it was read (someone else wrote it); nothing was changed. Review its current state and try again.`,
         {
           resourceVersion: String(now.metadata?.resourceVersion ?? ''),
-          route: snapshot.ok ? snapshot.before : undefined,
+          route: current
+            ? snapshotRoute(current.raw, current.index)
+            : undefined,
         },
       );
     } catch {
@@ -175,15 +174,24 @@ function olderThan(version: unknown, than: string | undefined): boolean {
   return BigInt(version) < BigInt(than);
 }
 
-// The route a change is about, as two versions of the object hold it.
+// The route a change is about, by index or name, as an object holds it.
+function pickRoute(
+  object: any,
+  route: number | string,
+): { raw: unknown; index: number } | undefined {
+  const http: any[] = Array.isArray(object?.spec?.http) ? object.spec.http : [];
+  const index =
+    typeof route === 'number' ? route : http.findIndex(r => r?.name === route);
+  return index >= 0 && index < http.length
+    ? { raw: http[index], index }
+    : undefined;
+}
+
 function sameRoute(a: any, b: any, route: number | string): boolean {
-  const pick = (o: any) => {
-    const http: any[] = Array.isArray(o?.spec?.http) ? o.spec.http : [];
-    return typeof route === 'number'
-      ? http[route]
-      : http.find(r => r?.name === route);
-  };
-  return JSON.stringify(pick(a) ?? null) === JSON.stringify(pick(b) ?? null);
+  return (
+    JSON.stringify(pickRoute(a, route)?.raw ?? null) ===
+    JSON.stringify(pickRoute(b, route)?.raw ?? null)
+  );
 }
 
 function refusal(status: number, message: string): Error {
