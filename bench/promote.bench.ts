@@ -29,6 +29,12 @@ import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/servic
 import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
 import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
 import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/database/DatabaseAuditStore';
+import { DatabasePromotionRequestStore } from '../plugins/istio-rollouts-backend/src/database/DatabasePromotionRequestStore';
+import { AuditTrail } from '../plugins/istio-rollouts-backend/src/service/AuditTrail';
+import {
+  PromotionRequestService,
+  readApprovalPolicy,
+} from '../plugins/istio-rollouts-backend/src/service/PromotionRequestService';
 import knexFactory from 'knex';
 
 import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
@@ -180,14 +186,30 @@ async function main() {
         fail: async () => {},
       }),
     } as any;
-    const router = await createRouter({
-      auditor,
-      auditStore,
+    const auditTrail = new AuditTrail({ auditor, store: auditStore, logger });
+    const actions = new RouteActionService({
+      caches,
+      catalog,
+      permissions,
       logger,
+    });
+    const router = await createRouter({
+      auditTrail,
+      auditStore,
       httpAuth,
       permissions,
       views: new RolloutViewService({ caches, catalog }),
-      actions: new RouteActionService({ caches, catalog, permissions, logger }),
+      actions,
+      requests: new PromotionRequestService({
+        store: await DatabasePromotionRequestStore.create({
+          database: { getClient: async () => auditDb },
+        }),
+        actions,
+        permissions,
+        auditTrail,
+        policy: readApprovalPolicy(new ConfigReader({})),
+        logger,
+      }),
     });
     const app = express();
     app.use('/api/istio-rollouts', router);

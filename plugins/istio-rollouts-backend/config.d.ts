@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   /** Configuration of the Istio Rollouts plugin. */
   istioRollouts?: {
@@ -28,5 +30,29 @@ export interface Config {
      * seconds to watch it for a revert before answering (default 3).
      */
     driftWatchSeconds?: number;
+    /** Promotion requests: who may move traffic directly, who must ask. */
+    approvals?: {
+      /**
+       * Four-eyes rule: the requester cannot approve their own request.
+       * Default true.
+       */
+      fourEyes?: boolean;
+      /**
+       * Whether owners (the apply permission) change traffic directly.
+       * Default true: owners apply, others request. When false, owners
+       * request too (rollbacks and dry runs stay direct).
+       */
+      ownersApplyDirectly?: boolean;
+      /**
+       * How long a request waits for a decision before it expires, e.g.
+       * `{ hours: 24 }` (the default) or `'PT8H'`.
+       */
+      requestTtl?: HumanDuration | string;
+      /**
+       * How often one backend replica looks for expired requests.
+       * Default `{ minutes: 1 }`.
+       */
+      expiryCheckInterval?: HumanDuration | string;
+    };
   };
 }

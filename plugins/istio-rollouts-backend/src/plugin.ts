@@ -18,12 +18,20 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { readDurationFromConfig } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { istioRolloutsPermissions } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from './cluster/ClusterCaches';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
+import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
 import { readClustersFromConfig } from './cluster/ConfigClusters';
+import { AuditTrail } from './service/AuditTrail';
+import {
+  PromotionRequestService,
+  readApprovalPolicy,
+} from './service/PromotionRequestService';
 import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
 import { createRouter } from './service/router';
@@ -53,6 +61,8 @@ export const istioRolloutsPlugin = createBackendPlugin({
         signals: signalsServiceRef,
         auditor: coreServices.auditor,
         database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        notifications: notificationService,
       },
       async init({
         httpRouter,
@@ -66,6 +76,8 @@ export const istioRolloutsPlugin = createBackendPlugin({
         signals,
         auditor,
         database,
+        scheduler,
+        notifications,
       }) {
         // Resource permissions on catalog-entity: the catalog owns that
         // resource type, so we only register the permissions themselves.
@@ -89,25 +101,70 @@ export const istioRolloutsPlugin = createBackendPlugin({
         caches.start();
         lifecycle.addShutdownHook(() => caches.stop());
 
+        const policy = readApprovalPolicy(config);
+        const auditStore = await DatabaseAuditStore.create({ database });
+        const auditTrail = new AuditTrail({
+          auditor,
+          store: auditStore,
+          logger,
+        });
+        const actions = new RouteActionService({
+          caches,
+          catalog,
+          permissions,
+          logger,
+          driftWatchMs:
+            config.getOptionalNumber('istioRollouts.driftWatchSeconds') !==
+            undefined
+              ? config.getNumber('istioRollouts.driftWatchSeconds') * 1000
+              : undefined,
+        });
+        const requests = new PromotionRequestService({
+          store: await DatabasePromotionRequestStore.create({ database }),
+          actions,
+          permissions,
+          auditTrail,
+          policy,
+          logger,
+          notifications,
+          signals,
+          entityLink: e =>
+            `/catalog/${e.namespace}/${e.kind.toLocaleLowerCase('en-US')}/${
+              e.name
+            }/istio-rollouts`,
+        });
+
+        // One replica expires due requests at a time (global scope, a lock
+        // in the database); the store's conditional updates would keep two
+        // runs from expiring a request twice anyway.
+        await scheduler.scheduleTask({
+          id: 'istio-rollouts-expire-promotion-requests',
+          frequency: config.has('istioRollouts.approvals.expiryCheckInterval')
+            ? readDurationFromConfig(config, {
+                key: 'istioRollouts.approvals.expiryCheckInterval',
+              })
+            : { minutes: 1 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            const { expired, abandoned } = await requests.expireDue();
+            if (expired || abandoned) {
+              logger.info(
+                `expired ${expired} promotion request(s), failed ${abandoned} abandoned approval(s)`,
+              );
+            }
+          },
+        });
+
         httpRouter.use(
           await createRouter({
-            auditor,
-            auditStore: await DatabaseAuditStore.create({ database }),
-            logger,
+            auditTrail,
+            auditStore,
             httpAuth,
             permissions,
             views: new RolloutViewService({ caches, catalog }),
-            actions: new RouteActionService({
-              caches,
-              catalog,
-              permissions,
-              logger,
-              driftWatchMs:
-                config.getOptionalNumber('istioRollouts.driftWatchSeconds') !==
-                undefined
-                  ? config.getNumber('istioRollouts.driftWatchSeconds') * 1000
-                  : undefined,
-            }),
+            actions,
+            requests,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

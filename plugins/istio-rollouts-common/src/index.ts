@@ -45,6 +45,7 @@ export { buildVirtualServiceViews } from './domain/buildRolloutView';
 export { selectEntityVirtualServices } from './domain/selectEntityVirtualServices';
 export type { EntityClusterObjects } from './domain/selectEntityVirtualServices';
 export * from './actions';
+export * from './approvals';
 export type {
   DestinationRef,
   FlipOperation,

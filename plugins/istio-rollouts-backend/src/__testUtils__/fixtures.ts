@@ -15,10 +15,13 @@
  */
 
 import {
+  SchedulerService,
+  ServiceFactory,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
+  TestDatabases,
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -26,6 +29,10 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  NotificationSendOptions,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
 import {
   SignalPayload,
   signalsServiceRef,
@@ -47,26 +54,65 @@ export function serviceEntity(
   };
 }
 
+/** Backstage's mock scheduler, typed with what tests use of it. */
+export type TestScheduler = SchedulerService & {
+  factory(options?: {
+    skipTaskRunOnStartup?: boolean;
+  }): ServiceFactory<SchedulerService, 'plugin', 'singleton'>;
+  triggerTask(id: string): Promise<void>;
+};
+
+export function testScheduler(): TestScheduler {
+  return mockServices.scheduler() as TestScheduler;
+}
+
 export async function startPlugin(
   options: {
     entities?: Entity[];
     clusters?: any[];
-    /** A decision for every permission, or one per permission name. */
+    /**
+     * A decision for every permission, or one per permission name (and
+     * user entity ref of the caller, if a user).
+     */
     permission?:
       | AuthorizeResult.ALLOW
       | AuthorizeResult.DENY
-      | ((name: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
+      | ((
+          name: string,
+          user?: string,
+        ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
     signals?: SignalPayload[];
     config?: Record<string, any>;
     /** Receives every audit event, then its outcome ('success' or 'fail') and details. */
     audits?: Array<{ event: any; outcome?: string; details?: any }>;
+    /** Receives every notification sent. */
+    notifications?: NotificationSendOptions[];
+    /** The plugin database; default a fresh in-memory SQLite. */
+    database?: Awaited<ReturnType<TestDatabases['init']>>;
+    /** Trigger scheduled tasks with `scheduler.triggerTask(id)`. */
+    scheduler?: TestScheduler;
   } = {},
 ) {
   const signals = options.signals ?? [];
   const audits = options.audits ?? [];
+  const notifications = options.notifications ?? [];
   return startTestBackend({
     features: [
       istioRolloutsPlugin,
+      ...(options.database
+        ? [mockServices.database.factory({ knex: options.database })]
+        : []),
+      ...(options.scheduler
+        ? [options.scheduler.factory({ skipTaskRunOnStartup: true })]
+        : []),
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({
+          send: async (n: NotificationSendOptions) =>
+            void notifications.push(n),
+        }),
+      }),
       mockServices.httpAuth.factory({
         defaultCredentials: mockCredentials.none(),
       }),
@@ -78,12 +124,20 @@ export async function startPlugin(
             factory: () => {
               const decide = options.permission as (
                 name: string,
+                user?: string,
               ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+              const answer = (requests: any[], opts: any) =>
+                requests.map(r => ({
+                  result: decide(
+                    r.permission.name,
+                    opts?.credentials?.principal?.userEntityRef,
+                  ),
+                }));
               return {
-                authorize: async (requests: any[]) =>
-                  requests.map(r => ({ result: decide(r.permission.name) })),
-                authorizeConditional: async (requests: any[]) =>
-                  requests.map(r => ({ result: decide(r.permission.name) })),
+                authorize: async (requests: any[], opts: any) =>
+                  answer(requests, opts),
+                authorizeConditional: async (requests: any[], opts: any) =>
+                  answer(requests, opts),
               } as any;
             },
           })

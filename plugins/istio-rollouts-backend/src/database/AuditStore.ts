@@ -14,17 +14,14 @@
  * limitations under the License.
  */
 
-/**
- * How a write action ended. Dry runs are never recorded.
- *
- * @public
- */
-export type AuditOutcome =
-  | 'applied'
-  | 'failed'
-  | 'denied'
-  | 'stale'
-  | 'expired';
+import type {
+  AuditOutcome,
+  AuditQuery,
+  AuditRecord,
+  AuditRecordPage,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+
+export type { AuditOutcome, AuditRecord, AuditRecordPage };
 
 /**
  * A write action to record. `weightsBefore`/`weightsAfter` are any
@@ -59,40 +56,16 @@ export interface NewAuditRecord {
 }
 
 /**
- * A stored audit record.
- *
- * @public
- */
-export interface AuditRecord
-  extends Omit<NewAuditRecord, 'route' | 'weightsBefore' | 'weightsAfter'> {
-  /** Opaque; increases with every append. */
-  id: string;
-  /** ISO 8601, millisecond precision. */
-  createdAt: string;
-  route?: string;
-  /** Parsed back from the stored JSON. */
-  weightsBefore?: unknown;
-  weightsAfter?: unknown;
-}
-
-/**
  * Filters and page of {@link AuditStore.list}. Filters combine with AND.
  *
  * @public
  */
-export interface ListAuditRecordsOptions {
-  entityRef?: string;
-  actor?: string;
-  action?: string;
-  outcome?: AuditOutcome;
+export interface ListAuditRecordsOptions
+  extends Omit<AuditQuery, 'from' | 'to'> {
   /** Inclusive lower bound on `createdAt`. */
   from?: Date;
   /** Exclusive upper bound on `createdAt`. */
   to?: Date;
-  /** Page size; default 50, clamped to 1..500. */
-  limit?: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
 }
 
 /**
@@ -108,7 +81,5 @@ export interface AuditStore {
    * Newest first. `nextCursor` is absent on the last page; a malformed
    * cursor throws `InputError`.
    */
-  list(
-    options: ListAuditRecordsOptions,
-  ): Promise<{ items: AuditRecord[]; nextCursor?: string }>;
+  list(options: ListAuditRecordsOptions): Promise<AuditRecordPage>;
 }

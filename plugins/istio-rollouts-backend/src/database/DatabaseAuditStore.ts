@@ -14,22 +14,17 @@
  * limitations under the License.
  */
 
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import {
   AuditOutcome,
   AuditRecord,
+  AuditRecordPage,
   AuditStore,
   ListAuditRecordsOptions,
   NewAuditRecord,
 } from './AuditStore';
-
-// The Knex type as DatabaseService hands it out, so this package needs no
-// direct dependency on knex.
-type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
+import { Knex, migratedClient, toIsoString } from './migrate';
 
 const TABLE = 'istio_rollouts_audit_records';
 const DEFAULT_LIMIT = 50;
@@ -78,17 +73,7 @@ export class DatabaseAuditStore implements AuditStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<DatabaseAuditStore> {
-    const { database } = options;
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({
-        directory: resolvePackagePath(
-          '@istio-rollouts/plugin-istio-rollouts-backend',
-          'migrations',
-        ),
-      });
-    }
-    return new DatabaseAuditStore(client);
+    return new DatabaseAuditStore(await migratedClient(options.database));
   }
 
   private constructor(private readonly db: Knex) {}
@@ -127,9 +112,7 @@ export class DatabaseAuditStore implements AuditStore {
     return toAuditRecord(stored as RawDbAuditRecordRow);
   }
 
-  async list(
-    options: ListAuditRecordsOptions,
-  ): Promise<{ items: AuditRecord[]; nextCursor?: string }> {
+  async list(options: ListAuditRecordsOptions): Promise<AuditRecordPage> {
     const limit = clampLimit(options.limit);
     const query = this.db<RawDbAuditRecordRow>(TABLE);
     if (options.entityRef !== undefined) {
@@ -197,17 +180,6 @@ function decodeCursor(cursor: string): number {
 
 function toJson(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
-}
-
-function toIsoString(value: Date | number | string): string {
-  if (typeof value === 'string') {
-    // SQLite's CURRENT_TIMESTAMP (the column default) is UTC without a zone.
-    const utc = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value)
-      ? `${value.replace(' ', 'T')}Z`
-      : value;
-    return new Date(utc).toISOString();
-  }
-  return new Date(value).toISOString();
 }
 
 function toAuditRecord(row: RawDbAuditRecordRow): AuditRecord {

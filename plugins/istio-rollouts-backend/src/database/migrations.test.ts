@@ -131,5 +131,139 @@ describe('migrations', () => {
 
       await knex.destroy();
     });
+
+    it('20261126170000_promotion_requests.js steps up, down and up again', async () => {
+      const knex = await databases.init(databaseId);
+      const table = 'istio_rollouts_promotion_requests';
+
+      await migrateUntilBefore(knex, '20261126170000_promotion_requests.js');
+      expect(await knex.schema.hasTable(table)).toBe(false);
+      // The audit trail, an earlier migration, is there and untouched.
+      expect(await knex.schema.hasTable('istio_rollouts_audit_records')).toBe(
+        true,
+      );
+
+      await up(knex);
+      expect(await knex.schema.hasTable(table)).toBe(true);
+      // SQLite drops column comments, so only PostgreSQL can show them.
+      const uncommented = databaseId.startsWith('POSTGRES')
+        ? (
+            await knex.raw(
+              `SELECT a.attname FROM pg_attribute a
+               WHERE a.attrelid = ?::regclass AND a.attnum > 0
+                 AND NOT a.attisdropped
+                 AND col_description(a.attrelid, a.attnum) IS NULL`,
+              [table],
+            )
+          ).rows
+        : [];
+      expect(uncommented).toEqual([]);
+
+      const row = {
+        id: '7d0c1a56-5b7e-4a53-9d0e-2f1f6c7d9e01',
+        created_at: new Date('2026-11-26T10:00:00.000Z'),
+        expires_at: new Date('2026-11-27T10:00:00.000Z'),
+        entity_ref: 'component:default/reviews',
+        cluster: 'local',
+        namespace: 'shop',
+        virtual_service: 'reviews',
+        route: 'primary',
+        change: '{"type":"promote-next"}',
+        reason: 'error rate flat for an hour',
+        status: 'pending',
+        requested_by: 'user:default/bob',
+        route_before: '{}',
+        route_planned_after: '{}',
+        resource_version: '42',
+      };
+      await knex(table).insert(row);
+      expect(await knex(table).select()).toEqual([
+        expect.objectContaining({
+          id: row.id,
+          status: 'pending',
+          decided_by: null,
+          decided_at: null,
+          decision_reason: null,
+          message: null,
+          resource_version_after: null,
+        }),
+      ]);
+      // The primary key refuses a second request with the same id, and the
+      // schema one without its requester. (better-sqlite3 through knex
+      // sometimes rejects without a reason, so the rows are counted too.)
+      const outcome = (query: Promise<unknown>) =>
+        query.then(
+          () => 'inserted',
+          (error: unknown) => String((error as Error)?.message ?? 'refused'),
+        );
+      expect(await outcome(knex(table).insert(row))).not.toBe('inserted');
+      expect(
+        await outcome(
+          knex(table).insert({
+            ...row,
+            id: 'c1c2c3c4-0000-4000-8000-000000000000',
+            requested_by: null,
+          }),
+        ),
+      ).not.toBe('inserted');
+      expect(await knex(table).select('id')).toEqual([{ id: row.id }]);
+
+      await down(knex);
+      expect(await knex.schema.hasTable(table)).toBe(false);
+      expect(await knex.schema.hasTable('istio_rollouts_audit_records')).toBe(
+        true,
+      );
+      await up(knex);
+      expect(await knex(table).select()).toEqual([]);
+
+      await knex.destroy();
+    });
+
+    it('20261126180000_audit_actor_index.js replaces the actor index with (actor, id)', async () => {
+      const knex = await databases.init(databaseId);
+      const indexes = async () =>
+        databaseId.startsWith('POSTGRES')
+          ? (
+              await knex.raw(
+                `SELECT indexname AS name FROM pg_indexes WHERE tablename = ? ORDER BY 1`,
+                ['istio_rollouts_audit_records'],
+              )
+            ).rows.map((r: { name: string }) => r.name)
+          : (
+              await knex.raw(
+                `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY 1`,
+                ['istio_rollouts_audit_records'],
+              )
+            ).map((r: { name: string }) => r.name);
+
+      await migrateUntilBefore(knex, '20261126180000_audit_actor_index.js');
+      await knex('istio_rollouts_audit_records').insert({
+        actor: 'user:default/alice',
+        entity_ref: 'component:default/reviews',
+        action: 'rollback',
+        outcome: 'applied',
+        cluster: 'local',
+        namespace: 'shop',
+      });
+      expect(await indexes()).toContain('istio_rollouts_audit_actor_idx');
+
+      await up(knex);
+      expect(await indexes()).toContain('istio_rollouts_audit_actor_id_idx');
+      expect(await indexes()).not.toContain('istio_rollouts_audit_actor_idx');
+      // The records are untouched.
+      expect(await knex('istio_rollouts_audit_records').pluck('actor')).toEqual(
+        ['user:default/alice'],
+      );
+
+      await down(knex);
+      expect(await indexes()).toContain('istio_rollouts_audit_actor_idx');
+      expect(await indexes()).not.toContain(
+        'istio_rollouts_audit_actor_id_idx',
+      );
+      await up(knex);
+      expect(await indexes()).toContain('istio_rollouts_audit_actor_id_idx');
+
+      await knex.destroy();
+    });
   });
 });

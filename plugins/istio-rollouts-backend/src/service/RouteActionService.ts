@@ -37,6 +37,7 @@ import {
   RouteActionResult,
   RouteChangePlan,
   RouteOperation,
+  RouteSnapshot,
   ScaleRequest,
   ScaleResult,
   VirtualServiceView,
@@ -54,7 +55,11 @@ import {
   IstioTrafficRouter,
 } from '../traffic/istio/IstioTrafficRouter';
 import { selectEntityObjects } from './entityNamespaces';
-import { RouteConflictError, UnprocessableError } from './errors';
+import {
+  RouteConflictError,
+  StaleRequestError,
+  UnprocessableError,
+} from './errors';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
 const DEFAULT_DRIFT_WATCH_MS = 3_000;
@@ -65,6 +70,20 @@ function permissionFor(
   return operation.type === 'rollback'
     ? istioRolloutsRollbackPermission
     : istioRolloutsApplyPermission;
+}
+
+/** How a promotion request uses {@link RouteActionService.applyRouteAction}. */
+export interface ApplyRouteActionOptions {
+  /**
+   * The permission to check instead of the operation's own: a request is
+   * validated (as a dry run) under the request permission.
+   */
+  permission?: ResourcePermission<'catalog-entity'>;
+  /**
+   * Apply only if the route still is as it was when the change was
+   * requested (read fresh from the API server); otherwise StaleRequestError.
+   */
+  expectRoute?: RouteSnapshot;
 }
 
 /**
@@ -94,13 +113,14 @@ export class RouteActionService {
     entityRef: CompoundEntityRef,
     request: RouteActionRequest,
     credentials: BackstageCredentials,
+    options: ApplyRouteActionOptions = {},
   ): Promise<RouteActionResult> {
     const { target, operation } = request;
     const ref = await this.authorize(
       entityRef,
-      permissionFor(operation),
+      options.permission ?? permissionFor(operation),
       credentials,
-      'move traffic of',
+      options.permission ? 'request traffic changes of' : 'move traffic of',
     );
     const { cache, vs, annotations, selected } = await this.locate(
       ref,
@@ -133,7 +153,13 @@ export class RouteActionService {
       operation: withSteps,
       knownSubsets: knownSubsets(cache, vs.namespace),
       dryRun: Boolean(request.dryRun),
-      check: plan => this.checkReadiness(plan, vs, selected, request, warnings),
+      readFresh: Boolean(options.expectRoute),
+      check: (plan, object) => {
+        if (options.expectRoute) {
+          checkUnchanged(plan, object, options.expectRoute);
+        }
+        this.checkReadiness(plan, vs, selected, request, warnings);
+      },
     });
 
     for (const tracker of vs.trackedBy ?? []) {
@@ -516,6 +542,31 @@ function knownSubsets(
     }
   }
   return subsets;
+}
+
+// What an approver saw is the split: destinations, weights and mirror. A
+// change elsewhere on the route (retries, timeout) or a shifted index does
+// not change what the approved operation does, so it is not stale.
+function checkUnchanged(
+  plan: RouteChangePlan,
+  object: any,
+  expected: RouteSnapshot,
+) {
+  const split = (s: RouteSnapshot) =>
+    JSON.stringify({ destinations: s.destinations, mirror: s.mirror ?? null });
+  if (split(plan.before) !== split(expected)) {
+    throw new StaleRequestError(
+      `The route changed since the request was made (it was ${weights(
+        expected,
+      )}, it is now ${weights(
+        plan.before,
+      )}); nothing was applied. Make a new request if the change still makes sense.`,
+      {
+        resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
+        route: plan.before,
+      },
+    );
+  }
 }
 
 function sameDestination(

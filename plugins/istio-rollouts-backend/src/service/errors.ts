@@ -43,3 +43,18 @@ export class RouteConflictError extends ConflictError {
     super(message);
   }
 }
+
+/**
+ * 409: the route changed between a promotion request and its approval, so
+ * the approved change no longer means what the approver saw; nothing was
+ * applied and the request is now `stale`.
+ */
+export class StaleRequestError extends ConflictError {
+  readonly statusCode = 409;
+  constructor(
+    message: string,
+    readonly current?: { resourceVersion: string; route?: RouteSnapshot },
+  ) {
+    super(message);
+  }
+}

@@ -133,19 +133,21 @@ const operation = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+const target = z
+  .object({
+    cluster,
+    namespace,
+    virtualService: objectName,
+    route: z.union([
+      z.number().int().min(0).max(1000),
+      z.string().min(1).max(253),
+    ]),
+  })
+  .strict();
+
 export const routeActionRequestSchema = z
   .object({
-    target: z
-      .object({
-        cluster,
-        namespace,
-        virtualService: objectName,
-        route: z.union([
-          z.number().int().min(0).max(1000),
-          z.string().min(1).max(253),
-        ]),
-      })
-      .strict(),
+    target,
     operation,
     dryRun: z.boolean().optional(),
     reason: z.string().max(1000).optional(),
@@ -188,8 +190,85 @@ export const auditQuerySchema = z
   })
   .strict();
 
+// A request asks for target weights, the next step, or all traffic to the
+// canary; the other operations are direct actions (or, like rollback,
+// must never wait for an approval).
+const requestedTypes = ['set-weights', 'promote-next', 'promote-full'];
+
+export const createPromotionRequestSchema = z
+  .object({
+    target,
+    change: operation.refine(
+      o => requestedTypes.includes(o.type),
+      o => ({
+        message: `'${
+          o.type
+        }' cannot be requested; a request asks for ${requestedTypes.join(
+          ', ',
+        )}`,
+      }),
+    ),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'must say why the change should be made')
+      .max(1000),
+  })
+  .strict();
+
+export const decidePromotionRequestSchema = z
+  .object({ reason: z.string().trim().max(1000).optional() })
+  .strict();
+
+export const rejectPromotionRequestSchema = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'must say why the request is rejected')
+      .max(1000),
+  })
+  .strict();
+
+const REQUEST_STATUSES = [
+  'pending',
+  'approving',
+  'applied',
+  'rejected',
+  'cancelled',
+  'expired',
+  'stale',
+  'failed',
+] as const;
+
+export const listPromotionRequestsQuerySchema = z
+  .object({
+    // Comma-separated, e.g. `pending,approving`.
+    status: z
+      .string()
+      .max(200)
+      .transform(v => v.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(REQUEST_STATUSES)))
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+
+// Request ids are the store's UUIDs; anything else cannot name a request.
+export const requestIdSchema = z
+  .string()
+  .uuid('must be a promotion request id (a UUID)');
+
+export const auditExportQuerySchema = auditQuerySchema
+  .omit({ limit: true, cursor: true })
+  .extend({ format: z.enum(['csv', 'ndjson']) })
+  .strict();
+
 /** Parses a body or throws an InputError that names each problem and its field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parseBody<S extends z.ZodTypeAny>(
+  schema: S,
+  body: unknown,
+): z.output<S> {
   const result = schema.safeParse(body);
   if (!result.success) {
     const problems = result.error.issues.map(

@@ -15,12 +15,9 @@
  */
 
 import {
-  AuditorService,
   HttpAuthService,
-  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { JsonObject } from '@backstage/types';
 import {
   CompoundEntityRef,
   stringifyEntityRef,
@@ -28,6 +25,8 @@ import {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  CreatePromotionRequest,
+  PromotionRequestList,
   RouteActionRequest,
   ScaleRequest,
   istioRolloutsAuditReadPermission,
@@ -35,12 +34,21 @@ import {
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import express from 'express';
 import Router from 'express-promise-router';
-import { AuditStore, NewAuditRecord } from '../database/AuditStore';
+import { AuditStore } from '../database/AuditStore';
+import { streamAuditExport } from './auditExport';
+import { AuditTrail } from './AuditTrail';
+import { PromotionRequestService } from './PromotionRequestService';
 import { RolloutViewService } from './RolloutViewService';
 import { RouteActionService } from './RouteActionService';
 import {
+  auditExportQuerySchema,
   auditQuerySchema,
+  createPromotionRequestSchema,
+  decidePromotionRequestSchema,
+  listPromotionRequestsQuerySchema,
   parseBody,
+  rejectPromotionRequestSchema,
+  requestIdSchema,
   routeActionRequestSchema,
   scaleRequestSchema,
 } from './requestSchemas';
@@ -51,9 +59,9 @@ export interface RouterOptions {
   permissions: PermissionsService;
   views: RolloutViewService;
   actions: RouteActionService;
-  auditor: AuditorService;
+  requests: PromotionRequestService;
+  auditTrail: AuditTrail;
   auditStore: AuditStore;
-  logger: LoggerService;
 }
 
 // The catalog's own rules for entity kinds, namespaces and names.
@@ -88,57 +96,45 @@ function entityRefFromParams(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, permissions, views, actions, auditor, auditStore, logger } =
-    options;
+  const {
+    httpAuth,
+    permissions,
+    views,
+    actions,
+    requests,
+    auditTrail,
+    auditStore,
+  } = options;
 
-  // Every write (not dry runs) is recorded twice: as an event of Backstage's
-  // auditor at medium severity, created before the cluster is touched, and
-  // as an append-only row of the plugin's own audit trail, with its outcome
-  // (applied, denied, failed). Neither may fail the write itself.
-  async function audited<T>(args: {
-    req: express.Request;
-    eventId: string;
-    dryRun: boolean | undefined;
-    record: Omit<NewAuditRecord, 'outcome'>;
-    run: () => Promise<T>;
-    outcome: (result: T) => Partial<NewAuditRecord>;
-  }): Promise<T> {
-    const { req, eventId, dryRun, record, run, outcome } = args;
-    if (dryRun) return run();
-    const meta = record as unknown as JsonObject;
-    const event = await auditor
-      .createEvent({ eventId, severityLevel: 'medium', request: req, meta })
-      .catch(error => {
-        logger.warn(`could not create audit event ${eventId}: ${error}`);
-        return undefined;
-      });
-    const append = (row: NewAuditRecord) =>
-      auditStore
-        .append(row)
-        .catch(error =>
-          logger.error(
-            `could not append the audit record of ${eventId}: ${error}`,
-          ),
-        );
-    try {
-      const result = await run();
-      const details = outcome(result);
-      await event
-        ?.success({ meta: { ...meta, ...(details as JsonObject) } })
-        .catch(e => logger.warn(`audit: ${e}`));
-      await append({ ...record, ...details, outcome: 'applied' });
-      return result;
-    } catch (error) {
-      await event
-        ?.fail({ error: error as Error, meta })
-        .catch(e => logger.warn(`audit: ${e}`));
-      const denied = (error as Error)?.name === 'NotAllowedError';
-      await append({
-        ...record,
-        outcome: denied ? 'denied' : 'failed',
-        message: String((error as Error)?.message ?? error),
-      });
-      throw error;
+  async function authorizeEntity(
+    req: express.Request,
+    verb: string,
+  ): Promise<{ entityRef: CompoundEntityRef; resourceRef: string }> {
+    const entityRef = entityRefFromParams(req.params);
+    const credentials = await httpAuth.credentials(req);
+    const resourceRef = stringifyEntityRef(entityRef);
+    const [decision] = await permissions.authorize(
+      [{ permission: istioRolloutsReadPermission, resourceRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not see the ${verb} of ${resourceRef}`,
+      );
+    }
+    return { entityRef, resourceRef };
+  }
+
+  async function authorizeAudit(req: express.Request) {
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize(
+      [{ permission: istioRolloutsAuditReadPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `Reading the release audit needs the ${istioRolloutsAuditReadPermission.name} permission`,
+      );
     }
   }
 
@@ -150,34 +146,15 @@ export async function createRouter(
   });
 
   router.get('/entities/:namespace/:kind/:name/view', async (req, res) => {
-    const entityRef = entityRefFromParams(req.params);
+    const { entityRef } = await authorizeEntity(req, 'rollouts');
     const credentials = await httpAuth.credentials(req);
-    const resourceRef = `${entityRef.kind}:${entityRef.namespace}/${entityRef.name}`;
-    const [decision] = await permissions.authorize(
-      [{ permission: istioRolloutsReadPermission, resourceRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not see the rollouts of ${resourceRef}`,
-      );
-    }
     res.json(await views.getEntityView(entityRef, credentials));
   });
 
   // The release audit across services: platform teams (a basic permission).
   router.get('/audit', async (req, res) => {
     const query = parseBody(auditQuerySchema, req.query);
-    const credentials = await httpAuth.credentials(req);
-    const [decision] = await permissions.authorize(
-      [{ permission: istioRolloutsAuditReadPermission }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Reading the release audit needs the ${istioRolloutsAuditReadPermission.name} permission`,
-      );
-    }
+    await authorizeAudit(req);
     res.json(
       await auditStore.list({
         ...query,
@@ -187,25 +164,76 @@ export async function createRouter(
     );
   });
 
+  // The same records as a download, every page of them.
+  router.get('/audit/export', async (req, res) => {
+    const { format, ...query } = parseBody(auditExportQuerySchema, req.query);
+    await authorizeAudit(req);
+    await streamAuditExport({
+      store: auditStore,
+      format,
+      res,
+      filters: {
+        ...query,
+        from: query.from ? new Date(query.from) : undefined,
+        to: query.to ? new Date(query.to) : undefined,
+      },
+    });
+  });
+
   // One entity's history: whoever may read its rollout view.
   router.get('/entities/:namespace/:kind/:name/history', async (req, res) => {
-    const entityRef = entityRefFromParams(req.params);
     const { limit, cursor } = parseBody(
       auditQuerySchema.pick({ limit: true, cursor: true }),
       req.query,
     );
-    const credentials = await httpAuth.credentials(req);
-    const resourceRef = stringifyEntityRef(entityRef);
-    const [decision] = await permissions.authorize(
-      [{ permission: istioRolloutsReadPermission, resourceRef }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not see the history of ${resourceRef}`,
-      );
-    }
+    const { resourceRef } = await authorizeEntity(req, 'history');
     res.json(await auditStore.list({ entityRef: resourceRef, limit, cursor }));
+  });
+
+  // Promotion requests of an entity, newest first, with the approval rules
+  // so the tab can tell who may do what.
+  router.get('/entities/:namespace/:kind/:name/requests', async (req, res) => {
+    const { status, limit } = parseBody(
+      listPromotionRequestsQuerySchema,
+      req.query,
+    );
+    const { entityRef } = await authorizeEntity(req, 'promotion requests');
+    const body: PromotionRequestList = {
+      items: await requests.list(entityRef, { statuses: status, limit }),
+      policy: requests.policy,
+    };
+    res.json(body);
+  });
+
+  router.post('/entities/:namespace/:kind/:name/requests', async (req, res) => {
+    const entityRef = entityRefFromParams(req.params);
+    const body = parseBody(
+      createPromotionRequestSchema,
+      req.body,
+    ) as CreatePromotionRequest;
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.status(201).json(await requests.create(entityRef, body, credentials));
+  });
+
+  router.post('/requests/:id/approve', async (req, res) => {
+    const id = parseBody(requestIdSchema, req.params.id);
+    const { reason } = parseBody(decidePromotionRequestSchema, req.body ?? {});
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await requests.approve(id, reason, credentials, req));
+  });
+
+  router.post('/requests/:id/reject', async (req, res) => {
+    const id = parseBody(requestIdSchema, req.params.id);
+    const { reason } = parseBody(rejectPromotionRequestSchema, req.body ?? {});
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await requests.reject(id, reason, credentials));
+  });
+
+  router.post('/requests/:id/cancel', async (req, res) => {
+    const id = parseBody(requestIdSchema, req.params.id);
+    const { reason } = parseBody(decidePromotionRequestSchema, req.body ?? {});
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await requests.cancel(id, reason, credentials));
   });
 
   // Writes: a signed-in user only (a service token would be allowed by the
@@ -220,8 +248,8 @@ export async function createRouter(
         req.body,
       ) as RouteActionRequest;
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      const result = await audited({
-        req,
+      const result = await auditTrail.run({
+        request: req,
         eventId: 'route-action',
         dryRun: body.dryRun,
         record: {
@@ -238,7 +266,21 @@ export async function createRouter(
               }]`.trim()
             : body.reason,
         },
-        run: () => actions.applyRouteAction(entityRef, body, credentials),
+        run: async () => {
+          // Where owners must request too, only dry runs (previews) and
+          // rollbacks (an emergency must not wait) are direct; a refused
+          // attempt is recorded as denied.
+          if (
+            !requests.policy.ownersApplyDirectly &&
+            !body.dryRun &&
+            body.operation.type !== 'rollback'
+          ) {
+            throw new NotAllowedError(
+              'Traffic changes here go through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): create a request for an owner to approve',
+            );
+          }
+          return actions.applyRouteAction(entityRef, body, credentials);
+        },
         outcome: r => ({
           weightsBefore: r.before,
           weightsAfter: r.after,
@@ -254,8 +296,8 @@ export async function createRouter(
     const entityRef = entityRefFromParams(req.params);
     const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const result = await audited({
-      req,
+    const result = await auditTrail.run({
+      request: req,
       eventId: 'scale-version',
       dryRun: body.dryRun,
       record: {

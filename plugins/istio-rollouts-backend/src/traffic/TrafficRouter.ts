@@ -55,6 +55,11 @@ export interface TrafficRouter {
     operation: RouteOperation;
     knownSubsets?: Record<string, string[]>;
     dryRun: boolean;
+    /**
+     * Plan on the object read from the API server, not on the cache (an
+     * approval must judge the route as it is, not as last seen).
+     */
+    readFresh?: boolean;
     /** Runs on the fresh object and the plan, before anything is sent. */
     check?: (plan: RouteChangePlan, object: unknown) => void;
   }): Promise<RouteChangeOutcome>;

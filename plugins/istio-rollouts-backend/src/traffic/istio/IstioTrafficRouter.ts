@@ -71,13 +71,15 @@ export class IstioTrafficRouter implements TrafficRouter {
   async change(
     options: Parameters<TrafficRouter['change']>[0],
   ): Promise<RouteChangeOutcome> {
-    const { ref, route, operation, knownSubsets, dryRun, check } = options;
+    const { ref, route, operation, knownSubsets, dryRun, readFresh, check } =
+      options;
     const what = `VirtualService ${ref.namespace}/${ref.name}`;
     const key = `${ref.namespace}/${ref.name}`;
     const cached = this.cache.find('virtualServices', ref.namespace, ref.name);
     // Our own last write may not have reached the cache yet (two quick
     // clicks): then the cached route is stale by our own doing, so read.
     const usable =
+      !readFresh &&
       cached &&
       !olderThan(cached.metadata?.resourceVersion, this.lastWritten.get(key));
     let object: any = usable ? cached : await this.get(ref);

@@ -1,0 +1,552 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import {
+  BackstageCredentials,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  CompoundEntityRef,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import { SignalsService } from '@backstage/plugin-signals-node';
+import { durationToMilliseconds } from '@backstage/types';
+import {
+  ApprovalPolicy,
+  CreatePromotionRequest,
+  PromotionRequest,
+  PromotionRequestStatus,
+  RouteSnapshot,
+  istioRolloutsApplyPermission,
+  istioRolloutsRequestPermission,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import type { Request } from 'express';
+import { NewAuditRecord } from '../database/AuditStore';
+import { PromotionRequestStore } from '../database/PromotionRequestStore';
+import { AuditTrail } from './AuditTrail';
+import { RouteConflictError, StaleRequestError } from './errors';
+import { RouteActionService } from './RouteActionService';
+
+/** Signal channel announcing created and decided promotion requests. */
+export const REQUESTS_SIGNAL_CHANNEL = 'istio-rollouts:requests';
+
+const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
+/** An approval still `approving` after this long lost its replica. */
+const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+
+/** Reads `istioRollouts.approvals` (see config.d.ts). */
+export function readApprovalPolicy(config: Config): ApprovalPolicy {
+  const approvals = config.getOptionalConfig('istioRollouts.approvals');
+  const ttlMs = approvals?.has('requestTtl')
+    ? durationToMilliseconds(
+        readDurationFromConfig(approvals, { key: 'requestTtl' }),
+      )
+    : DEFAULT_TTL_MS;
+  if (!(ttlMs > 0)) {
+    throw new Error('istioRollouts.approvals.requestTtl must be positive');
+  }
+  return {
+    fourEyes: approvals?.getOptionalBoolean('fourEyes') ?? true,
+    ownersApplyDirectly:
+      approvals?.getOptionalBoolean('ownersApplyDirectly') ?? true,
+    requestTtlSeconds: Math.round(ttlMs / 1000),
+  };
+}
+
+/**
+ * Promotion requests: a user without the right (or, by configuration,
+ * anyone) asks the entity's owners to move traffic; an owner approves and
+ * the change is applied — exactly once, and only if the route is still as
+ * it was when the request was made — or rejects; the requester may cancel;
+ * the scheduler expires what nobody decided.
+ */
+export class PromotionRequestService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly options: {
+      store: PromotionRequestStore;
+      actions: RouteActionService;
+      permissions: PermissionsService;
+      auditTrail: AuditTrail;
+      policy: ApprovalPolicy;
+      logger: LoggerService;
+      notifications?: NotificationService;
+      signals?: SignalsService;
+      /** The frontend path of an entity's tab, for notification links. */
+      entityLink?: (entityRef: CompoundEntityRef) => string;
+      now?: () => Date;
+    },
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get policy(): ApprovalPolicy {
+    return this.options.policy;
+  }
+
+  async list(
+    entityRef: CompoundEntityRef,
+    options: { statuses?: PromotionRequestStatus[]; limit?: number },
+  ): Promise<PromotionRequest[]> {
+    return this.options.store.list({
+      entityRef: stringifyEntityRef(entityRef),
+      ...options,
+    });
+  }
+
+  /**
+   * Validates the change as a dry run under the request permission (so a
+   * request that could never apply is refused now, with the same 4xx a
+   * direct change would get), then stores it and tells the owners.
+   */
+  async create(
+    entityRef: CompoundEntityRef,
+    body: CreatePromotionRequest,
+    credentials: BackstageCredentials,
+  ): Promise<PromotionRequest> {
+    const requester = userOf(credentials);
+    const ref = stringifyEntityRef(entityRef);
+    const preview = await this.options.actions.applyRouteAction(
+      entityRef,
+      { target: body.target, operation: body.change, dryRun: true },
+      credentials,
+      { permission: istioRolloutsRequestPermission },
+    );
+    if (sameSplit(preview.before, preview.after)) {
+      throw new ConflictError(
+        `The route already is ${split(
+          preview.after,
+        )}; there is nothing to request`,
+      );
+    }
+    const createdAt = this.now();
+    const request = await this.options.store.create({
+      entityRef: ref,
+      target: body.target,
+      change: body.change,
+      reason: body.reason.trim(),
+      requestedBy: requester,
+      createdAt: createdAt.toISOString(),
+      expiresAt: new Date(
+        createdAt.getTime() + this.policy.requestTtlSeconds * 1000,
+      ).toISOString(),
+      before: preview.before,
+      plannedAfter: preview.after,
+      resourceVersion: preview.resourceVersionBefore,
+    });
+    this.options.logger.info(
+      `promotion request ${request.id} by ${requester} for ${ref}: ${split(
+        request.before,
+      )} -> ${split(request.plannedAfter)}`,
+    );
+    await this.notify({
+      recipients: ref,
+      exclude: requester,
+      request,
+      title: `Traffic change requested for ${entityRef.name}`,
+      description: `${requester} asks to ${describe(request)}. Reason: ${
+        request.reason
+      }`,
+    });
+    await this.signal(request);
+    return request;
+  }
+
+  /**
+   * Applies an approved request. The claim (pending → approving) is a
+   * conditional update: of two replicas approving at once, one applies,
+   * the other answers 409. The change itself is planned on the route read
+   * fresh from the API server and refused as stale if the split moved since
+   * the request; the patch's own `test`s catch a change in between.
+   */
+  async approve(
+    id: string,
+    reason: string | undefined,
+    credentials: BackstageCredentials,
+    httpRequest?: Request,
+  ): Promise<PromotionRequest> {
+    const approver = userOf(credentials);
+    const request = await this.mustGet(id);
+    const record = auditRecordOf(request, approver);
+    const refuse = async (error: Error) => {
+      await this.options.auditTrail.record({
+        eventId: 'promotion-request-approve',
+        request: httpRequest,
+        record: { ...record, outcome: 'denied', message: error.message },
+      });
+      return error;
+    };
+    if (!(await this.mayApply(request, credentials))) {
+      throw await refuse(
+        new NotAllowedError(
+          `You may not approve traffic changes of ${request.entityRef} (permission ${istioRolloutsApplyPermission.name})`,
+        ),
+      );
+    }
+    if (this.policy.fourEyes && approver === request.requestedBy) {
+      throw await refuse(
+        new NotAllowedError(
+          'Four-eyes rule: a request must be approved by someone other than its requester',
+        ),
+      );
+    }
+    this.assertPending(request);
+    const claimed = await this.options.store.claimForApproval(
+      id,
+      approver,
+      reason?.trim() || undefined,
+      this.now(),
+    );
+    if (!claimed) {
+      const now = await this.mustGet(id);
+      throw new ConflictError(
+        now.status === 'pending'
+          ? `Request ${id} expired; nothing was applied`
+          : `Request ${id} was ${now.status} meanwhile${
+              now.decidedBy ? ` by ${now.decidedBy}` : ''
+            }; nothing was applied`,
+      );
+    }
+
+    let finished: PromotionRequest;
+    try {
+      const result = await this.options.auditTrail.run({
+        eventId: 'promotion-request-approve',
+        request: httpRequest,
+        record,
+        run: () =>
+          this.options.actions
+            .applyRouteAction(
+              parseEntityRef(request.entityRef),
+              {
+                target: request.target,
+                operation: request.change,
+                reason: request.reason,
+              },
+              credentials,
+              { expectRoute: request.before },
+            )
+            .catch(error => {
+              // The route moved between our fresh read and the patch.
+              if (error instanceof RouteConflictError) {
+                throw new StaleRequestError(
+                  `The route changed while the approved change was being applied; nothing was applied. ${error.message}`,
+                  error.current,
+                );
+              }
+              throw error;
+            }),
+        outcome: r => ({
+          weightsBefore: r.before,
+          weightsAfter: r.after,
+          resourceVersionBefore: r.resourceVersionBefore,
+          resourceVersionAfter: r.resourceVersionAfter,
+        }),
+      });
+      finished = await this.options.store.finishApproval(id, {
+        status: 'applied',
+        resourceVersionAfter: result.resourceVersionAfter,
+      });
+    } catch (error) {
+      const stale = error instanceof StaleRequestError;
+      finished = await this.options.store.finishApproval(id, {
+        status: stale ? 'stale' : 'failed',
+        message: String((error as Error)?.message ?? error),
+      });
+      await this.decided(finished);
+      throw error;
+    }
+    await this.decided(finished);
+    return finished;
+  }
+
+  async reject(
+    id: string,
+    reason: string,
+    credentials: BackstageCredentials,
+  ): Promise<PromotionRequest> {
+    const user = userOf(credentials);
+    const request = await this.mustGet(id);
+    if (!(await this.mayApply(request, credentials))) {
+      throw new NotAllowedError(
+        `You may not reject traffic changes of ${request.entityRef} (permission ${istioRolloutsApplyPermission.name})`,
+      );
+    }
+    if (!reason.trim()) {
+      throw new InputError('A rejection needs a reason');
+    }
+    return this.close(request, 'rejected', user, reason);
+  }
+
+  async cancel(
+    id: string,
+    reason: string | undefined,
+    credentials: BackstageCredentials,
+  ): Promise<PromotionRequest> {
+    const user = userOf(credentials);
+    const request = await this.mustGet(id);
+    if (request.requestedBy !== user) {
+      throw new NotAllowedError(
+        `Only the requester (${request.requestedBy}) can cancel request ${id}`,
+      );
+    }
+    return this.close(request, 'cancelled', user, reason);
+  }
+
+  /**
+   * Expires pending requests past their time, and fails approvals whose
+   * replica stopped mid-way. Run by the scheduler with global scope; the
+   * conditional updates make a concurrent run harmless anyway.
+   */
+  async expireDue(): Promise<{ expired: number; abandoned: number }> {
+    const now = this.now();
+    const expired = await this.options.store.expireDue(now);
+    for (const request of expired) {
+      await this.options.auditTrail.record({
+        eventId: 'promotion-request-expire',
+        record: {
+          ...auditRecordOf(request),
+          actor: undefined,
+          outcome: 'expired',
+          message: `Request ${request.id} by ${request.requestedBy} expired at ${request.expiresAt} without a decision; nothing was applied`,
+        },
+      });
+      await this.decided(request);
+    }
+    const abandoned = await this.options.store.failAbandoned(
+      new Date(now.getTime() - ABANDONED_AFTER_MS),
+      'The backend applying this approval stopped before it finished; check the route before requesting again',
+    );
+    for (const request of abandoned) {
+      await this.options.auditTrail.record({
+        eventId: 'promotion-request-approve',
+        record: {
+          ...auditRecordOf(request, request.decidedBy),
+          outcome: 'failed',
+          message: request.message,
+        },
+      });
+      await this.decided(request);
+    }
+    return { expired: expired.length, abandoned: abandoned.length };
+  }
+
+  private async close(
+    request: PromotionRequest,
+    status: 'rejected' | 'cancelled',
+    user: string,
+    reason: string | undefined,
+  ): Promise<PromotionRequest> {
+    this.assertPending(request);
+    const closed = await this.options.store.close(request.id, {
+      status,
+      by: user,
+      reason: reason?.trim() || undefined,
+      now: this.now(),
+    });
+    if (!closed) {
+      const now = await this.mustGet(request.id);
+      throw new ConflictError(
+        `Request ${request.id} was ${now.status} meanwhile${
+          now.decidedBy ? ` by ${now.decidedBy}` : ''
+        }`,
+      );
+    }
+    await this.decided(closed);
+    return closed;
+  }
+
+  private assertPending(request: PromotionRequest) {
+    if (request.status !== 'pending') {
+      throw new ConflictError(
+        `Request ${request.id} is ${request.status}${
+          request.decidedBy ? ` (by ${request.decidedBy})` : ''
+        }, no longer pending`,
+      );
+    }
+    if (Date.parse(request.expiresAt) <= this.now().getTime()) {
+      throw new ConflictError(
+        `Request ${request.id} expired at ${request.expiresAt}`,
+      );
+    }
+  }
+
+  private async mayApply(
+    request: PromotionRequest,
+    credentials: BackstageCredentials,
+  ): Promise<boolean> {
+    const [decision] = await this.options.permissions.authorize(
+      [
+        {
+          permission: istioRolloutsApplyPermission,
+          resourceRef: request.entityRef,
+        },
+      ],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  private async mustGet(id: string): Promise<PromotionRequest> {
+    const request = await this.options.store.get(id);
+    if (!request) throw new NotFoundError(`Promotion request ${id} not found`);
+    return request;
+  }
+
+  // The requester hears about every decision but their own cancel.
+  private async decided(request: PromotionRequest) {
+    if (request.status !== 'cancelled') {
+      const by = request.decidedBy ? ` by ${request.decidedBy}` : '';
+      const what: Record<string, string> = {
+        applied: `was approved${by} and applied`,
+        rejected: `was rejected${by}${
+          request.decisionReason ? `: ${request.decisionReason}` : ''
+        }`,
+        stale: `was approved${by} but not applied: the route changed since the request`,
+        failed: `was approved${by} but could not be applied: ${
+          request.message ?? 'unknown error'
+        }`,
+        expired: 'expired without a decision',
+      };
+      await this.notify({
+        recipients: request.requestedBy,
+        request,
+        title: `Your traffic change request ${
+          request.status === 'applied' ? 'was applied' : `is ${request.status}`
+        }`,
+        description: `Your request to ${describe(request)} ${
+          what[request.status] ?? request.status
+        }.`,
+      });
+    }
+    await this.signal(request);
+  }
+
+  private async notify(args: {
+    recipients: string;
+    exclude?: string;
+    request: PromotionRequest;
+    title: string;
+    description: string;
+  }) {
+    const { notifications, entityLink, logger } = this.options;
+    if (!notifications) return;
+    const entity = parseEntityRef(args.request.entityRef);
+    try {
+      await notifications.send({
+        recipients: {
+          type: 'entity',
+          entityRef: args.recipients,
+          ...(args.exclude ? { excludeEntityRef: args.exclude } : {}),
+        },
+        payload: {
+          title: args.title,
+          description: args.description,
+          link: entityLink?.(entity),
+          severity: 'normal',
+          topic: 'istio-rollouts',
+          // One notification per request, updated as it moves on.
+          scope: `istio-rollouts:request:${args.request.id}:${args.recipients}`,
+        },
+      });
+    } catch (error) {
+      logger.warn(
+        `could not notify ${args.recipients} about request ${args.request.id}: ${error}`,
+      );
+    }
+  }
+
+  private async signal(request: PromotionRequest) {
+    try {
+      await this.options.signals?.publish({
+        recipients: { type: 'broadcast' },
+        channel: REQUESTS_SIGNAL_CHANNEL,
+        message: {
+          entityRef: request.entityRef,
+          requestId: request.id,
+          status: request.status,
+        },
+      });
+    } catch (error) {
+      this.options.logger.warn(`could not publish request signal: ${error}`);
+    }
+  }
+}
+
+function userOf(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+  };
+  if (principal.type !== 'user' || !principal.userEntityRef) {
+    throw new NotAllowedError('Promotion requests are made by signed-in users');
+  }
+  return principal.userEntityRef;
+}
+
+function auditRecordOf(
+  request: PromotionRequest,
+  approver?: string,
+): Omit<NewAuditRecord, 'outcome'> {
+  return {
+    actor: request.requestedBy,
+    approver,
+    entityRef: request.entityRef,
+    action: request.change.type,
+    cluster: request.target.cluster,
+    namespace: request.target.namespace,
+    virtualService: request.target.virtualService,
+    route: request.target.route,
+    weightsBefore: request.before,
+    resourceVersionBefore: request.resourceVersion,
+    reason: request.reason,
+    requestId: request.id,
+  };
+}
+
+function split(snapshot: RouteSnapshot): string {
+  return snapshot.destinations
+    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
+    .join(' / ');
+}
+
+function sameSplit(a: RouteSnapshot, b: RouteSnapshot): boolean {
+  return (
+    JSON.stringify([a.destinations, a.mirror ?? null]) ===
+    JSON.stringify([b.destinations, b.mirror ?? null])
+  );
+}
+
+function describe(request: PromotionRequest): string {
+  const { target } = request;
+  return `move ${target.namespace}/${target.virtualService} route ${
+    target.route
+  } on ${target.cluster} from ${split(request.before)} to ${split(
+    request.plannedAfter,
+  )}`;
+}

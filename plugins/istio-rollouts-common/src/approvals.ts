@@ -1,0 +1,212 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// Wire types of promotion requests (owner approvals) and of the audit
+// trail, shared by the backend's API and the frontend's client.
+
+import type { RouteTarget } from './actions';
+import type {
+  PromoteFullOperation,
+  PromoteNextOperation,
+  RouteSnapshot,
+  SetWeightsOperation,
+} from './write/types';
+
+/**
+ * The changes a promotion request may ask for: target weights, the next
+ * step of the canary plan, or all traffic to the canary.
+ *
+ * @public
+ */
+export type RequestedChange =
+  | SetWeightsOperation
+  | PromoteNextOperation
+  | PromoteFullOperation;
+
+/**
+ * Where a promotion request is in its life. `approving` is held only while
+ * the approved change is being applied; the final states never change.
+ *
+ * @public
+ */
+export type PromotionRequestStatus =
+  | 'pending'
+  | 'approving'
+  | 'applied'
+  | 'rejected'
+  | 'cancelled'
+  | 'expired'
+  | 'stale'
+  | 'failed';
+
+/**
+ * Body of `POST /entities/:namespace/:kind/:name/requests`.
+ *
+ * @public
+ */
+export interface CreatePromotionRequest {
+  target: RouteTarget;
+  change: RequestedChange;
+  /** Why; required, shown to the approvers. */
+  reason: string;
+}
+
+/**
+ * A request to move traffic, waiting for (or decided by) an owner.
+ *
+ * @public
+ */
+export interface PromotionRequest {
+  id: string;
+  entityRef: string;
+  target: RouteTarget;
+  change: RequestedChange;
+  reason: string;
+  status: PromotionRequestStatus;
+  /** User entity ref of the requester. */
+  requestedBy: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601; a pending request expires then. */
+  expiresAt: string;
+  /** The route when the request was made; approval applies only to this state. */
+  before: RouteSnapshot;
+  /** The route as the change would leave it, planned when the request was made. */
+  plannedAfter: RouteSnapshot;
+  /** The VirtualService's resourceVersion when the request was made. */
+  resourceVersion: string;
+  /** Who approved, rejected or cancelled it. */
+  decidedBy?: string;
+  decidedAt?: string;
+  /** The approver's or rejecter's note. */
+  decisionReason?: string;
+  /** Why it went stale or failed. */
+  message?: string;
+  /** After `applied`: the VirtualService's new resourceVersion. */
+  resourceVersionAfter?: string;
+}
+
+/**
+ * How this installation handles approvals (app-config `istioRollouts.approvals`).
+ *
+ * @public
+ */
+export interface ApprovalPolicy {
+  /** A requester cannot approve their own request. */
+  fourEyes: boolean;
+  /** Owners (apply permission) change traffic directly; false: they request too. */
+  ownersApplyDirectly: boolean;
+  /** Pending requests expire after this many seconds. */
+  requestTtlSeconds: number;
+}
+
+/**
+ * Answer of `GET /entities/:namespace/:kind/:name/requests`.
+ *
+ * @public
+ */
+export interface PromotionRequestList {
+  items: PromotionRequest[];
+  policy: ApprovalPolicy;
+}
+
+/**
+ * Body of approve, reject (reason required) and cancel.
+ *
+ * @public
+ */
+export interface DecidePromotionRequest {
+  reason?: string;
+}
+
+/**
+ * How a write action ended. Dry runs are never recorded.
+ *
+ * @public
+ */
+export type AuditOutcome =
+  | 'applied'
+  | 'failed'
+  | 'denied'
+  | 'stale'
+  | 'expired';
+
+/**
+ * One record of the audit trail, as the API returns it.
+ *
+ * @public
+ */
+export interface AuditRecord {
+  /** Opaque; increases with every record. */
+  id: string;
+  /** ISO 8601, millisecond precision. */
+  createdAt: string;
+  /** User entity ref; absent for system actions such as an expiry. */
+  actor?: string;
+  /** Who approved the promotion request behind the action. */
+  approver?: string;
+  entityRef: string;
+  /** e.g. `promote-next`, `rollback`, `scale`. */
+  action: string;
+  outcome: AuditOutcome;
+  cluster: string;
+  namespace: string;
+  virtualService?: string;
+  /** Scale actions: `Deployment/<name>`. */
+  workload?: string;
+  /** Index in `spec.http` or route name. */
+  route?: string;
+  /** A RouteSnapshot, or `{ replicas }` for a scale. */
+  weightsBefore?: unknown;
+  weightsAfter?: unknown;
+  resourceVersionBefore?: string;
+  resourceVersionAfter?: string;
+  reason?: string;
+  /** The error or refusal, for outcomes other than `applied`. */
+  message?: string;
+  /** The promotion request behind the action, if any. */
+  requestId?: string;
+}
+
+/**
+ * A page of audit records, newest first.
+ *
+ * @public
+ */
+export interface AuditRecordPage {
+  items: AuditRecord[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+/**
+ * Filters of `GET /audit` and `GET /audit/export` (combined with AND).
+ *
+ * @public
+ */
+export interface AuditQuery {
+  entityRef?: string;
+  actor?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+  /** ISO 8601, inclusive. */
+  from?: string;
+  /** ISO 8601, exclusive. */
+  to?: string;
+  /** 1..500, default 50. */
+  limit?: number;
+  cursor?: string;
+}
