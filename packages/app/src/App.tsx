@@ -16,6 +16,7 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
 import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SignalsDisplay } from '@backstage/plugin-signals';
+import { IstioRolloutsAuditPage } from '@istio-rollouts/plugin-istio-rollouts';
 
 const app = createApp({
   apis,
@@ -42,6 +43,7 @@ const routes = (
     <Route path="/settings" element={<UserSettingsPage />} />
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/notifications" element={<NotificationsPage />} />
+    <Route path="/istio-rollouts-audit" element={<IstioRolloutsAuditPage />} />
   </FlatRoutes>
 );
 

@@ -17,9 +17,11 @@
 import plugin from './alpha';
 
 describe('the new-frontend-system plugin', () => {
-  it('provides the entity tab, the overview card and the API client', () => {
+  it('provides the entity tab, the overview card, the audit page and the API client', () => {
     expect(plugin.getExtension('entity-content:istio-rollouts')).toBeDefined();
     expect(plugin.getExtension('entity-card:istio-rollouts')).toBeDefined();
+    expect(plugin.getExtension('page:istio-rollouts/audit')).toBeDefined();
+    expect(plugin.routes.audit).toBeDefined();
     expect(plugin.getExtension('api:istio-rollouts')).toBeDefined();
   });
 });

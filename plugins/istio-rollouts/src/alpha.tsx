@@ -16,7 +16,9 @@
 
 import {
   ApiBlueprint,
+  PageBlueprint,
   createFrontendPlugin,
+  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -60,17 +62,33 @@ const istioRolloutsEntityCard = EntityCardBlueprint.make({
   },
 });
 
+const auditRouteRef = createRouteRef();
+
+// The page draws its own header (title, subtitle), as in the legacy app.
+const istioRolloutsAuditPage = PageBlueprint.make({
+  name: 'audit',
+  params: {
+    path: '/istio-rollouts-audit',
+    title: 'Release audit',
+    routeRef: auditRouteRef,
+    noHeader: true,
+    loader: () => import('./components/AuditPage').then(m => <m.AuditPage />),
+  },
+});
+
 /**
  * Istio Rollouts for Backstage's new frontend system: the entity tab, the
- * overview card and the API client.
+ * overview card, the release audit page and the API client.
  *
  * @alpha
  */
 export default createFrontendPlugin({
   pluginId: 'istio-rollouts',
+  routes: { audit: auditRouteRef },
   extensions: [
     istioRolloutsApi,
     istioRolloutsEntityContent,
     istioRolloutsEntityCard,
+    istioRolloutsAuditPage,
   ],
 });

@@ -24,12 +24,20 @@ export {
   istioRolloutsPlugin,
   EntityIstioRolloutsContent,
   EntityIstioRolloutsCard,
+  IstioRolloutsAuditPage,
 } from './plugin';
 export { isIstioRolloutsAvailable } from '@istio-rollouts/plugin-istio-rollouts-common';
 export {
   istioRolloutsApiRef,
   ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
+  ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL,
+  type AuditExport,
+  type AuditExportFormat,
+  type AuditExportQuery,
+  type HistoryPageOptions,
   type IstioRolloutsApi,
   type IstioRolloutsHealth,
+  type ListPromotionRequestsOptions,
+  type PromotionRequestSignal,
 } from './api/IstioRolloutsApi';
 export { IstioRolloutsClient } from './api/IstioRolloutsClient';

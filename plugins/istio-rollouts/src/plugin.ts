@@ -24,7 +24,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { istioRolloutsApiRef } from './api/IstioRolloutsApi';
 import { IstioRolloutsClient } from './api/IstioRolloutsClient';
-import { rootRouteRef } from './routes';
+import { auditRouteRef, rootRouteRef } from './routes';
 
 /**
  * The Istio Rollouts frontend plugin.
@@ -43,6 +43,7 @@ export const istioRolloutsPlugin = createPlugin({
   ],
   routes: {
     root: rootRouteRef,
+    audit: auditRouteRef,
   },
 });
 
@@ -78,5 +79,20 @@ export const EntityIstioRolloutsCard = istioRolloutsPlugin.provide(
           m => m.IstioRolloutsOverviewCard,
         ),
     },
+  }),
+);
+
+/**
+ * The release audit: every traffic change across services, filterable and
+ * exportable. Mount it on a route of its own (e.g. `/istio-rollouts-audit`);
+ * it needs the `istio-rollouts.audit.read` permission.
+ *
+ * @public
+ */
+export const IstioRolloutsAuditPage = istioRolloutsPlugin.provide(
+  createRoutableExtension({
+    name: 'IstioRolloutsAuditPage',
+    component: () => import('./components/AuditPage').then(m => m.AuditPage),
+    mountPoint: auditRouteRef,
   }),
 );

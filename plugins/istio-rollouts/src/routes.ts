@@ -17,3 +17,6 @@
 import { createRouteRef } from '@backstage/core-plugin-api';
 
 export const rootRouteRef = createRouteRef({ id: 'istio-rollouts' });
+
+/** The release audit page for platform teams. */
+export const auditRouteRef = createRouteRef({ id: 'istio-rollouts-audit' });

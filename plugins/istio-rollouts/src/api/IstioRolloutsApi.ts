@@ -17,7 +17,14 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
+  AuditQuery,
+  AuditRecordPage,
+  CreatePromotionRequest,
+  DecidePromotionRequest,
   EntityRolloutView,
+  PromotionRequest,
+  PromotionRequestList,
+  PromotionRequestStatus,
   RouteActionRequest,
   RouteActionResult,
   ScaleRequest,
@@ -31,6 +38,55 @@ import type {
  */
 export interface IstioRolloutsHealth {
   status: string;
+}
+
+/**
+ * Which of an entity's promotion requests to list.
+ *
+ * @public
+ */
+export interface ListPromotionRequestsOptions {
+  /** Only these statuses; all when absent. */
+  status?: PromotionRequestStatus[];
+  /** At most this many, newest first. */
+  limit?: number;
+}
+
+/**
+ * A page of an entity's history.
+ *
+ * @public
+ */
+export interface HistoryPageOptions {
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/**
+ * Filters of an audit export: those of {@link IstioRolloutsApi.listAudit}
+ * without paging (the export is the whole filtered trail).
+ *
+ * @public
+ */
+export type AuditExportQuery = Omit<AuditQuery, 'limit' | 'cursor'>;
+
+/**
+ * Formats of the audit export.
+ *
+ * @public
+ */
+export type AuditExportFormat = 'csv' | 'ndjson';
+
+/**
+ * A downloaded audit export, ready to be saved.
+ *
+ * @public
+ */
+export interface AuditExport {
+  content: Blob;
+  /** From the backend's Content-Disposition, or a dated default. */
+  filename: string;
 }
 
 /**
@@ -53,6 +109,43 @@ export interface IstioRolloutsApi {
     entity: CompoundEntityRef,
     request: ScaleRequest,
   ): Promise<ScaleResult>;
+  /** The entity's promotion requests, newest first, and the approval policy. */
+  listRequests(
+    entity: CompoundEntityRef,
+    options?: ListPromotionRequestsOptions,
+  ): Promise<PromotionRequestList>;
+  /** Asks the entity's owners to move traffic. */
+  createRequest(
+    entity: CompoundEntityRef,
+    request: CreatePromotionRequest,
+  ): Promise<PromotionRequest>;
+  /** Approves a pending request, which applies it (409 when the route changed since). */
+  approveRequest(
+    id: string,
+    decision?: DecidePromotionRequest,
+  ): Promise<PromotionRequest>;
+  /** Rejects a pending request; the reason is required. */
+  rejectRequest(
+    id: string,
+    decision: DecidePromotionRequest & { reason: string },
+  ): Promise<PromotionRequest>;
+  /** Withdraws one's own pending request. */
+  cancelRequest(
+    id: string,
+    decision?: DecidePromotionRequest,
+  ): Promise<PromotionRequest>;
+  /** The entity's audit records, newest first. */
+  getHistory(
+    entity: CompoundEntityRef,
+    options?: HistoryPageOptions,
+  ): Promise<AuditRecordPage>;
+  /** The audit trail across services (needs the audit read permission). */
+  listAudit(query?: AuditQuery): Promise<AuditRecordPage>;
+  /** The whole filtered audit trail as CSV or NDJSON. */
+  exportAudit(
+    query: AuditExportQuery,
+    format: AuditExportFormat,
+  ): Promise<AuditExport>;
 }
 
 /**
@@ -70,3 +163,22 @@ export const istioRolloutsApiRef = createApiRef<IstioRolloutsApi>({
  * @public
  */
 export const ISTIO_ROLLOUTS_SIGNAL_CHANNEL = 'istio-rollouts:changes';
+
+/**
+ * The signal channel on which the backend announces promotion requests
+ * created or decided.
+ *
+ * @public
+ */
+export const ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL = 'istio-rollouts:requests';
+
+/**
+ * Message of {@link ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL}.
+ *
+ * @public
+ */
+export type PromotionRequestSignal = {
+  entityRef: string;
+  requestId: string;
+  status: PromotionRequestStatus;
+};

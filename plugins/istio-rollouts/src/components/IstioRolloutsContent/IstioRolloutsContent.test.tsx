@@ -16,7 +16,10 @@
 
 import { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import {
   mockApis,
@@ -38,6 +41,12 @@ import {
   IstioRolloutsApi,
   istioRolloutsApiRef,
 } from '../../api/IstioRolloutsApi';
+import {
+  POLICY,
+  promotionRequest,
+  testApi,
+} from '../RouteActions/__testUtils__/fixtures';
+import { CANARY_RECORDS } from '../RolloutHistory/__testUtils__/records';
 import { IstioRolloutsContent } from './IstioRolloutsContent';
 
 const entity: Entity = {
@@ -127,13 +136,12 @@ function renderTab(
   e: Entity = entity,
   extraApis: any[] = [],
 ) {
-  const full: IstioRolloutsApi = {
-    getHealth: async () => ({ status: 'ok' }),
+  const full: IstioRolloutsApi = testApi({
     getEntityView: async () => view([]),
     applyRouteAction: jest.fn(),
     scaleVersion: jest.fn(),
     ...api,
-  };
+  });
   // The route actions ask the permission API; the factory carries its ref,
   // which this package cannot import (plugin-permission-react is no dep).
   const permission = mockApis.permission.factory();
@@ -149,6 +157,8 @@ function renderTab(
         <IstioRolloutsContent />
       </EntityProvider>
     </TestApiProvider>,
+    // Requesters, approvers and actors link to their catalog pages.
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
 }
 
@@ -399,13 +409,15 @@ describe('IstioRolloutsContent', () => {
   });
 
   it('refetches when a signal concerns the view', async () => {
-    let listener: ((m: any) => void) | undefined;
+    // One listener per channel: the tab also listens for promotion requests.
+    const listeners: Record<string, (m: any) => void> = {};
     const signalApi = {
-      subscribe: (_c: string, on: (m: any) => void) => {
-        listener = on;
+      subscribe: (channel: string, on: (m: any) => void) => {
+        listeners[channel] = on;
         return { unsubscribe() {} };
       },
     };
+    const listener = (m: any) => listeners['istio-rollouts:changes'](m);
     const getEntityView = jest
       .fn()
       .mockResolvedValueOnce(
@@ -445,11 +457,37 @@ describe('IstioRolloutsContent', () => {
     expect(await screen.findByText('v1 90%')).toBeInTheDocument();
 
     // A change elsewhere is ignored; a change in the view's namespace refetches.
-    await act(async () => listener!({ cluster: 'local', namespace: 'other' }));
+    await act(async () => listener({ cluster: 'local', namespace: 'other' }));
     expect(getEntityView).toHaveBeenCalledTimes(1);
-    await act(async () => listener!({ cluster: 'local', namespace: 'demo' }));
+    await act(async () => listener({ cluster: 'local', namespace: 'demo' }));
 
     expect(await screen.findByText('v1 50%')).toBeInTheDocument();
     expect(getEntityView).toHaveBeenCalledTimes(2);
+  });
+  it('shows pending requests above the routes and the history below, and applies the approval policy to the actions', async () => {
+    const policy = { ...POLICY, ownersApplyDirectly: false };
+    await renderTab({
+      getEntityView: async () =>
+        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+      listRequests: async (_e, query) => ({
+        items: query?.status?.includes('pending') ? [promotionRequest()] : [],
+        policy,
+      }),
+      getHistory: async () => ({ items: CANARY_RECORDS }),
+    });
+
+    const requests = await screen.findByText('Promotion requests (1)');
+    // Owners request too under this policy: the tab passes it to the routes.
+    expect(
+      await screen.findByRole('button', { name: 'Request promotion to 25%' }),
+    ).toBeInTheDocument();
+    const chart = await screen.findByRole('img', {
+      name: /^Weights over time on local · demo\/reviews · Route "primary": v1 90% → 75% → 50%/,
+    });
+    const routes = screen.getByText('demo/reviews');
+    const follows = (a: Element, b: Element) =>
+      !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+    expect(follows(requests, routes)).toBe(true);
+    expect(follows(routes, chart)).toBe(true);
   });
 });

@@ -29,7 +29,14 @@ import {
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Grid, Typography } from '@material-ui/core';
+import { useMemo } from 'react';
+import { usePromotionRequests } from '../../hooks/usePromotionRequests';
 import { useRolloutView } from '../../hooks/useRolloutView';
+import {
+  PromotionRequestsCard,
+  PromotionRequestsContext,
+} from '../PromotionRequests';
+import { RolloutHistoryCard } from '../RolloutHistory';
 import { VirtualServiceCard } from '../VirtualServiceCard';
 
 const ERROR_TITLES: Record<string, string> = {
@@ -43,6 +50,17 @@ const ERROR_TITLES: Record<string, string> = {
 const RolloutView = () => {
   const { entity } = useEntity();
   const { view, loading, error, retry } = useRolloutView(entity);
+  // Loaded once for the tab: the card lists them, and every route's actions
+  // need the approval policy to know whether promotions apply or request.
+  const requests = usePromotionRequests(entity);
+  const requestsContext = useMemo(
+    () => ({
+      policy: requests.policy,
+      loading: requests.loading,
+      refresh: requests.retry,
+    }),
+    [requests.policy, requests.loading, requests.retry],
+  );
   const problems = readRolloutAnnotations(entity).problems;
 
   if (loading) return <Progress />;
@@ -53,63 +71,84 @@ const RolloutView = () => {
     c => !c.error && c.virtualServices.length === 0,
   );
   return (
-    <Grid container spacing={3}>
-      {problems.length > 0 && (
-        <Grid item xs={12}>
-          <WarningPanel title="Some annotations could not be used">
-            {problems.map(p => (
-              <Typography key={p} variant="body2">
-                {p}
-              </Typography>
-            ))}
-          </WarningPanel>
-        </Grid>
-      )}
-      {view.clusters.length === 0 && (
-        <Grid item xs={12}>
-          <EmptyState
-            missing="info"
-            title="No cluster configured"
-            description="Configure clusters under kubernetes.clusterLocatorMethods (type: config) in the app-config."
-          />
-        </Grid>
-      )}
-      {view.clusters
-        .filter(c => c.error)
-        .map(c => (
-          <Grid item xs={12} key={`error-${c.cluster}`}>
-            <WarningPanel
-              severity="error"
-              title={`${ERROR_TITLES[c.error!.type] ?? 'Cluster error'}: ${
-                c.cluster
-              }`}
-              message={c.error!.message}
+    <PromotionRequestsContext.Provider value={requestsContext}>
+      <Grid container spacing={3}>
+        {problems.length > 0 && (
+          <Grid item xs={12}>
+            <WarningPanel title="Some annotations could not be used">
+              {problems.map(p => (
+                <Typography key={p} variant="body2">
+                  {p}
+                </Typography>
+              ))}
+            </WarningPanel>
+          </Grid>
+        )}
+        {view.clusters.length === 0 && (
+          <Grid item xs={12}>
+            <EmptyState
+              missing="info"
+              title="No cluster configured"
+              description="Configure clusters under kubernetes.clusterLocatorMethods (type: config) in the app-config."
             />
           </Grid>
-        ))}
-      {nothingFound && view.clusters.length > 0 && (
+        )}
+        {view.clusters
+          .filter(c => c.error)
+          .map(c => (
+            <Grid item xs={12} key={`error-${c.cluster}`}>
+              <WarningPanel
+                severity="error"
+                title={`${ERROR_TITLES[c.error!.type] ?? 'Cluster error'}: ${
+                  c.cluster
+                }`}
+                message={c.error!.message}
+              />
+            </Grid>
+          ))}
+        {nothingFound && view.clusters.length > 0 && (
+          <Grid item xs={12}>
+            <EmptyState
+              missing="data"
+              title="No VirtualService found"
+              description={`No VirtualService matches this service on ${view.clusters
+                .map(c => c.cluster)
+                .join(', ')}. Name them in the ${
+                ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices
+              } annotation, or label the service's Kubernetes Services with ${
+                KUBERNETES_ANNOTATIONS.id
+              }.`}
+            />
+          </Grid>
+        )}
+        {/* Pending requests first: they are what an owner has to act on. */}
         <Grid item xs={12}>
-          <EmptyState
-            missing="data"
-            title="No VirtualService found"
-            description={`No VirtualService matches this service on ${view.clusters
-              .map(c => c.cluster)
-              .join(', ')}. Name them in the ${
-              ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices
-            } annotation, or label the service's Kubernetes Services with ${
-              KUBERNETES_ANNOTATIONS.id
-            }.`}
+          <PromotionRequestsCard
+            requests={requests}
+            view={view}
+            onRouteChanged={retry}
           />
         </Grid>
-      )}
-      {view.clusters.flatMap(c =>
-        c.virtualServices.map(vs => (
-          <Grid item xs={12} key={`${c.cluster}/${vs.namespace}/${vs.name}`}>
-            <VirtualServiceCard vs={vs} cluster={c.cluster} onChanged={retry} />
-          </Grid>
-        )),
-      )}
-    </Grid>
+        {view.clusters.flatMap(c =>
+          c.virtualServices.map(vs => (
+            <Grid item xs={12} key={`${c.cluster}/${vs.namespace}/${vs.name}`}>
+              <VirtualServiceCard
+                vs={vs}
+                cluster={c.cluster}
+                onChanged={retry}
+              />
+            </Grid>
+          )),
+        )}
+        <Grid item xs={12}>
+          {/* A refetched view or request list may mean new records. */}
+          <RolloutHistoryCard
+            view={view}
+            refreshKey={`${view.generatedAt}/${requests.version}`}
+          />
+        </Grid>
+      </Grid>
+    </PromotionRequestsContext.Provider>
   );
 };
 

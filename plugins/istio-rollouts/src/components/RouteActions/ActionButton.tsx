@@ -24,10 +24,14 @@ export interface ActionAccess {
   allowed: boolean;
   /** Shown in the tooltip of a disabled button. */
   reason?: string;
+  /** The decision is still being fetched. */
+  loading?: boolean;
 }
 
 const VERBS = {
   apply: 'move traffic',
+  approve: 'approve or reject promotion requests',
+  request: 'request promotions',
   rollback: 'roll back traffic',
   scale: 'scale versions',
 } as const;
@@ -43,7 +47,13 @@ export function useActionAccess(
 ): ActionAccess {
   const { entity } = useEntity();
   const { allowed, loading, error } = useEntityPermission(permission);
-  if (loading) return { allowed: false, reason: 'Checking your permissions…' };
+  if (loading) {
+    return {
+      allowed: false,
+      loading: true,
+      reason: 'Checking your permissions…',
+    };
+  }
   if (error) {
     return {
       allowed: false,
@@ -54,7 +64,11 @@ export function useActionAccess(
     const name = entity.metadata.title ?? entity.metadata.name;
     return {
       allowed: false,
-      reason: `Only owners of ${name} or the platform team may ${VERBS[verb]}`,
+      // Requesting is what non-owners do; its denial is not about ownership.
+      reason:
+        verb === 'request'
+          ? `You may not request promotions of ${name}`
+          : `Only owners of ${name} or the platform team may ${VERBS[verb]}`,
     };
   }
   return { allowed: true };

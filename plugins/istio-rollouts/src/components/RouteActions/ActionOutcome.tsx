@@ -98,8 +98,18 @@ export const ActionOutcome = ({
   if (state.status === 'pending') {
     return (
       <Typography variant="body2" color="textSecondary">
-        Applying…
+        {state.mode === 'request' ? 'Sending the request…' : 'Applying…'}
       </Typography>
+    );
+  }
+  if (state.status === 'requested') {
+    return (
+      <Box mt={1}>
+        <Typography variant="body2" className={classes.success} role="status">
+          ✓ Request sent to the owners:{' '}
+          {describeSnapshot(versions, state.request.plannedAfter)} once approved
+        </Typography>
+      </Box>
     );
   }
   if (state.status === 'done') {
@@ -137,7 +147,7 @@ export const ActionOutcome = ({
           {failure.message}
         </Typography>
       )}
-      {failure.kind === 'unready' && (
+      {failure.kind === 'unready' && state.request && (
         <UnreadyOverride onOverride={onOverride} />
       )}
     </Box>

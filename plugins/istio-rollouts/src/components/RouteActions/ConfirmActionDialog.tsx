@@ -24,7 +24,12 @@ import {
   Typography,
 } from '@material-ui/core';
 import type { TrackedByView } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { GitOpsNotice, ReasonField } from './DialogParts';
+import {
+  GitOpsNotice,
+  ReasonField,
+  RequestNotice,
+  RequestReasonField,
+} from './DialogParts';
 
 /** What a one-click action asks before it moves live traffic. */
 export interface ConfirmRequest {
@@ -36,20 +41,24 @@ export interface ConfirmRequest {
 /**
  * Confirmation for actions that move live traffic in one step (promote,
  * flip, roll back): says what will happen, warns about GitOps, and takes an
- * optional reason for the audit trail.
+ * optional reason for the audit trail. In `request` mode the same change is
+ * asked of the owners instead, and the reason is required.
  */
 export const ConfirmActionDialog = ({
   request,
   trackedBy,
+  mode = 'apply',
   onCancel,
   onConfirm,
 }: {
   request?: ConfirmRequest;
   trackedBy?: TrackedByView[];
+  mode?: 'apply' | 'request';
   onCancel: () => void;
   onConfirm: (reason: string) => void;
 }) => {
   const [reason, setReason] = useState('');
+  const asking = mode === 'request';
   const close = (confirmed: boolean) => {
     if (confirmed) onConfirm(reason.trim());
     else onCancel();
@@ -57,16 +66,28 @@ export const ConfirmActionDialog = ({
   };
   return (
     <Dialog open={!!request} onClose={() => close(false)} fullWidth>
-      <DialogTitle>{request?.title}</DialogTitle>
+      <DialogTitle>
+        {asking ? `Request: ${request?.title}` : request?.title}
+      </DialogTitle>
       <DialogContent>
         <Typography variant="body1">{request?.description}</Typography>
+        {asking && <RequestNotice />}
         <GitOpsNotice trackedBy={trackedBy} />
-        <ReasonField value={reason} onChange={setReason} />
+        {asking ? (
+          <RequestReasonField value={reason} onChange={setReason} />
+        ) : (
+          <ReasonField value={reason} onChange={setReason} />
+        )}
       </DialogContent>
       <DialogActions>
         <Button onClick={() => close(false)}>Cancel</Button>
-        <Button color="primary" variant="contained" onClick={() => close(true)}>
-          {request?.confirmLabel}
+        <Button
+          color="primary"
+          variant="contained"
+          disabled={asking && !reason.trim()}
+          onClick={() => close(true)}
+        >
+          {asking ? 'Send request' : request?.confirmLabel}
         </Button>
       </DialogActions>
     </Dialog>

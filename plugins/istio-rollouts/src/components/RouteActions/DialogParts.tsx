@@ -53,19 +53,21 @@ export const GitOpsNotice = ({ trackedBy }: { trackedBy?: TrackedByView[] }) =>
     </Box>
   ) : null;
 
-/** Optional free text kept with the action in the audit trail. */
+/** Free text kept with the action in the audit trail. */
 export const ReasonField = ({
   value,
   onChange,
   label = 'Reason (optional)',
   required,
   id = 'action-reason',
+  helperText = 'Recorded in the audit trail',
 }: {
   id?: string;
   value: string;
   onChange: (value: string) => void;
   label?: string;
   required?: boolean;
+  helperText?: string;
 }) => (
   <TextField
     id={id}
@@ -76,7 +78,35 @@ export const ReasonField = ({
     fullWidth
     margin="dense"
     multiline
-    helperText="Recorded in the audit trail"
+    helperText={helperText}
+  />
+);
+
+/** What a promotion request's dialog says above the reason. */
+export const RequestNotice = () => (
+  <Box mt={1}>
+    <Typography variant="body2" color="textSecondary">
+      This sends a request to the owners: traffic does not change until one of
+      them approves it.
+    </Typography>
+  </Box>
+);
+
+/** The reason a promotion request requires: the approvers decide on it. */
+export const RequestReasonField = ({
+  value,
+  onChange,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+}) => (
+  <ReasonField
+    id="request-reason"
+    label="Reason"
+    required
+    value={value}
+    onChange={onChange}
+    helperText="Shown to the owners who approve, and recorded in the audit trail"
   />
 );
 

@@ -16,9 +16,13 @@
 
 import { renderInTestApp } from '@backstage/test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import type { ApprovalPolicy } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { PromotionRequestsContext } from '../PromotionRequests';
 import { RouteActions } from './RouteActions';
 import {
+  POLICY,
   Providers,
+  promotionRequest,
   responseError,
   result,
   route,
@@ -38,29 +42,51 @@ async function renderActions(options: {
   vs?: ReturnType<typeof vsView>;
   routeIndex?: number;
   applyRouteAction?: jest.Mock;
+  createRequest?: jest.Mock;
   decide?: (name: string) => 'ALLOW' | 'DENY';
   annotations?: Record<string, string>;
   onChanged?: jest.Mock;
+  /** Renders inside the tab's requests context with this policy. */
+  policy?: ApprovalPolicy;
 }) {
   const vs = options.vs ?? vsView([route([90, 10])]);
   const applyRouteAction =
     options.applyRouteAction ?? jest.fn().mockResolvedValue(result([75, 25]));
+  const createRequest =
+    options.createRequest ??
+    jest
+      .fn()
+      .mockImplementation(async (_e, req) =>
+        promotionRequest({ target: req.target, change: req.change }),
+      );
   const onChanged = options.onChanged ?? jest.fn();
+  const refresh = jest.fn();
+  const actions = (
+    <RouteActions
+      cluster="local"
+      vs={vs}
+      route={vs.routes[options.routeIndex ?? 0]}
+      onChanged={onChanged}
+    />
+  );
   await renderInTestApp(
     <Providers
-      api={{ applyRouteAction }}
+      api={{ applyRouteAction, createRequest }}
       entity={testEntity(options.annotations)}
       decide={options.decide}
     >
-      <RouteActions
-        cluster="local"
-        vs={vs}
-        route={vs.routes[options.routeIndex ?? 0]}
-        onChanged={onChanged}
-      />
+      {options.policy ? (
+        <PromotionRequestsContext.Provider
+          value={{ policy: options.policy, loading: false, refresh }}
+        >
+          {actions}
+        </PromotionRequestsContext.Provider>
+      ) : (
+        actions
+      )}
     </Providers>,
   );
-  return { applyRouteAction, onChanged };
+  return { applyRouteAction, createRequest, onChanged, refresh };
 }
 
 const button = (name: string | RegExp) => screen.getByRole('button', { name });
@@ -585,5 +611,171 @@ describe('RouteActions', () => {
         /Argo CD reverted this change \(weights are now 90 \/ 10\)/,
       ),
     ).toBeInTheDocument();
+  });
+  describe('promotion requests', () => {
+    const onlyRequest = (name: string) =>
+      name === 'istio-rollouts.promotion.request' ? 'ALLOW' : 'DENY';
+
+    it('asks the owners instead of applying when only requesting is allowed', async () => {
+      const { applyRouteAction, createRequest, onChanged } =
+        await renderActions({ decide: onlyRequest });
+
+      const request = await enabledButton('Request promotion to 25%');
+      expect(button('Request full promotion')).toBeEnabled();
+      expect(button('Request weights…')).toBeEnabled();
+      // Everything else stays a direct action, under its own permission.
+      expect(button('Roll back')).toBeDisabled();
+      expect(button('Mirror…')).toBeDisabled();
+      expect(
+        screen.queryByRole('button', { name: 'Promote to 25%' }),
+      ).toBeNull();
+
+      fireEvent.click(request);
+      const dialog = await screen.findByRole('dialog');
+      expect(
+        within(dialog).getByText('Request: Promote v2 to 25%'),
+      ).toBeInTheDocument();
+      expect(
+        within(dialog).getByText(
+          /traffic does not change until one of them approves/,
+        ),
+      ).toBeInTheDocument();
+      const send = within(dialog).getByRole('button', { name: 'Send request' });
+      expect(send).toBeDisabled();
+      fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+        target: { value: 'error rate flat for an hour' },
+      });
+      fireEvent.click(send);
+
+      expect(
+        await screen.findByText(
+          '✓ Request sent to the owners: v1 75% · v2 25% once approved',
+        ),
+      ).toBeInTheDocument();
+      expect(createRequest).toHaveBeenCalledWith(
+        expect.objectContaining({ kind: 'Component' }),
+        {
+          target: TARGET,
+          change: {
+            type: 'promote-next',
+            steps: [10, 25, 50, 100],
+            stable: { host: 'reviews', subset: 'v1' },
+          },
+          reason: 'error rate flat for an hour',
+        },
+      );
+      expect(applyRouteAction).not.toHaveBeenCalled();
+      // Nothing changed on the cluster yet.
+      expect(onChanged).not.toHaveBeenCalled();
+    });
+
+    it('requests weights without a dry run, which needs the apply permission', async () => {
+      const { applyRouteAction, createRequest } = await renderActions({
+        decide: onlyRequest,
+      });
+
+      fireEvent.click(await enabledButton('Request weights…'));
+      const dialog = await screen.findByRole('dialog');
+      expect(within(dialog).getByText('Request weights')).toBeInTheDocument();
+      expect(
+        within(dialog).queryByRole('button', { name: 'Preview' }),
+      ).toBeNull();
+      fireEvent.change(
+        within(dialog).getByLabelText('Weight of v1 in percent'),
+        {
+          target: { value: '50' },
+        },
+      );
+      fireEvent.change(
+        within(dialog).getByLabelText('Weight of v2 in percent'),
+        {
+          target: { value: '50' },
+        },
+      );
+      const send = within(dialog).getByRole('button', { name: 'Send request' });
+      expect(send).toBeDisabled();
+      fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+        target: { value: 'halfway' },
+      });
+      fireEvent.click(send);
+
+      await waitFor(() =>
+        expect(createRequest).toHaveBeenCalledWith(expect.anything(), {
+          target: TARGET,
+          change: {
+            type: 'set-weights',
+            weights: [
+              { host: 'reviews', subset: 'v1', weight: 50 },
+              { host: 'reviews', subset: 'v2', weight: 50 },
+            ],
+          },
+          reason: 'halfway',
+        }),
+      );
+      expect(applyRouteAction).not.toHaveBeenCalled();
+    });
+
+    it('makes owners request too when the policy says so, and refreshes the list', async () => {
+      const { applyRouteAction, createRequest, refresh } = await renderActions({
+        policy: { ...POLICY, ownersApplyDirectly: false },
+      });
+
+      fireEvent.click(await enabledButton('Request full promotion'));
+      const dialog = await screen.findByRole('dialog');
+      fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+        target: { value: 'all green' },
+      });
+      fireEvent.click(
+        within(dialog).getByRole('button', { name: 'Send request' }),
+      );
+
+      await waitFor(() => expect(refresh).toHaveBeenCalledTimes(1));
+      expect(createRequest.mock.calls[0][1].change).toEqual({
+        type: 'promote-full',
+        stable: { host: 'reviews', subset: 'v1' },
+      });
+      // Rolling back is never held for approval.
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+      fireEvent.click(button('Roll back'));
+      fireEvent.click(
+        within(await screen.findByRole('dialog')).getByRole('button', {
+          name: 'Roll back',
+        }),
+      );
+      await waitFor(() => expect(applyRouteAction).toHaveBeenCalledTimes(1));
+      expect(applyRouteAction.mock.calls[0][1].operation.type).toBe('rollback');
+    });
+
+    it('applies directly as an owner when the policy lets owners apply', async () => {
+      await renderActions({ policy: POLICY });
+      expect(await enabledButton('Promote to 25%')).toBeInTheDocument();
+      expect(screen.queryByRole('button', { name: /^Request/ })).toBeNull();
+    });
+
+    it("shows the backend's refusal of a request", async () => {
+      const createRequest = jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(
+            403,
+            'NotAllowedError',
+            'You may not request promotions of component:default/reviews',
+          ),
+        );
+      await renderActions({ decide: onlyRequest, createRequest });
+      fireEvent.click(await enabledButton('Request full promotion'));
+      const dialog = await screen.findByRole('dialog');
+      fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+        target: { value: 'please' },
+      });
+      fireEvent.click(
+        within(dialog).getByRole('button', { name: 'Send request' }),
+      );
+      expect(
+        await screen.findByText(
+          'You may not request promotions of component:default/reviews',
+        ),
+      ).toBeInTheDocument();
+    });
   });
 });

@@ -19,17 +19,21 @@ import { getCompoundEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   istioRolloutsApplyPermission,
+  istioRolloutsRequestPermission,
   istioRolloutsRollbackPermission,
   istioRolloutsScalePermission,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type {
+  ApprovalPolicy,
   ManagedByView,
+  RequestedChange,
   RouteView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Box, Typography, makeStyles } from '@material-ui/core';
-import { ActionButton, useActionAccess } from './ActionButton';
+import { usePromotionRequestsContext } from '../PromotionRequests/requestsContext';
+import { ActionAccess, ActionButton, useActionAccess } from './ActionButton';
 import { ActionOutcome } from './ActionOutcome';
 import { ConfirmActionDialog } from './ConfirmActionDialog';
 import {
@@ -80,6 +84,46 @@ export interface RouteActionsProps {
 
 type OpenDialog = 'weights' | 'target' | 'mirror' | 'start-canary';
 
+/**
+ * How promotions (promote next, promote fully, set weights) go for this
+ * user: applied directly, or sent to the owners as a request.
+ */
+export interface PromotionMode {
+  mode: 'apply' | 'request';
+  access: ActionAccess;
+}
+
+const CHECKING: ActionAccess = {
+  allowed: false,
+  loading: true,
+  reason: 'Checking your permissions…',
+};
+
+/**
+ * Owners apply directly unless the installation makes them request too
+ * (`ownersApplyDirectly: false`); whoever may not apply but may request
+ * sends a request. While a decision this depends on is loading, nothing is
+ * offered, so a button never changes meaning under the pointer.
+ */
+export function promotionMode(
+  apply: ActionAccess,
+  request: ActionAccess,
+  policy: { value?: ApprovalPolicy; loading: boolean },
+): PromotionMode {
+  if (apply.loading || policy.loading) {
+    return { mode: 'apply', access: CHECKING };
+  }
+  const ownersApplyDirectly = policy.value?.ownersApplyDirectly ?? true;
+  if (apply.allowed && ownersApplyDirectly) {
+    return { mode: 'apply', access: apply };
+  }
+  if (request.loading) return { mode: 'request', access: CHECKING };
+  if (request.allowed) return { mode: 'request', access: request };
+  return apply.allowed
+    ? { mode: 'request', access: request }
+    : { mode: 'apply', access: apply };
+}
+
 const RouteActionsPanel = ({
   cluster,
   vs,
@@ -101,8 +145,23 @@ const RouteActionsPanel = ({
     () => routeTarget(cluster, vs, owner ?? route),
     [cluster, vs, owner, route],
   );
-  const action = useRouteAction({ entityRef, target, onChanged });
+  const requests = usePromotionRequestsContext();
+  const action = useRouteAction({
+    entityRef,
+    target,
+    onChanged,
+    onRequested: requests?.refresh,
+  });
   const applyAccess = useActionAccess(istioRolloutsApplyPermission, 'apply');
+  const requestAccess = useActionAccess(
+    istioRolloutsRequestPermission,
+    'request',
+  );
+  const promotion = promotionMode(applyAccess, requestAccess, {
+    value: requests?.policy,
+    loading: requests?.loading ?? false,
+  });
+  const asking = promotion.mode === 'request';
   const rollbackAccess = useActionAccess(
     istioRolloutsRollbackPermission,
     'rollback',
@@ -117,10 +176,21 @@ const RouteActionsPanel = ({
       {label}
     </ActionButton>
   );
+  // Promotions follow the promotion mode; everything else applies.
+  const promoteButton = (label: string, onClick: () => void) => (
+    <ActionButton access={promotion.access} busy={busy} onClick={onClick}>
+      {label}
+    </ActionButton>
+  );
   const versions = vs.versions;
   const submit = (operation: RouteOperation, reason?: string) => {
     setDialog(undefined);
     action.run(operation, reason);
+  };
+  const submitPromotion = (operation: RouteOperation, reason: string) => {
+    setDialog(undefined);
+    if (asking) action.request(operation as RequestedChange, reason);
+    else action.run(operation, reason);
   };
 
   const outcome = (
@@ -158,11 +228,15 @@ const RouteActionsPanel = ({
       <div className={classes.buttons}>
         {canary && (
           <>
-            {applyButton(`Promote to ${canary.next}%`, () =>
-              setConfirm(promoteNext(versions, canary, steps)),
+            {promoteButton(
+              asking
+                ? `Request promotion to ${canary.next}%`
+                : `Promote to ${canary.next}%`,
+              () => setConfirm(promoteNext(versions, canary, steps)),
             )}
-            {applyButton('Promote fully', () =>
-              setConfirm(promoteFull(versions, canary)),
+            {promoteButton(
+              asking ? 'Request full promotion' : 'Promote fully',
+              () => setConfirm(promoteFull(versions, canary)),
             )}
           </>
         )}
@@ -170,7 +244,9 @@ const RouteActionsPanel = ({
           newVersions.length > 0 &&
           applyButton('Start canary…', () => setDialog('start-canary'))}
         {route.destinations.length >= 2 &&
-          applyButton('Set weights…', () => setDialog('weights'))}
+          promoteButton(asking ? 'Request weights…' : 'Set weights…', () =>
+            setDialog('weights'),
+          )}
         {isBlueGreen(route) &&
           applyButton('Flip', () => setConfirm(flip(versions, route)))}
         {isBlueGreen(route) &&
@@ -196,11 +272,15 @@ const RouteActionsPanel = ({
       <ConfirmActionDialog
         request={confirm?.request}
         trackedBy={vs.trackedBy}
+        mode={
+          confirm && isPromotion(confirm.operation) ? promotion.mode : 'apply'
+        }
         onCancel={() => setConfirm(undefined)}
         onConfirm={reason => {
           const op = confirm!.operation;
           setConfirm(undefined);
-          submit(op, reason);
+          if (isPromotion(op)) submitPromotion(op, reason);
+          else submit(op, reason);
         }}
       />
       {dialog === 'weights' && (
@@ -208,9 +288,11 @@ const RouteActionsPanel = ({
           route={route}
           versions={versions}
           trackedBy={vs.trackedBy}
+          mode={promotion.mode}
           onCancel={() => setDialog(undefined)}
-          onPreview={action.preview}
-          onApply={submit}
+          // A dry run needs the permission to apply.
+          onPreview={applyAccess.allowed ? action.preview : undefined}
+          onApply={submitPromotion}
         />
       )}
       {dialog === 'target' && (
@@ -238,6 +320,15 @@ const RouteActionsPanel = ({
     </Box>
   );
 };
+
+// The operations a promotion request may carry (see RequestedChange).
+function isPromotion(operation: RouteOperation): boolean {
+  return (
+    operation.type === 'promote-next' ||
+    operation.type === 'promote-full' ||
+    operation.type === 'set-weights'
+  );
+}
 
 /**
  * The actions of one http route: promote, set weights, flip, target users,

@@ -33,7 +33,12 @@ import type {
   TrackedByView,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { GitOpsNotice, ReasonField } from './DialogParts';
+import {
+  GitOpsNotice,
+  ReasonField,
+  RequestNotice,
+  RequestReasonField,
+} from './DialogParts';
 import { describeFailure } from './failures';
 import { RouteOperation, describeSnapshot, labelOf, toRef } from './routeModel';
 
@@ -65,12 +70,15 @@ type Preview =
  * Any split over the route's existing destinations: a slider and a number
  * per destination, the sum (which must be 100), a dry-run preview showing
  * the exact JSON Patch, then Apply. Mount it only while open, so it starts
- * from the route's current weights.
+ * from the route's current weights. In `request` mode the split is asked of
+ * the owners (reason required); without `onPreview` there is no preview
+ * (a dry run needs the permission to apply).
  */
 export const SetWeightsDialog = ({
   route,
   versions,
   trackedBy,
+  mode = 'apply',
   onCancel,
   onPreview,
   onApply,
@@ -78,10 +86,12 @@ export const SetWeightsDialog = ({
   route: RouteView;
   versions: VersionView[];
   trackedBy?: TrackedByView[];
+  mode?: 'apply' | 'request';
   onCancel: () => void;
-  onPreview: (operation: RouteOperation) => Promise<RouteActionResult>;
+  onPreview?: (operation: RouteOperation) => Promise<RouteActionResult>;
   onApply: (operation: RouteOperation, reason: string) => void;
 }) => {
+  const asking = mode === 'request';
   const classes = useStyles();
   const [weights, setWeights] = useState(route.destinations.map(d => d.weight));
   const [reason, setReason] = useState('');
@@ -102,6 +112,7 @@ export const SetWeightsDialog = ({
   };
 
   const runPreview = async () => {
+    if (!onPreview) return;
     setPreview({ status: 'loading' });
     try {
       setPreview({ status: 'done', result: await onPreview(operation) });
@@ -112,7 +123,7 @@ export const SetWeightsDialog = ({
 
   return (
     <Dialog open onClose={onCancel} fullWidth maxWidth="sm">
-      <DialogTitle>Set weights</DialogTitle>
+      <DialogTitle>{asking ? 'Request weights' : 'Set weights'}</DialogTitle>
       <DialogContent>
         {route.destinations.map((d, i) => {
           const label = labelOf(versions, d);
@@ -149,8 +160,13 @@ export const SetWeightsDialog = ({
         >
           Total: {sum}%{sum === 100 ? '' : ' — must be 100%'}
         </Typography>
+        {asking && <RequestNotice />}
         <GitOpsNotice trackedBy={trackedBy} />
-        <ReasonField value={reason} onChange={setReason} />
+        {asking ? (
+          <RequestReasonField value={reason} onChange={setReason} />
+        ) : (
+          <ReasonField value={reason} onChange={setReason} />
+        )}
         {preview.status === 'loading' && (
           <Typography variant="body2">Computing the patch…</Typography>
         )}
@@ -175,19 +191,21 @@ export const SetWeightsDialog = ({
       </DialogContent>
       <DialogActions>
         <Button onClick={onCancel}>Cancel</Button>
-        <Button
-          onClick={runPreview}
-          disabled={sum !== 100 || preview.status === 'loading'}
-        >
-          Preview
-        </Button>
+        {onPreview && (
+          <Button
+            onClick={runPreview}
+            disabled={sum !== 100 || preview.status === 'loading'}
+          >
+            Preview
+          </Button>
+        )}
         <Button
           color="primary"
           variant="contained"
-          disabled={sum !== 100}
+          disabled={sum !== 100 || (asking && !reason.trim())}
           onClick={() => onApply(operation, reason.trim())}
         >
-          Apply
+          {asking ? 'Send request' : 'Apply'}
         </Button>
       </DialogActions>
     </Dialog>

@@ -69,18 +69,31 @@ export function versionRef(v: VersionView): DestinationRef {
   return toRef(v);
 }
 
-/** The short label of a destination (`v2`), falling back to subset or host. */
-export function labelOf(
+/**
+ * The version a destination sends traffic to: by key when the view says,
+ * else by subset and host (snapshots and audit records name hosts as the
+ * VirtualService does, short or fully qualified).
+ */
+export function findVersion(
   versions: VersionView[],
   d: { versionKey?: string; host: string; subset?: string },
-): string {
-  const found =
+): VersionView | undefined {
+  return (
     (d.versionKey && versions.find(v => v.key === d.versionKey)) ||
     versions.find(
       v =>
         (v.subset ?? '') === (d.subset ?? '') &&
         (v.host === d.host || v.fqdn === d.host),
-    );
+    )
+  );
+}
+
+/** The short label of a destination (`v2`), falling back to subset or host. */
+export function labelOf(
+  versions: VersionView[],
+  d: { versionKey?: string; host: string; subset?: string },
+): string {
+  const found = findVersion(versions, d);
   return found ? found.label : d.subset ?? d.host;
 }
 

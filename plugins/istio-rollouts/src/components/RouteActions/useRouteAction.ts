@@ -18,6 +18,8 @@ import { useCallback, useState } from 'react';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import type {
+  PromotionRequest,
+  RequestedChange,
   RouteActionRequest,
   RouteActionResult,
   RouteTarget,
@@ -29,27 +31,35 @@ import { RouteOperation } from './routeModel';
 /** Where the last action of a route stands. */
 export type RouteActionState =
   | { status: 'idle' }
-  | { status: 'pending' }
+  | { status: 'pending'; mode: 'apply' | 'request' }
   | { status: 'done'; result: RouteActionResult }
-  | { status: 'failed'; failure: ActionFailure; request: RouteActionRequest };
+  | { status: 'requested'; request: PromotionRequest }
+  | {
+      status: 'failed';
+      failure: ActionFailure;
+      /** The action to resend with an override; absent for a promotion request. */
+      request?: RouteActionRequest;
+    };
 
 /**
- * Sends route actions for one route and remembers the outcome, so that it
- * can be shown under the route and (for the readiness guard) resent with an
- * override.
+ * Sends route actions (or promotion requests) for one route and remembers
+ * the outcome, so that it can be shown under the route and (for the
+ * readiness guard) resent with an override.
  */
 export function useRouteAction(options: {
   entityRef: CompoundEntityRef;
   target: RouteTarget;
   onChanged?: () => void;
+  /** A promotion request was created: show it in the requests list. */
+  onRequested?: () => void;
 }) {
-  const { entityRef, target, onChanged } = options;
+  const { entityRef, target, onChanged, onRequested } = options;
   const api = useApi(istioRolloutsApiRef);
   const [state, setState] = useState<RouteActionState>({ status: 'idle' });
 
   const send = useCallback(
     async (request: RouteActionRequest) => {
-      setState({ status: 'pending' });
+      setState({ status: 'pending', mode: 'apply' });
       try {
         const result = await api.applyRouteAction(entityRef, request);
         setState({ status: 'done', result });
@@ -73,6 +83,37 @@ export function useRouteAction(options: {
     [send, target],
   );
 
+  // Asks the owners instead of applying: the reason is required (the
+  // approvers decide on it), and nothing changes on the cluster yet, so the
+  // view is not refetched.
+  const request = useCallback(
+    async (change: RequestedChange, reason: string) => {
+      setState({ status: 'pending', mode: 'request' });
+      try {
+        const created = await api.createRequest(entityRef, {
+          target,
+          change,
+          reason,
+        });
+        setState({ status: 'requested', request: created });
+        onRequested?.();
+      } catch (e) {
+        const failure = describeFailure(e);
+        // Readiness is checked again at approval; an override is an
+        // approver's decision, not something to resend here.
+        setState({
+          status: 'failed',
+          failure:
+            failure.kind === 'unready'
+              ? { ...failure, kind: 'error' }
+              : failure,
+        });
+        if (failure.kind === 'conflict') onChanged?.();
+      }
+    },
+    [api, entityRef, target, onChanged, onRequested],
+  );
+
   const preview = useCallback(
     (operation: RouteOperation) =>
       api.applyRouteAction(entityRef, { target, operation, dryRun: true }),
@@ -81,7 +122,7 @@ export function useRouteAction(options: {
 
   const override = useCallback(
     (reason: string) => {
-      if (state.status === 'failed') {
+      if (state.status === 'failed' && state.request) {
         send({ ...state.request, allowUnready: { reason } });
       }
     },
@@ -90,5 +131,5 @@ export function useRouteAction(options: {
 
   const dismiss = useCallback(() => setState({ status: 'idle' }), []);
 
-  return { state, run, preview, override, dismiss };
+  return { state, run, request, preview, override, dismiss };
 }

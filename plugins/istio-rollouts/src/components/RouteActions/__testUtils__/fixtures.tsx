@@ -19,6 +19,8 @@ import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { mockApis, TestApiProvider } from '@backstage/test-utils';
 import type {
+  ApprovalPolicy,
+  PromotionRequest,
   RouteActionResult,
   RouteView,
   VersionView,
@@ -160,7 +162,70 @@ export function responseError(
   return ResponseError.fromResponse(response as any);
 }
 
+/** The approval policy of the demo: owners apply, four-eyes on, one day to decide. */
+export const POLICY: ApprovalPolicy = {
+  fourEyes: true,
+  ownersApplyDirectly: true,
+  requestTtlSeconds: 86_400,
+};
+
+/**
+ * A complete API whose unmocked methods answer as an entity with no
+ * clusters, requests or history would, so that each test mocks only what
+ * it is about.
+ */
+export function testApi(api: Partial<IstioRolloutsApi> = {}): IstioRolloutsApi {
+  const unexpected = async () => {
+    throw new Error('not expected');
+  };
+  return {
+    getHealth: async () => ({ status: 'ok' }),
+    getEntityView: async () => ({
+      entityRef: 'component:default/reviews',
+      clusters: [],
+      generatedAt: '2026-11-26T00:00:00Z',
+    }),
+    applyRouteAction: async () => result([90, 10]),
+    scaleVersion: unexpected,
+    listRequests: async () => ({ items: [], policy: POLICY }),
+    createRequest: unexpected,
+    approveRequest: unexpected,
+    rejectRequest: unexpected,
+    cancelRequest: unexpected,
+    getHistory: async () => ({ items: [] }),
+    listAudit: async () => ({ items: [] }),
+    exportAudit: unexpected,
+    ...api,
+  };
+}
+
 type Decision = 'ALLOW' | 'DENY';
+
+/** A pending request by `requestedBy` to promote v2 from 10% to 25%. */
+export function promotionRequest(
+  overrides: Partial<PromotionRequest> = {},
+): PromotionRequest {
+  return {
+    id: 'req-1',
+    entityRef: 'component:default/reviews',
+    target: {
+      cluster: 'local',
+      namespace: 'demo',
+      virtualService: 'reviews',
+      route: 'primary',
+    },
+    change: { type: 'promote-next', steps: [10, 25, 50, 100] },
+    reason: 'error rate flat for an hour',
+    status: 'pending',
+    requestedBy: 'user:default/bob',
+    createdAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+    expiresAt: new Date(Date.now() + 23 * 3_600_000).toISOString(),
+    before: result([90, 10]).after,
+    plannedAfter: result([75, 25]).after,
+    resourceVersion: '42',
+    ...overrides,
+  };
+}
 
 /**
  * Wraps children in the APIs the actions need. `decide` answers per
@@ -171,26 +236,17 @@ export function Providers({
   api,
   entity,
   decide = () => 'ALLOW',
+  apis = [],
   children,
 }: {
   api: Partial<IstioRolloutsApi>;
   entity: Entity;
   decide?: (permissionName: string) => Decision;
+  /** More [ref, implementation] pairs, e.g. the identity API. */
+  apis?: any[];
   children: ReactNode;
 }) {
-  const full: IstioRolloutsApi = {
-    getHealth: async () => ({ status: 'ok' }),
-    getEntityView: async () => ({
-      entityRef: 'component:default/reviews',
-      clusters: [],
-      generatedAt: '2026-11-26T00:00:00Z',
-    }),
-    applyRouteAction: async () => result([90, 10]),
-    scaleVersion: async () => {
-      throw new Error('not expected');
-    },
-    ...api,
-  };
+  const full = testApi(api);
   const permission = mockApis.permission.factory({
     // AuthorizeResult's values are these strings; its enum lives in
     // plugin-permission-common, which this package does not depend on.
@@ -201,6 +257,7 @@ export function Providers({
       apis={[
         [istioRolloutsApiRef, full],
         [permission.api, permission.factory({})],
+        ...apis,
       ]}
     >
       <EntityProvider entity={entity}>{children}</EntityProvider>

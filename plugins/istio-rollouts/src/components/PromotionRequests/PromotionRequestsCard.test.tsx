@@ -1,0 +1,405 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { Entity } from '@backstage/catalog-model';
+import { identityApiRef } from '@backstage/core-plugin-api';
+import { entityRouteRef, useEntity } from '@backstage/plugin-catalog-react';
+import { signalApiRef } from '@backstage/plugin-signals-react';
+import { mockApis, renderInTestApp } from '@backstage/test-utils';
+import type {
+  ApprovalPolicy,
+  PromotionRequest,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import { usePromotionRequests } from '../../hooks/usePromotionRequests';
+import {
+  POLICY,
+  Providers,
+  promotionRequest,
+  responseError,
+  route,
+  testEntity,
+  vsView,
+} from '../RouteActions/__testUtils__/fixtures';
+import { PromotionRequestsCard } from './PromotionRequestsCard';
+
+const view = {
+  entityRef: 'component:default/reviews',
+  clusters: [
+    { cluster: 'local', virtualServices: [vsView([route([90, 10])])] },
+  ],
+  generatedAt: '2026-11-26T00:00:00Z',
+};
+
+// The card as the tab uses it: fed by the hook, which loads and refreshes.
+const Harness = ({ onRouteChanged }: { onRouteChanged: () => void }) => {
+  const { entity } = useEntity();
+  const requests = usePromotionRequests(entity);
+  return (
+    <PromotionRequestsCard
+      requests={requests}
+      view={view}
+      onRouteChanged={onRouteChanged}
+    />
+  );
+};
+
+async function renderCard(options: {
+  pending?: PromotionRequest[];
+  decided?: PromotionRequest[];
+  policy?: ApprovalPolicy;
+  user?: string;
+  decide?: (name: string) => 'ALLOW' | 'DENY';
+  api?: Record<string, jest.Mock>;
+  signalApi?: unknown;
+  entity?: Entity;
+}) {
+  const policy = options.policy ?? POLICY;
+  const listRequests = jest.fn(async (_entity, query) =>
+    query?.status?.includes('pending')
+      ? { items: options.pending ?? [], policy }
+      : { items: options.decided ?? [], policy },
+  );
+  const onRouteChanged = jest.fn();
+  const apis: any[] = [
+    [
+      identityApiRef,
+      mockApis.identity({
+        userEntityRef: options.user ?? 'user:default/alice',
+      }),
+    ],
+  ];
+  if (options.signalApi) apis.push([signalApiRef, options.signalApi]);
+  await renderInTestApp(
+    <Providers
+      api={{ listRequests, ...options.api }}
+      entity={options.entity ?? testEntity()}
+      decide={options.decide}
+      apis={apis}
+    >
+      <Harness onRouteChanged={onRouteChanged} />
+    </Providers>,
+    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+  );
+  return { listRequests, onRouteChanged };
+}
+
+const item = (id: string) => screen.findByTestId(`request-${id}`);
+
+async function enabled(container: HTMLElement, name: string | RegExp) {
+  const button = within(container).getByRole('button', { name });
+  await waitFor(() => expect(button).toBeEnabled());
+  return button;
+}
+
+describe('PromotionRequestsCard', () => {
+  it('lists a pending request: change, route, weights before → planned after, requester, reason, age, expiry', async () => {
+    await renderCard({ pending: [promotionRequest()] });
+
+    const request = await item('req-1');
+    expect(
+      within(request).getByText('Promote to next step'),
+    ).toBeInTheDocument();
+    expect(
+      within(request).getByText('local · demo/reviews · Route "primary"'),
+    ).toBeInTheDocument();
+    expect(
+      within(request).getByText('v1 90% · v2 10% → v1 75% · v2 25%'),
+    ).toBeInTheDocument();
+    expect(within(request).getByText('bob')).toBeInTheDocument();
+    expect(
+      within(request).getByText(/error rate flat for an hour/),
+    ).toBeInTheDocument();
+    expect(
+      within(request).getByText('requested 5 minutes ago'),
+    ).toBeInTheDocument();
+    expect(
+      within(request).getByText(/expires in 23 hours/),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Promotion requests (1)')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Four-eyes rule: requesters cannot approve their own requests · pending requests expire after 1 day',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('approves with the note, then refreshes the requests and the view', async () => {
+    const approveRequest = jest
+      .fn()
+      .mockResolvedValue(promotionRequest({ status: 'applied' }));
+    const { listRequests, onRouteChanged } = await renderCard({
+      pending: [promotionRequest()],
+      api: { approveRequest },
+    });
+    const request = await item('req-1');
+    const callsBefore = listRequests.mock.calls.length;
+
+    fireEvent.click(await enabled(request, 'Approve…'));
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      within(dialog).getByText(/v1 90% · v2 10% → v1 75% · v2 25%/),
+    ).toBeInTheDocument();
+    fireEvent.change(within(dialog).getByLabelText('Note (optional)'), {
+      target: { value: 'canary metrics look good' },
+    });
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve and apply' }),
+    );
+
+    expect(
+      await screen.findByText('✓ Approved and applied: v1 75% · v2 25%'),
+    ).toBeInTheDocument();
+    expect(approveRequest).toHaveBeenCalledWith('req-1', {
+      reason: 'canary metrics look good',
+    });
+    expect(onRouteChanged).toHaveBeenCalledTimes(1);
+    await waitFor(() =>
+      expect(listRequests.mock.calls.length).toBeGreaterThan(callsBefore),
+    );
+  });
+
+  it('rejects only with a reason', async () => {
+    const rejectRequest = jest
+      .fn()
+      .mockResolvedValue(promotionRequest({ status: 'rejected' }));
+    const { onRouteChanged } = await renderCard({
+      pending: [promotionRequest()],
+      api: { rejectRequest },
+    });
+
+    fireEvent.click(await enabled(await item('req-1'), 'Reject…'));
+    const dialog = await screen.findByRole('dialog');
+    const reject = within(dialog).getByRole('button', { name: 'Reject' });
+    expect(reject).toBeDisabled();
+    fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+      target: { value: '   ' },
+    });
+    expect(reject).toBeDisabled();
+    fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+      target: { value: 'change freeze until Monday' },
+    });
+    fireEvent.click(reject);
+
+    expect(await screen.findByText('✓ Request rejected')).toBeInTheDocument();
+    expect(rejectRequest).toHaveBeenCalledWith('req-1', {
+      reason: 'change freeze until Monday',
+    });
+    expect(onRouteChanged).not.toHaveBeenCalled();
+  });
+
+  it('under four-eyes, disables approving your own request and offers to cancel it', async () => {
+    await renderCard({
+      user: 'user:default/bob',
+      pending: [
+        promotionRequest({ id: 'own', requestedBy: 'user:default/bob' }),
+        promotionRequest({ id: 'other', requestedBy: 'user:default/carol' }),
+      ],
+    });
+
+    const own = await item('own');
+    const other = await item('other');
+    // The other's request: approvable, not cancellable by this user.
+    await enabled(other, 'Approve…');
+    expect(
+      within(other).queryByRole('button', { name: 'Cancel request…' }),
+    ).toBeNull();
+
+    const approve = within(own).getByRole('button', { name: 'Approve…' });
+    expect(approve).toBeDisabled();
+    await enabled(own, 'Cancel request…');
+    fireEvent.mouseOver(approve.parentElement!);
+    expect(
+      await screen.findByText(
+        'You requested this: another owner must approve it (four-eyes rule)',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('without four-eyes, lets a requester approve their own request', async () => {
+    await renderCard({
+      user: 'user:default/bob',
+      policy: { ...POLICY, fourEyes: false },
+      pending: [promotionRequest({ requestedBy: 'user:default/bob' })],
+    });
+    expect(await enabled(await item('req-1'), 'Approve…')).toBeEnabled();
+  });
+
+  it('cancels your own request', async () => {
+    const cancelRequest = jest
+      .fn()
+      .mockResolvedValue(promotionRequest({ status: 'cancelled' }));
+    await renderCard({
+      user: 'user:default/bob',
+      pending: [promotionRequest({ requestedBy: 'user:default/bob' })],
+      api: { cancelRequest },
+    });
+
+    fireEvent.click(await enabled(await item('req-1'), 'Cancel request…'));
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Cancel request' }),
+    );
+
+    expect(await screen.findByText('✓ Request cancelled')).toBeInTheDocument();
+    expect(cancelRequest).toHaveBeenCalledWith('req-1', {});
+  });
+
+  it('says why approving and rejecting are disabled without the apply permission', async () => {
+    await renderCard({
+      pending: [promotionRequest()],
+      decide: name =>
+        name === 'istio-rollouts.promotion.apply' ? 'DENY' : 'ALLOW',
+    });
+    const request = await item('req-1');
+    const approve = within(request).getByRole('button', { name: 'Approve…' });
+    await waitFor(() => expect(approve).toBeDisabled());
+    expect(
+      within(request).getByRole('button', { name: 'Reject…' }),
+    ).toBeDisabled();
+    fireEvent.mouseOver(approve.parentElement!);
+    expect(
+      await screen.findByText(
+        /Only owners of reviews-\d+ or the platform team may approve or reject promotion requests/,
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('says nothing was applied when the route changed since the request', async () => {
+    const approveRequest = jest
+      .fn()
+      .mockRejectedValue(
+        await responseError(
+          409,
+          'ConflictError',
+          'Route "primary" of demo/reviews changed since the request; it is now stale',
+        ),
+      );
+    const { onRouteChanged } = await renderCard({
+      pending: [promotionRequest()],
+      api: { approveRequest },
+    });
+
+    fireEvent.click(await enabled(await item('req-1'), 'Approve…'));
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Approve and apply',
+      }),
+    );
+
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent(
+      'Nothing was applied: the route changed since this request was made',
+    );
+    expect(alert).toHaveTextContent(
+      'Route "primary" of demo/reviews changed since the request; it is now stale',
+    );
+    expect(approveRequest).toHaveBeenCalledWith('req-1', {});
+    // The view shows the route as it is now.
+    expect(onRouteChanged).toHaveBeenCalledTimes(1);
+  });
+
+  it('says when nothing is pending, and keeps decided requests collapsed', async () => {
+    await renderCard({
+      decided: [
+        promotionRequest({
+          id: 'done',
+          status: 'rejected',
+          decidedBy: 'user:default/alice',
+          decidedAt: new Date().toISOString(),
+          decisionReason: 'change freeze',
+        }),
+      ],
+    });
+
+    expect(
+      await screen.findByText('No pending promotion requests.'),
+    ).toBeInTheDocument();
+    expect(screen.queryByTestId('request-done')).toBeNull();
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Show recently decided (1)' }),
+    );
+    const done = await item('done');
+    expect(within(done).getByText('rejected')).toBeInTheDocument();
+    expect(within(done).getByText(/change freeze/)).toBeInTheDocument();
+    expect(within(done).queryByRole('button')).toBeNull();
+  });
+
+  it("refetches on a signal about this entity's requests only", async () => {
+    const listeners: Record<string, (m: any) => void> = {};
+    const signalApi = {
+      subscribe: (channel: string, on: (m: any) => void) => {
+        listeners[channel] = on;
+        return { unsubscribe() {} };
+      },
+    };
+    const entity = testEntity();
+    const { listRequests } = await renderCard({ signalApi, entity });
+    await screen.findByText('No pending promotion requests.');
+    const calls = listRequests.mock.calls.length;
+    const signal = listeners['istio-rollouts:requests'];
+
+    await act(async () =>
+      signal({
+        entityRef: 'component:default/other',
+        requestId: 'x',
+        status: 'pending',
+      }),
+    );
+    expect(listRequests).toHaveBeenCalledTimes(calls);
+    await act(async () =>
+      signal({
+        entityRef: `component:default/${entity.metadata.name}`,
+        requestId: 'x',
+        status: 'pending',
+      }),
+    );
+    // Pending and recently decided are fetched together.
+    await waitFor(() => expect(listRequests).toHaveBeenCalledTimes(calls + 2));
+  });
+  it('offers nothing on a request past its expiry that the backend has not closed yet', async () => {
+    await renderCard({
+      user: 'user:default/bob',
+      pending: [
+        promotionRequest({
+          requestedBy: 'user:default/bob',
+          expiresAt: new Date(Date.now() - 60_000).toISOString(),
+        }),
+      ],
+    });
+    const request = await item('req-1');
+    expect(
+      within(request).getByText(/expired 1 minute ago/),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(
+        within(request).getByRole('button', { name: 'Reject…' }),
+      ).toBeDisabled(),
+    );
+    expect(
+      within(request).getByRole('button', { name: 'Approve…' }),
+    ).toBeDisabled();
+    expect(
+      within(request).queryByRole('button', { name: 'Cancel request…' }),
+    ).toBeNull();
+  });
+});
