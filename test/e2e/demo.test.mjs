@@ -213,11 +213,14 @@ describe('moving traffic from the tab', () => {
     ]);
   });
 
-  it('is not allowed to a developer of another team, who is told why', async () => {
+  it('does not let a developer of another team move traffic directly', async () => {
     await signInAs('bob');
     await page.goto(`${APP}/catalog/default/component/reviews/istio-rollouts`);
-    const promote = page.getByRole('button', { name: 'Promote to 25%' });
-    await promote.waitFor();
+    // Bob may only ask: the promotion becomes a request, and what cannot be
+    // requested (a rollback) is disabled.
+    await page
+      .getByRole('button', { name: 'Request promotion to 25%' })
+      .waitFor();
     await page
       .waitForFunction(
         () => !document.body.innerText.includes('Checking your permissions'),
@@ -225,7 +228,17 @@ describe('moving traffic from the tab', () => {
         { timeout: 30_000 },
       )
       .catch(() => {});
-    assert.equal(await promote.isDisabled(), true);
+    assert.equal(
+      await page.getByRole('button', { name: 'Promote to 25%' }).count(),
+      0,
+    );
+    assert.equal(
+      await page
+        .getByRole('button', { name: 'Roll back' })
+        .first()
+        .isDisabled(),
+      true,
+    );
   });
 
   it('lets the owner promote to the next step, and the cluster follows', async () => {
@@ -252,5 +265,101 @@ describe('moving traffic from the tab', () => {
       path: `${process.cwd()}/.state/e2e-promoted.png`,
       fullPage: true,
     });
+  });
+});
+
+describe('asking the owners, and the release audit', () => {
+  const reviews =
+    '/apis/networking.istio.io/v1/namespaces/demo/virtualservices/reviews';
+  const weights = async () =>
+    (await getJson(reviews)).spec.http.at(-1).route.map(r => r.weight);
+  const reason = `error rate flat for an hour (e2e ${Date.now()})`;
+
+  after(async () => {
+    await patchJson(reviews, [
+      { op: 'replace', path: '/spec/http/0/route/0/weight', value: 90 },
+      { op: 'replace', path: '/spec/http/0/route/1/weight', value: 10 },
+    ]);
+  });
+
+  it('lets a developer of another team request the next step, changing nothing yet', async () => {
+    assert.deepEqual(await weights(), [90, 10]);
+    await signInAs('bob');
+    await page.goto(`${APP}/catalog/default/component/reviews/istio-rollouts`);
+    const request = page.getByRole('button', {
+      name: 'Request promotion to 25%',
+    });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('button')].some(
+          b =>
+            b.textContent?.includes('Request promotion to 25%') && !b.disabled,
+        ),
+      null,
+      { timeout: 30_000 },
+    );
+    await request.click();
+    await page
+      .getByRole('dialog')
+      .getByLabel(/Reason/)
+      .fill(reason);
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await page.getByText(/Request sent to the owners/).waitFor();
+    assert.deepEqual(await weights(), [90, 10]);
+  });
+
+  it('shows the owner the request, who approves it, and the cluster follows', async () => {
+    await signInAs('alice');
+    await page.goto(`${APP}/catalog/default/component/reviews/istio-rollouts`);
+    await page.getByText(reason, { exact: false }).first().waitFor();
+    await page.getByRole('button', { name: 'Approve…' }).first().click();
+    await page.getByLabel('Note (optional)').fill('canary metrics look good');
+    await page.getByRole('button', { name: 'Approve and apply' }).click();
+    await page
+      .getByRole('img', { name: 'Traffic split: v1 75%, v2 25%' })
+      .waitFor();
+    assert.deepEqual(await weights(), [75, 25]);
+    // The history records who asked and who approved.
+    await page
+      .getByText(/approved by/)
+      .first()
+      .waitFor();
+    await page.screenshot({
+      path: `${process.cwd()}/.state/e2e-approved.png`,
+      fullPage: true,
+    });
+  });
+
+  it('shows the platform team the record on the Release audit page, and exports it', async () => {
+    await signInAs('carol');
+    await page.getByRole('link', { name: /Release audit/ }).click();
+    await page.getByText('Audit records').waitFor();
+    await page.getByText(reason).first().waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    const line = csv.split('\r\n').find(l => l.includes(reason));
+    assert.ok(line, `no exported line with the reason in ${csv.slice(0, 500)}`);
+    assert.match(
+      line,
+      /user:default\/bob,user:default\/alice,component:default\/reviews,promote-next,applied/,
+    );
+  });
+
+  it('keeps the audit from people without the audit permission', async () => {
+    await signInAs('bob');
+    await page.goto(`${APP}/catalog/default/component/reviews`);
+    await page.getByRole('tab', { name: 'Istio Rollouts' }).waitFor();
+    assert.equal(
+      await page.getByRole('link', { name: /Release audit/ }).count(),
+      0,
+    );
+    await page.goto(`${APP}/istio-rollouts-audit`);
+    await page
+      .getByText(/needs the istio-rollouts\.audit\.read permission/)
+      .first()
+      .waitFor();
   });
 });
