@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { TestDatabases, mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { SignalPayload } from '@backstage/plugin-signals-node';
@@ -137,6 +137,8 @@ async function setUp(
 }
 
 describe('promotion requests', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
   it('a requester asks, an owner approves, the change is applied and recorded', async () => {
     const t = await setUp();
 
@@ -310,6 +312,53 @@ describe('promotion requests', () => {
       recipients: { entityRef: BOB },
       payload: { title: 'Your traffic change request is stale' },
     });
+  });
+
+  it('goes stale when the approved step is no longer what the change would do', async () => {
+    // Two replicas sharing one database, the second with other canary steps:
+    // what was requested (75/25) is not what promote-next gives there (50/50).
+    const ns = await createTestNamespace('requests');
+    await createWebService(ns);
+    const database = await databases.init('SQLITE_3');
+    const replica = async (steps: string) =>
+      (
+        await startPlugin({
+          entities: [
+            serviceEntity('web', {
+              'istio-rollouts/virtual-services': `${ns}/web`,
+              'istio-rollouts/canary-steps': steps,
+            }),
+          ],
+          database,
+          permission: ownersPolicy as any,
+        })
+      ).server;
+    const before = await replica('10,25,50,100');
+    const after = await replica('10,50,100');
+
+    const created = await request(before)
+      .post(`${API}/entities/default/component/web/requests`)
+      .set('Authorization', mockCredentials.user.header(BOB))
+      .send({
+        target: {
+          cluster: 'local',
+          namespace: ns,
+          virtualService: 'web',
+          route: 'primary',
+        },
+        change: { type: 'promote-next' },
+        reason: 'next step',
+      });
+    const res = await request(after)
+      .post(`${API}/requests/${created.body.id}/approve`)
+      .set('Authorization', mockCredentials.user.header(ALICE))
+      .send({});
+
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(
+      /would now give v1 50% \/ v2 50% instead of the approved v1 75% \/ v2 25%/,
+    );
+    expect(weightsOf(await readVs(ns))).toEqual([90, 10]);
   });
 
   it('is not stale when only something else on the object changed', async () => {

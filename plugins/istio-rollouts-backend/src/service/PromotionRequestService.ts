@@ -249,7 +249,10 @@ export class PromotionRequestService {
                 reason: request.reason,
               },
               credentials,
-              { expectRoute: request.before },
+              {
+                expectRoute: request.before,
+                expectAfter: request.plannedAfter,
+              },
             )
             .catch(error => {
               // The route moved between our fresh read and the patch.

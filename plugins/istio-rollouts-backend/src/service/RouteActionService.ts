@@ -84,6 +84,12 @@ export interface ApplyRouteActionOptions {
    * requested (read fresh from the API server); otherwise StaleRequestError.
    */
   expectRoute?: RouteSnapshot;
+  /**
+   * With expectRoute: the split the change must produce, as approved (a
+   * promote-next planned under other canary steps would not be what the
+   * approver saw); otherwise StaleRequestError.
+   */
+  expectAfter?: RouteSnapshot;
 }
 
 /**
@@ -156,7 +162,12 @@ export class RouteActionService {
       readFresh: Boolean(options.expectRoute),
       check: (plan, object) => {
         if (options.expectRoute) {
-          checkUnchanged(plan, object, options.expectRoute);
+          checkUnchanged(
+            plan,
+            object,
+            options.expectRoute,
+            options.expectAfter,
+          );
         }
         this.checkReadiness(plan, vs, selected, request, warnings);
       },
@@ -551,6 +562,7 @@ function checkUnchanged(
   plan: RouteChangePlan,
   object: any,
   expected: RouteSnapshot,
+  expectedAfter?: RouteSnapshot,
 ) {
   const split = (s: RouteSnapshot) =>
     JSON.stringify({ destinations: s.destinations, mirror: s.mirror ?? null });
@@ -561,6 +573,19 @@ function checkUnchanged(
       )}, it is now ${weights(
         plan.before,
       )}); nothing was applied. Make a new request if the change still makes sense.`,
+      {
+        resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
+        route: plan.before,
+      },
+    );
+  }
+  if (expectedAfter && split(plan.after) !== split(expectedAfter)) {
+    throw new StaleRequestError(
+      `The change would now give ${weights(
+        plan.after,
+      )} instead of the approved ${weights(
+        expectedAfter,
+      )} (the canary steps changed since the request); nothing was applied.`,
       {
         resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
         route: plan.before,
