@@ -209,4 +209,65 @@ describe('the demo permission policy, through the real permission and catalog ba
       });
     expect(aliceScales.status).toBe(200);
   });
+
+  it('lets another team request, only owners decide, and only the platform team read the audit', async () => {
+    const { server } = await startBackend();
+    const as = (user: string) => mockCredentials.user.header(user);
+    const ask = () =>
+      request(server)
+        .post('/api/istio-rollouts/entities/default/component/reviews/requests')
+        .set('Authorization', as('user:default/bob'))
+        .send({
+          target: {
+            cluster: 'local',
+            namespace: 'demo',
+            virtualService: 'reviews',
+            route: 0,
+          },
+          change: { type: 'promote-next' },
+          reason: 'error rate flat for an hour',
+        });
+    // The catalog ingests examples/ asynchronously.
+    const deadline = Date.now() + 60_000;
+    let created = await ask();
+    while (created.status !== 201 && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 500));
+      created = await ask();
+    }
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+
+    const bobApproves = await request(server)
+      .post(`/api/istio-rollouts/requests/${id}/approve`)
+      .set('Authorization', as('user:default/bob'))
+      .send({});
+    expect(bobApproves.status).toBe(403);
+    expect(bobApproves.body.error.message).toContain(
+      'istio-rollouts.promotion.apply',
+    );
+    // Rejecting leaves the shared demo cluster as seeded.
+    const aliceRejects = await request(server)
+      .post(`/api/istio-rollouts/requests/${id}/reject`)
+      .set('Authorization', as('user:default/alice'))
+      .send({ reason: 'not during the freeze' });
+    expect(aliceRejects.status).toBe(200);
+    expect(aliceRejects.body.status).toBe('rejected');
+
+    const audit = (user: string) =>
+      request(server)
+        .get('/api/istio-rollouts/audit?limit=5')
+        .set('Authorization', as(user));
+    expect((await audit('user:default/alice')).status).toBe(403);
+    expect((await audit('user:default/bob')).status).toBe(403);
+    const carol = await audit('user:default/carol');
+    expect(carol.status).toBe(200);
+    expect(carol.body.items).toContainEqual(
+      expect.objectContaining({
+        outcome: 'denied',
+        actor: 'user:default/bob',
+        approver: 'user:default/bob',
+        requestId: id,
+      }),
+    );
+  });
 });
