@@ -37,6 +37,16 @@ export type RequestedChange =
   | PromoteFullOperation;
 
 /**
+ * The operation types a promotion request may carry (those of
+ * {@link RequestedChange}); the other operations are always direct.
+ *
+ * @public
+ */
+export const REQUESTABLE_OPERATION_TYPES: ReadonlyArray<
+  RequestedChange['type']
+> = ['set-weights', 'promote-next', 'promote-full'];
+
+/**
  * Where a promotion request is in its life. `approving` is held only while
  * the approved change is being applied; the final states never change.
  *

@@ -265,7 +265,6 @@ describe('the demo permission policy, through the real permission and catalog ba
       expect.objectContaining({
         outcome: 'denied',
         actor: 'user:default/bob',
-        approver: 'user:default/bob',
         requestId: id,
       }),
     );

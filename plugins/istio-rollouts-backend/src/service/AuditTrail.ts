@@ -88,6 +88,50 @@ export class AuditTrail {
   }
 
   /**
+   * Runs an action on promotion requests that writes nothing to a cluster
+   * (create, reject, cancel): an auditor event either way, and a `denied`
+   * row in the trail when it was refused — a refused attempt at a write is
+   * what a platform team looks for. Success needs no row: the request
+   * itself records who asked or decided, when and why.
+   */
+  async attempt<T>(args: {
+    eventId: string;
+    request?: Request;
+    record: Omit<NewAuditRecord, 'outcome'>;
+    run: () => Promise<T>;
+  }): Promise<T> {
+    const { eventId, request, record, run } = args;
+    const meta = record as unknown as JsonObject;
+    const event = await this.options.auditor
+      .createEvent({ eventId, severityLevel: 'medium', request, meta })
+      .catch(error => {
+        this.options.logger.warn(
+          `could not create audit event ${eventId}: ${error}`,
+        );
+        return undefined;
+      });
+    try {
+      const result = await run();
+      await event
+        ?.success({ meta })
+        .catch(e => this.options.logger.warn(`audit: ${e}`));
+      return result;
+    } catch (error) {
+      await event
+        ?.fail({ error: error as Error, meta })
+        .catch(e => this.options.logger.warn(`audit: ${e}`));
+      if (outcomeOf(error) === 'denied') {
+        await this.append({
+          ...record,
+          outcome: 'denied',
+          message: String((error as Error)?.message ?? error),
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
    * Records an action that already ended (an expiry, a refused approval):
    * one auditor event and one row.
    */

@@ -125,6 +125,7 @@ async function setUp(
       .send({ target, operation, ...extra });
   return {
     ns,
+    target,
     server,
     create,
     decide,
@@ -239,12 +240,14 @@ describe('promotion requests', () => {
     expect(own.status).toBe(403);
     expect(own.body.error.message).toMatch(/Four-eyes/);
     expect(weightsOf(await readVs(t.ns))).toEqual([90, 10]);
-    expect((await t.history())[0]).toMatchObject({
+    const [denied] = await t.history();
+    expect(denied).toMatchObject({
       outcome: 'denied',
       actor: ALICE,
-      approver: ALICE,
       requestId: body.id,
     });
+    // Nobody approved anything.
+    expect(denied.approver).toBeUndefined();
 
     expect((await t.decide(CAROL, body.id, 'approve')).status).toBe(200);
     expect(weightsOf(await readVs(t.ns))).toEqual([75, 25]);
@@ -266,11 +269,13 @@ describe('promotion requests', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(/promotion\.apply/);
     expect((await t.list()).body.items[0].status).toBe('pending');
-    expect((await t.history())[0]).toMatchObject({
+    const [denied] = await t.history();
+    expect(denied).toMatchObject({
       outcome: 'denied',
-      actor: BOB,
-      approver: 'user:default/dave',
+      actor: 'user:default/dave',
+      requestId: body.id,
     });
+    expect(denied.approver).toBeUndefined();
   });
 
   it('goes stale, applying nothing, when the split changed since the request', async () => {
@@ -361,6 +366,49 @@ describe('promotion requests', () => {
     expect(weightsOf(await readVs(ns))).toEqual([90, 10]);
   });
 
+  it('goes stale, not failed, when the route is gone or another route took its place', async () => {
+    const t = await setUp();
+    const byIndex = (await t.create(BOB, { target: { ...t.target, route: 1 } }))
+      .body;
+    expect(byIndex.before.name).toBe('primary');
+    const byName = (await t.create(CAROL)).body;
+
+    // A route with the same split is inserted before 'primary' (index 1
+    // now names it), and 'primary' is renamed.
+    const vs = await readVs(t.ns);
+    await apiRequest(
+      'PATCH',
+      `/apis/networking.istio.io/v1/namespaces/${t.ns}/virtualservices/web`,
+      {
+        contentType: 'application/json-patch+json',
+        body: [
+          {
+            op: 'add',
+            path: '/spec/http/1',
+            value: { ...vs.spec.http[1], name: 'hotfix' },
+          },
+          { op: 'replace', path: '/spec/http/2/name', value: 'main' },
+        ],
+      },
+    );
+
+    const first = await t.decide(ALICE, byIndex.id, 'approve');
+    expect(first.status).toBe(409);
+    expect(first.body.error.message).toMatch(/now 'hotfix', not the 'primary'/);
+    const second = await t.decide(ALICE, byName.id, 'approve');
+    expect(second.status).toBe(409);
+    expect(second.body.error.message).toMatch(/primary no longer exists/);
+    expect((await t.list()).body.items.map((r: any) => r.status)).toEqual([
+      'stale',
+      'stale',
+    ]);
+    expect((await readVs(t.ns)).spec.http.map((r: any) => r.name)).toEqual([
+      'admin',
+      'hotfix',
+      'main',
+    ]);
+  });
+
   it('is not stale when only something else on the object changed', async () => {
     const t = await setUp();
     const { body } = await t.create(BOB, {
@@ -426,8 +474,14 @@ describe('promotion requests', () => {
       decidedBy: BOB,
     });
     expect(weightsOf(await readVs(t.ns))).toEqual([90, 10]);
-    // Neither decision wrote to the cluster, so neither is in the audit trail.
-    expect(await t.history()).toEqual([]);
+    // Neither decision wrote to the cluster, so neither is in the audit
+    // trail; the two refused attempts are.
+    expect(
+      (await t.history()).map(r => [r.actor, r.action, r.outcome]),
+    ).toEqual([
+      [ALICE, 'cancel-request', 'denied'],
+      [BOB, 'reject-request', 'denied'],
+    ]);
   });
 
   it('refuses malformed or impossible requests with a 4xx, storing nothing', async () => {
@@ -558,7 +612,14 @@ describe('promotion requests', () => {
     expect((await t.decide(CAROL, body.id, 'approve')).status).toBe(200);
     expect(weightsOf(await readVs(t.ns))).toEqual([75, 25]);
 
+    // What cannot be requested stays direct.
+    const targeted = await t.act(ALICE, {
+      type: 'target-users',
+      match: { kind: 'header', name: 'x-beta', value: 'yes' },
+      to: { host: 'web', subset: 'v2' },
+    });
+    expect(targeted.status).toBe(200);
     expect((await t.act(ALICE, { type: 'rollback' })).status).toBe(200);
-    expect(weightsOf(await readVs(t.ns))).toEqual([100, 0]);
+    expect(weightsOf(await readVs(t.ns), 1)).toEqual([100, 0]);
   });
 });

@@ -40,6 +40,7 @@ import {
   CreatePromotionRequest,
   PromotionRequest,
   PromotionRequestStatus,
+  RouteActionResult,
   RouteSnapshot,
   istioRolloutsApplyPermission,
   istioRolloutsRequestPermission,
@@ -128,9 +129,35 @@ export class PromotionRequestService {
     entityRef: CompoundEntityRef,
     body: CreatePromotionRequest,
     credentials: BackstageCredentials,
+    httpRequest?: Request,
   ): Promise<PromotionRequest> {
     const requester = userOf(credentials);
     const ref = stringifyEntityRef(entityRef);
+    return this.options.auditTrail.attempt({
+      eventId: 'promotion-request-create',
+      request: httpRequest,
+      record: {
+        actor: requester,
+        entityRef: ref,
+        action: body.change.type,
+        cluster: body.target.cluster,
+        namespace: body.target.namespace,
+        virtualService: body.target.virtualService,
+        route: body.target.route,
+        reason: body.reason,
+      },
+      run: () =>
+        this.createRequest(entityRef, ref, requester, body, credentials),
+    });
+  }
+
+  private async createRequest(
+    entityRef: CompoundEntityRef,
+    ref: string,
+    requester: string,
+    body: CreatePromotionRequest,
+    credentials: BackstageCredentials,
+  ): Promise<PromotionRequest> {
     const preview = await this.options.actions.applyRouteAction(
       entityRef,
       { target: body.target, operation: body.change, dryRun: true },
@@ -193,11 +220,19 @@ export class PromotionRequestService {
     const approver = userOf(credentials);
     const request = await this.mustGet(id);
     const record = auditRecordOf(request, approver);
+    // A refused approval is the refused user's action: they are its actor,
+    // and nobody approved anything.
     const refuse = async (error: Error) => {
       await this.options.auditTrail.record({
         eventId: 'promotion-request-approve',
         request: httpRequest,
-        record: { ...record, outcome: 'denied', message: error.message },
+        record: {
+          ...record,
+          actor: approver,
+          approver: undefined,
+          outcome: 'denied',
+          message: error.message,
+        },
       });
       return error;
     };
@@ -233,9 +268,9 @@ export class PromotionRequestService {
       );
     }
 
-    let finished: PromotionRequest;
+    let result: RouteActionResult;
     try {
-      const result = await this.options.auditTrail.run({
+      result = await this.options.auditTrail.run({
         eventId: 'promotion-request-approve',
         request: httpRequest,
         record,
@@ -255,8 +290,10 @@ export class PromotionRequestService {
               },
             )
             .catch(error => {
-              // The route moved between our fresh read and the patch.
-              if (error instanceof RouteConflictError) {
+              // The route moved between our fresh read and the patch (the
+              // router's conflicts carry the route as it is now; refusals
+              // such as a route now driven by Argo Rollouts do not).
+              if (error instanceof RouteConflictError && error.current) {
                 throw new StaleRequestError(
                   `The route changed while the approved change was being applied; nothing was applied. ${error.message}`,
                   error.current,
@@ -271,19 +308,22 @@ export class PromotionRequestService {
           resourceVersionAfter: r.resourceVersionAfter,
         }),
       });
-      finished = await this.options.store.finishApproval(id, {
-        status: 'applied',
-        resourceVersionAfter: result.resourceVersionAfter,
-      });
     } catch (error) {
       const stale = error instanceof StaleRequestError;
-      finished = await this.options.store.finishApproval(id, {
-        status: stale ? 'stale' : 'failed',
-        message: String((error as Error)?.message ?? error),
-      });
-      await this.decided(finished);
+      await this.decided(
+        await this.options.store.finishApproval(id, {
+          status: stale ? 'stale' : 'failed',
+          message: String((error as Error)?.message ?? error),
+        }),
+      );
       throw error;
     }
+    // Outside the try: traffic has moved, so whatever happens to this
+    // bookkeeping, the request must never be marked failed.
+    const finished = await this.options.store.finishApproval(id, {
+      status: 'applied',
+      resourceVersionAfter: result.resourceVersionAfter,
+    });
     await this.decided(finished);
     return finished;
   }
@@ -292,33 +332,59 @@ export class PromotionRequestService {
     id: string,
     reason: string,
     credentials: BackstageCredentials,
+    httpRequest?: Request,
   ): Promise<PromotionRequest> {
     const user = userOf(credentials);
     const request = await this.mustGet(id);
-    if (!(await this.mayApply(request, credentials))) {
-      throw new NotAllowedError(
-        `You may not reject traffic changes of ${request.entityRef} (permission ${istioRolloutsApplyPermission.name})`,
-      );
-    }
-    if (!reason.trim()) {
-      throw new InputError('A rejection needs a reason');
-    }
-    return this.close(request, 'rejected', user, reason);
+    return this.options.auditTrail.attempt({
+      eventId: 'promotion-request-reject',
+      request: httpRequest,
+      record: {
+        ...auditRecordOf(request),
+        actor: user,
+        action: 'reject-request',
+        message: reason,
+      },
+      run: async () => {
+        if (!(await this.mayApply(request, credentials))) {
+          throw new NotAllowedError(
+            `You may not reject traffic changes of ${request.entityRef} (permission ${istioRolloutsApplyPermission.name})`,
+          );
+        }
+        if (!reason.trim()) {
+          throw new InputError('A rejection needs a reason');
+        }
+        return this.close(request, 'rejected', user, reason);
+      },
+    });
   }
 
   async cancel(
     id: string,
     reason: string | undefined,
     credentials: BackstageCredentials,
+    httpRequest?: Request,
   ): Promise<PromotionRequest> {
     const user = userOf(credentials);
     const request = await this.mustGet(id);
-    if (request.requestedBy !== user) {
-      throw new NotAllowedError(
-        `Only the requester (${request.requestedBy}) can cancel request ${id}`,
-      );
-    }
-    return this.close(request, 'cancelled', user, reason);
+    return this.options.auditTrail.attempt({
+      eventId: 'promotion-request-cancel',
+      request: httpRequest,
+      record: {
+        ...auditRecordOf(request),
+        actor: user,
+        action: 'cancel-request',
+        message: reason,
+      },
+      run: async () => {
+        if (request.requestedBy !== user) {
+          throw new NotAllowedError(
+            `Only the requester (${request.requestedBy}) can cancel request ${id}`,
+          );
+        }
+        return this.close(request, 'cancelled', user, reason);
+      },
+    });
   }
 
   /**

@@ -55,11 +55,7 @@ import {
   IstioTrafficRouter,
 } from '../traffic/istio/IstioTrafficRouter';
 import { selectEntityObjects } from './entityNamespaces';
-import {
-  RouteConflictError,
-  StaleRequestError,
-  UnprocessableError,
-} from './errors';
+import { RouteConflictError, UnprocessableError } from './errors';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
 const DEFAULT_DRIFT_WATCH_MS = 3_000;
@@ -159,18 +155,10 @@ export class RouteActionService {
       operation: withSteps,
       knownSubsets: knownSubsets(cache, vs.namespace),
       dryRun: Boolean(request.dryRun),
-      readFresh: Boolean(options.expectRoute),
-      check: (plan, object) => {
-        if (options.expectRoute) {
-          checkUnchanged(
-            plan,
-            object,
-            options.expectRoute,
-            options.expectAfter,
-          );
-        }
-        this.checkReadiness(plan, vs, selected, request, warnings);
-      },
+      expect: options.expectRoute
+        ? { before: options.expectRoute, after: options.expectAfter }
+        : undefined,
+      check: plan => this.checkReadiness(plan, vs, selected, request, warnings),
     });
 
     for (const tracker of vs.trackedBy ?? []) {
@@ -553,45 +541,6 @@ function knownSubsets(
     }
   }
   return subsets;
-}
-
-// What an approver saw is the split: destinations, weights and mirror. A
-// change elsewhere on the route (retries, timeout) or a shifted index does
-// not change what the approved operation does, so it is not stale.
-function checkUnchanged(
-  plan: RouteChangePlan,
-  object: any,
-  expected: RouteSnapshot,
-  expectedAfter?: RouteSnapshot,
-) {
-  const split = (s: RouteSnapshot) =>
-    JSON.stringify({ destinations: s.destinations, mirror: s.mirror ?? null });
-  if (split(plan.before) !== split(expected)) {
-    throw new StaleRequestError(
-      `The route changed since the request was made (it was ${weights(
-        expected,
-      )}, it is now ${weights(
-        plan.before,
-      )}); nothing was applied. Make a new request if the change still makes sense.`,
-      {
-        resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
-        route: plan.before,
-      },
-    );
-  }
-  if (expectedAfter && split(plan.after) !== split(expectedAfter)) {
-    throw new StaleRequestError(
-      `The change would now give ${weights(
-        plan.after,
-      )} instead of the approved ${weights(
-        expectedAfter,
-      )} (the canary steps changed since the request); nothing was applied.`,
-      {
-        resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
-        route: plan.before,
-      },
-    );
-  }
 }
 
 function sameDestination(

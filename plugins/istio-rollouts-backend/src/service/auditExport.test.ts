@@ -160,4 +160,17 @@ describe('GET /audit/export', () => {
     expect(refused.status).toBe(403);
     expect(refused.text).not.toContain('component:default/reviews');
   });
+
+  it('answers an error, not a 200 with an empty file, when the database fails', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { server } = await startPlugin({ database: knex });
+    await knex.destroy();
+
+    const res = await request(server)
+      .get('/api/istio-rollouts/audit/export?format=ndjson')
+      .set('Authorization', mockCredentials.user.header());
+
+    expect(res.status).toBe(500);
+    expect(res.headers['content-disposition']).toBeUndefined();
+  });
 });

@@ -17,6 +17,7 @@
 import type { Response } from 'express';
 import {
   AuditRecord,
+  AuditRecordPage,
   AuditStore,
   ListAuditRecordsOptions,
 } from '../database/AuditStore';
@@ -74,6 +75,11 @@ export async function streamAuditExport(options: {
   res: Response;
 }): Promise<void> {
   const { store, filters, format, res } = options;
+  const page = (cursor?: string) =>
+    store.list({ ...filters, limit: 500, cursor });
+  // The first page is read before anything is sent, so a failing database
+  // is an error response, not a 200 with an empty file.
+  let next: AuditRecordPage | undefined = await page();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   res.status(200);
   res.setHeader(
@@ -94,19 +100,24 @@ export async function streamAuditExport(options: {
       });
     }
   };
-  if (format === 'csv') await write(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ ...filters, limit: 500, cursor });
-    for (const record of page.items) {
-      await write(
-        format === 'csv'
-          ? auditRecordToCsv(record)
-          : `${JSON.stringify(record)}\n`,
-      );
-      if (res.destroyed) return;
+  try {
+    if (format === 'csv') await write(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
+    while (next && !res.destroyed) {
+      for (const record of next.items) {
+        await write(
+          format === 'csv'
+            ? auditRecordToCsv(record)
+            : `${JSON.stringify(record)}\n`,
+        );
+        if (res.destroyed) return;
+      }
+      next = next.nextCursor ? await page(next.nextCursor) : undefined;
     }
-    cursor = page.nextCursor;
-  } while (cursor && !res.destroyed);
+  } catch (error) {
+    // The status is sent: cut the connection so the download fails visibly
+    // instead of ending as a complete-looking, truncated file.
+    res.destroy(error as Error);
+    return;
+  }
   res.end();
 }

@@ -15,6 +15,7 @@
  */
 
 import { InputError } from '@backstage/errors';
+import { REQUESTABLE_OPERATION_TYPES } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { z } from 'zod';
 
 // Request bodies are checked here, before anything reaches a cluster:
@@ -193,7 +194,7 @@ export const auditQuerySchema = z
 // A request asks for target weights, the next step, or all traffic to the
 // canary; the other operations are direct actions (or, like rollback,
 // must never wait for an approval).
-const requestedTypes = ['set-weights', 'promote-next', 'promote-full'];
+const requestedTypes: ReadonlyArray<string> = REQUESTABLE_OPERATION_TYPES;
 
 export const createPromotionRequestSchema = z
   .object({

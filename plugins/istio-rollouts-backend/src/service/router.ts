@@ -27,6 +27,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   CreatePromotionRequest,
   PromotionRequestList,
+  REQUESTABLE_OPERATION_TYPES,
   RouteActionRequest,
   ScaleRequest,
   istioRolloutsAuditReadPermission,
@@ -212,7 +213,9 @@ export async function createRouter(
       req.body,
     ) as CreatePromotionRequest;
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    res.status(201).json(await requests.create(entityRef, body, credentials));
+    res
+      .status(201)
+      .json(await requests.create(entityRef, body, credentials, req));
   });
 
   router.post('/requests/:id/approve', async (req, res) => {
@@ -226,14 +229,14 @@ export async function createRouter(
     const id = parseBody(requestIdSchema, req.params.id);
     const { reason } = parseBody(rejectPromotionRequestSchema, req.body ?? {});
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    res.json(await requests.reject(id, reason, credentials));
+    res.json(await requests.reject(id, reason, credentials, req));
   });
 
   router.post('/requests/:id/cancel', async (req, res) => {
     const id = parseBody(requestIdSchema, req.params.id);
     const { reason } = parseBody(decidePromotionRequestSchema, req.body ?? {});
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    res.json(await requests.cancel(id, reason, credentials));
+    res.json(await requests.cancel(id, reason, credentials, req));
   });
 
   // Writes: a signed-in user only (a service token would be allowed by the
@@ -267,16 +270,19 @@ export async function createRouter(
             : body.reason,
         },
         run: async () => {
-          // Where owners must request too, only dry runs (previews) and
-          // rollbacks (an emergency must not wait) are direct; a refused
-          // attempt is recorded as denied.
+          // Where owners must request too, what can be requested (weights,
+          // next step, full) is not applied directly, except as a dry run
+          // (a preview); a refused attempt is recorded as denied. The other
+          // actions — rollback above all — stay direct.
           if (
             !requests.policy.ownersApplyDirectly &&
             !body.dryRun &&
-            body.operation.type !== 'rollback'
+            (REQUESTABLE_OPERATION_TYPES as string[]).includes(
+              body.operation.type,
+            )
           ) {
             throw new NotAllowedError(
-              'Traffic changes here go through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): create a request for an owner to approve',
+              'Promotions here go through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): create a request for an owner to approve',
             );
           }
           return actions.applyRouteAction(entityRef, body, credentials);

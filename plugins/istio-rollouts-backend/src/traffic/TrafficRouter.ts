@@ -17,6 +17,7 @@
 import type {
   RouteChangePlan,
   RouteOperation,
+  RouteSnapshot,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
 /** Which routing object, on which cluster. */
@@ -56,10 +57,13 @@ export interface TrafficRouter {
     knownSubsets?: Record<string, string[]>;
     dryRun: boolean;
     /**
-     * Plan on the object read from the API server, not on the cache (an
-     * approval must judge the route as it is, not as last seen).
+     * Apply only if the route is still as it was (an approved request): the
+     * object is read from the API server, not the cache, and before any
+     * planning its route must still exist, under the same name, with the
+     * same split (destinations, weights, mirror) as `before`; the plan must
+     * then leave the split `after`. Otherwise StaleRequestError.
      */
-    readFresh?: boolean;
+    expect?: { before: RouteSnapshot; after?: RouteSnapshot };
     /** Runs on the fresh object and the plan, before anything is sent. */
     check?: (plan: RouteChangePlan, object: unknown) => void;
   }): Promise<RouteChangeOutcome>;

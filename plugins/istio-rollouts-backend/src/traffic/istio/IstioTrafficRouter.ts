@@ -17,12 +17,17 @@
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   RouteChangePlan,
+  RouteSnapshot,
   planRouteChange,
   snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
 import { KubeApiError } from '../../cluster/KubeApi';
-import { RouteConflictError, UnprocessableError } from '../../service/errors';
+import {
+  RouteConflictError,
+  StaleRequestError,
+  UnprocessableError,
+} from '../../service/errors';
 import {
   RouteChangeOutcome,
   RoutingObjectRef,
@@ -71,7 +76,7 @@ export class IstioTrafficRouter implements TrafficRouter {
   async change(
     options: Parameters<TrafficRouter['change']>[0],
   ): Promise<RouteChangeOutcome> {
-    const { ref, route, operation, knownSubsets, dryRun, readFresh, check } =
+    const { ref, route, operation, knownSubsets, dryRun, expect, check } =
       options;
     const what = `VirtualService ${ref.namespace}/${ref.name}`;
     const key = `${ref.namespace}/${ref.name}`;
@@ -79,11 +84,12 @@ export class IstioTrafficRouter implements TrafficRouter {
     // Our own last write may not have reached the cache yet (two quick
     // clicks): then the cached route is stale by our own doing, so read.
     const usable =
-      !readFresh &&
+      !expect &&
       cached &&
       !olderThan(cached.metadata?.resourceVersion, this.lastWritten.get(key));
     let object: any = usable ? cached : await this.get(ref);
     for (let attempt = 1; ; attempt++) {
+      if (expect) assertRouteUnchanged(object, route, expect.before);
       const result = planRouteChange({
         virtualService: object,
         route,
@@ -93,6 +99,7 @@ export class IstioTrafficRouter implements TrafficRouter {
       if (!result.ok) {
         throw refusal(result.status, `${what}: ${result.message}`);
       }
+      if (expect?.after) assertSplitAsApproved(object, result, expect.after);
       check?.(result, object);
       try {
         const stored = await this.cache.api.jsonPatch<any>(
@@ -187,6 +194,79 @@ function pickRoute(
   return index >= 0 && index < http.length
     ? { raw: http[index], index }
     : undefined;
+}
+
+// What an approver saw is the route (by name) and its split: destinations,
+// weights and mirror. A change elsewhere (retries, a label, another route)
+// does not change what the approved operation does, so it is not stale; a
+// route that is gone, renamed or split differently is.
+function splitOf(snapshot: RouteSnapshot): string {
+  return JSON.stringify({
+    destinations: snapshot.destinations,
+    mirror: snapshot.mirror ?? null,
+  });
+}
+
+function describeSplit(snapshot: RouteSnapshot): string {
+  return snapshot.destinations
+    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
+    .join(' / ');
+}
+
+function assertRouteUnchanged(
+  object: any,
+  route: number | string,
+  before: RouteSnapshot,
+) {
+  const resourceVersion = String(object?.metadata?.resourceVersion ?? '');
+  const current = pickRoute(object, route);
+  if (!current) {
+    throw new StaleRequestError(
+      `Route ${route} no longer exists; nothing was applied.`,
+      { resourceVersion },
+    );
+  }
+  const now = snapshotRoute(current.raw, current.index);
+  if ((now.name ?? null) !== (before.name ?? null)) {
+    throw new StaleRequestError(
+      `Route ${route} is now ${
+        now.name ? `'${now.name}'` : 'an unnamed route'
+      }, not the ${
+        before.name ? `'${before.name}'` : 'unnamed'
+      } route of the request; nothing was applied.`,
+      { resourceVersion, route: now },
+    );
+  }
+  if (splitOf(now) !== splitOf(before)) {
+    throw new StaleRequestError(
+      `The route changed since the request was made (it was ${describeSplit(
+        before,
+      )}, it is now ${describeSplit(
+        now,
+      )}); nothing was applied. Make a new request if the change still makes sense.`,
+      { resourceVersion, route: now },
+    );
+  }
+}
+
+function assertSplitAsApproved(
+  object: any,
+  plan: RouteChangePlan,
+  after: RouteSnapshot,
+) {
+  if (splitOf(plan.after) !== splitOf(after)) {
+    throw new StaleRequestError(
+      `The change would now give ${describeSplit(
+        plan.after,
+      )} instead of the approved ${describeSplit(
+        after,
+      )} (the canary steps changed since the request); nothing was applied.`,
+      {
+        resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
+        route: plan.before,
+      },
+    );
+  }
 }
 
 function sameRoute(a: any, b: any, route: number | string): boolean {

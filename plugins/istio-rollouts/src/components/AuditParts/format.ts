@@ -40,6 +40,9 @@ const ACTION_LABELS: Record<string, string> = {
   'remove-mirror': 'Remove mirror',
   finish: 'Finish',
   scale: 'Scale',
+  // Refused decisions on promotion requests (recorded as denied).
+  'reject-request': 'Reject request',
+  'cancel-request': 'Cancel request',
 };
 
 /** `promote-next` → `Promote to next step`; unknown actions keep their id. */

@@ -52,8 +52,13 @@ export const DecisionDialog = ({
   const [reason, setReason] = useState('');
   const missing = reasonRequired && !reason.trim();
   return (
-    <Dialog open onClose={onCancel} fullWidth>
-      <DialogTitle>{title}</DialogTitle>
+    <Dialog
+      aria-labelledby="istio-rollouts-decision-title"
+      open
+      onClose={onCancel}
+      fullWidth
+    >
+      <DialogTitle id="istio-rollouts-decision-title">{title}</DialogTitle>
       <DialogContent>
         <Typography variant="body1" component="div">
           {description}

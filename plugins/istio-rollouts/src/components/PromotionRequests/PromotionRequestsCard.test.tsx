@@ -155,7 +155,10 @@ describe('PromotionRequestsCard', () => {
     const callsBefore = listRequests.mock.calls.length;
 
     fireEvent.click(await enabled(request, 'Approve…'));
-    const dialog = await screen.findByRole('dialog');
+    // Named by its title, for screen readers.
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Approve: Promote to next step',
+    });
     expect(
       within(dialog).getByText(/v1 90% · v2 10% → v1 75% · v2 25%/),
     ).toBeInTheDocument();

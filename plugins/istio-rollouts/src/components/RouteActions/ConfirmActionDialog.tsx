@@ -65,8 +65,13 @@ export const ConfirmActionDialog = ({
     setReason('');
   };
   return (
-    <Dialog open={!!request} onClose={() => close(false)} fullWidth>
-      <DialogTitle>
+    <Dialog
+      aria-labelledby="istio-rollouts-confirm-title"
+      open={!!request}
+      onClose={() => close(false)}
+      fullWidth
+    >
+      <DialogTitle id="istio-rollouts-confirm-title">
         {asking ? `Request: ${request?.title}` : request?.title}
       </DialogTitle>
       <DialogContent>

@@ -117,12 +117,15 @@ export const ScaleAction = ({
         </Typography>
       )}
       <Dialog
+        aria-labelledby="istio-rollouts-scale-title"
         open={open}
         onClose={() => setOpen(false)}
         fullWidth
         maxWidth="xs"
       >
-        <DialogTitle>Scale {workload.name}</DialogTitle>
+        <DialogTitle id="istio-rollouts-scale-title">
+          Scale {workload.name}
+        </DialogTitle>
         <DialogContent>
           <Typography variant="body2">
             {workload.replicas.ready} of {workload.replicas.desired} pods ready.

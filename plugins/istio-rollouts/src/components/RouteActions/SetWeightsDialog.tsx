@@ -122,8 +122,16 @@ export const SetWeightsDialog = ({
   };
 
   return (
-    <Dialog open onClose={onCancel} fullWidth maxWidth="sm">
-      <DialogTitle>{asking ? 'Request weights' : 'Set weights'}</DialogTitle>
+    <Dialog
+      aria-labelledby="istio-rollouts-set-weights-title"
+      open
+      onClose={onCancel}
+      fullWidth
+      maxWidth="sm"
+    >
+      <DialogTitle id="istio-rollouts-set-weights-title">
+        {asking ? 'Request weights' : 'Set weights'}
+      </DialogTitle>
       <DialogContent>
         {route.destinations.map((d, i) => {
           const label = labelOf(versions, d);

@@ -101,8 +101,16 @@ export const TargetUsersDialog = ({
     );
 
   return (
-    <Dialog open onClose={onCancel} fullWidth maxWidth="sm">
-      <DialogTitle>Target users</DialogTitle>
+    <Dialog
+      aria-labelledby="istio-rollouts-target-users-title"
+      open
+      onClose={onCancel}
+      fullWidth
+      maxWidth="sm"
+    >
+      <DialogTitle id="istio-rollouts-target-users-title">
+        Target users
+      </DialogTitle>
       <DialogContent>
         <Typography variant="body2">
           Requests that carry this {kind} go to the chosen version; everyone

@@ -73,8 +73,16 @@ export const VersionActionDialog = ({
   };
 
   return (
-    <Dialog open onClose={onCancel} fullWidth maxWidth="sm">
-      <DialogTitle>{mirror ? 'Mirror traffic' : 'Start canary'}</DialogTitle>
+    <Dialog
+      aria-labelledby="istio-rollouts-version-action-title"
+      open
+      onClose={onCancel}
+      fullWidth
+      maxWidth="sm"
+    >
+      <DialogTitle id="istio-rollouts-version-action-title">
+        {mirror ? 'Mirror traffic' : 'Start canary'}
+      </DialogTitle>
       <DialogContent>
         <Typography variant="body2">
           {mirror
