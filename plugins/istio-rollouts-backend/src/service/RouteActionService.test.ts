@@ -439,6 +439,85 @@ describe('route actions', () => {
     );
   });
 
+  it("accepts subsets defined beside a destination's Service in another namespace", async () => {
+    const routes = await createTestNamespace('routes');
+    const backend = await createTestNamespace('backend');
+    const api = `api.${backend}.svc.cluster.local`;
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'DestinationRule',
+            metadata: { name: 'api', namespace: backend },
+            spec: {
+              host: 'api',
+              subsets: ['v1', 'v2'].map(v => ({
+                name: v,
+                labels: { version: v },
+              })),
+            },
+          },
+          {
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'VirtualService',
+            metadata: { name: 'api', namespace: routes },
+            spec: {
+              hosts: [api],
+              http: [
+                {
+                  name: 'primary',
+                  route: [
+                    { destination: { host: api, subset: 'v1' }, weight: 90 },
+                    { destination: { host: api, subset: 'v2' }, weight: 10 },
+                  ],
+                },
+              ],
+            },
+          },
+        ],
+      }),
+    });
+    const { server } = await startPlugin({
+      entities: [
+        serviceEntity('web', {
+          'istio-rollouts/virtual-services': `${routes}/api`,
+        }),
+      ],
+    });
+    const setWeights = (subsets: [string, string]) =>
+      request(server)
+        .post(
+          '/api/istio-rollouts/entities/default/component/web/route-actions',
+        )
+        .set('Authorization', mockCredentials.user.header())
+        .send({
+          target: {
+            cluster: 'local',
+            namespace: routes,
+            virtualService: 'api',
+            route: 'primary',
+          },
+          operation: {
+            type: 'set-weights',
+            weights: [
+              { host: api, subset: subsets[0], weight: 80 },
+              { host: api, subset: subsets[1], weight: 20 },
+            ],
+          },
+        });
+
+    const res = await setWeights(['v1', 'v2']);
+    expect(res.status).toBe(200);
+    expect(weightsOf(await readVs(routes, 'api'), 0)).toEqual([80, 20]);
+    // A subset that DestinationRule does not define is still refused.
+    const unknown = await setWeights(['v1', 'v3']);
+    expect(unknown.status).toBe(422);
+    expect(weightsOf(await readVs(routes, 'api'), 0)).toEqual([80, 20]);
+  });
+
   it("answers 404 for an unknown route, and for a VirtualService that is not the entity's", async () => {
     const { act } = await setUp();
 

@@ -43,6 +43,8 @@ import {
   VirtualServiceView,
   buildVirtualServiceViews,
   istioRolloutsApplyPermission,
+  parseServiceFqdn,
+  resolveHost,
   istioRolloutsRollbackPermission,
   istioRolloutsScalePermission,
   readRolloutAnnotations,
@@ -153,7 +155,7 @@ export class RouteActionService {
       ref: { namespace: vs.namespace, name: vs.name },
       route: target.route,
       operation: withSteps,
-      knownSubsets: knownSubsets(cache, vs.namespace),
+      knownSubsets: knownSubsets(cache, vs, withSteps),
       dryRun: Boolean(request.dryRun),
       expect: options.expectRoute
         ? { before: options.expectRoute, after: options.expectAfter }
@@ -522,25 +524,58 @@ export class RouteActionService {
   }
 }
 
+// Subsets the change may use, from the DestinationRules Istio would apply:
+// those of the VirtualService's namespace and of each destination's own
+// Service namespace (a DestinationRule usually lives beside its Service,
+// which may be another namespace than the route's).
 function knownSubsets(
   cache: ClusterObjectCache,
-  namespace: string,
+  vs: { namespace: string; name: string },
+  operation: RouteOperation,
 ): Record<string, string[]> {
+  const namespaces = new Set([vs.namespace]);
+  for (const host of destinationHosts(
+    cache.find('virtualServices', vs.namespace, vs.name),
+    operation,
+  )) {
+    const service = parseServiceFqdn(resolveHost(host, vs.namespace));
+    if (service) namespaces.add(service.namespace);
+  }
   const subsets: Record<string, string[]> = {};
-  for (const dr of cache.objectsIn([namespace]).destinationRules as any[]) {
+  for (const dr of cache.objectsIn(namespaces).destinationRules as any[]) {
     const host = dr.spec?.host;
     if (typeof host !== 'string') continue;
     const names = (dr.spec?.subsets ?? [])
       .map((s: any) => s?.name)
       .filter(Boolean);
-    for (const key of [
+    // As written, and fully qualified the way Istio reads a DestinationRule's
+    // host: relative to the DestinationRule's own namespace.
+    for (const key of new Set([
       host,
-      `${host.split('.')[0]}.${dr.metadata?.namespace}.svc.cluster.local`,
-    ]) {
+      resolveHost(host, dr.metadata?.namespace ?? vs.namespace),
+    ])) {
       subsets[key] = [...(subsets[key] ?? []), ...names];
     }
   }
   return subsets;
+}
+
+// Hosts a change may touch: the route destinations and mirrors the
+// VirtualService has, and those the operation names.
+function destinationHosts(vs: any, operation: RouteOperation): string[] {
+  const hosts: Array<string | undefined> = [];
+  for (const route of vs?.spec?.http ?? []) {
+    for (const r of route?.route ?? []) hosts.push(r?.destination?.host);
+    hosts.push(route?.mirror?.host);
+  }
+  const named = operation as {
+    canary?: { host?: string };
+    to?: { host?: string };
+    weights?: Array<{ host?: string }>;
+  };
+  hosts.push(named.canary?.host, named.to?.host);
+  for (const w of named.weights ?? []) hosts.push(w?.host);
+  return hosts.filter((h): h is string => typeof h === 'string' && !!h);
 }
 
 function sameDestination(
