@@ -52,15 +52,24 @@ export const REQUESTABLE_OPERATION_TYPES: ReadonlyArray<
  *
  * @public
  */
+export const PROMOTION_REQUEST_STATUSES = [
+  'pending',
+  'approving',
+  'applied',
+  'rejected',
+  'cancelled',
+  'expired',
+  'stale',
+  'failed',
+] as const;
+
+/**
+ * One of {@link PROMOTION_REQUEST_STATUSES}.
+ *
+ * @public
+ */
 export type PromotionRequestStatus =
-  | 'pending'
-  | 'approving'
-  | 'applied'
-  | 'rejected'
-  | 'cancelled'
-  | 'expired'
-  | 'stale'
-  | 'failed';
+  (typeof PROMOTION_REQUEST_STATUSES)[number];
 
 /**
  * Body of `POST /entities/:namespace/:kind/:name/requests`.

@@ -83,4 +83,4 @@ export {
   TARGET_ROUTE_PREFIX,
 } from './write/targetRoute';
 export { planRouteChange } from './write/planRouteChange';
-export { snapshotRoute } from './write/snapshot';
+export { describeSplit, sameSplit, snapshotRoute } from './write/snapshot';

@@ -24,36 +24,16 @@ import type {
 export type { AuditOutcome, AuditRecord, AuditRecordPage };
 
 /**
- * A write action to record. `weightsBefore`/`weightsAfter` are any
- * JSON-serializable value (a RouteSnapshot, or replicas for a scale).
+ * A write action to record: a record before the store gives it its id and
+ * time. `weightsBefore`/`weightsAfter` are any JSON-serializable value (a
+ * RouteSnapshot, or replicas for a scale); `route` may be an index.
  *
  * @public
  */
-export interface NewAuditRecord {
-  /** User entity ref; absent for system actions such as an expiry. */
-  actor?: string;
-  approver?: string;
-  entityRef: string;
-  /** e.g. `promote-next`, `rollback`, `scale`. */
-  action: string;
-  outcome: AuditOutcome;
-  cluster: string;
-  namespace: string;
-  /** Route actions only. */
-  virtualService?: string;
-  /** Scale actions only: the Deployment. */
-  workload?: string;
+export type NewAuditRecord = Omit<AuditRecord, 'id' | 'createdAt' | 'route'> & {
   /** Index in `spec.http` or route name; stored as text. */
   route?: number | string;
-  weightsBefore?: unknown;
-  weightsAfter?: unknown;
-  resourceVersionBefore?: string;
-  resourceVersionAfter?: string;
-  reason?: string;
-  /** The error or refusal, for outcomes other than `applied`. */
-  message?: string;
-  requestId?: string;
-}
+};
 
 /**
  * Filters and page of {@link AuditStore.list}. Filters combine with AND.

@@ -23,12 +23,9 @@ import {
 // direct dependency on knex.
 export type Knex = Awaited<ReturnType<DatabaseService['getClient']>>;
 
-/**
- * The plugin's database client, migrated to the latest schema unless the
- * adopter set `database.migrations.skip`. Knex's migration lock makes
- * replicas starting together run each migration once.
- */
-export async function migratedClient(database: DatabaseService): Promise<Knex> {
+const migrated = new WeakMap<DatabaseService, Promise<Knex>>();
+
+async function migrate(database: DatabaseService): Promise<Knex> {
   const client = await database.getClient();
   if (!database.migrations?.skip) {
     await client.migrate.latest({
@@ -37,6 +34,22 @@ export async function migratedClient(database: DatabaseService): Promise<Knex> {
         'migrations',
       ),
     });
+  }
+  return client;
+}
+
+/**
+ * The plugin's database client, migrated to the latest schema unless the
+ * adopter set `database.migrations.skip`. Knex's migration lock makes
+ * replicas starting together run each migration once.
+ */
+export function migratedClient(database: DatabaseService): Promise<Knex> {
+  // Each store asks for the client; the migrations run once per database.
+  let client = migrated.get(database);
+  if (!client) {
+    client = migrate(database);
+    migrated.set(database, client);
+    client.catch(() => migrated.delete(database));
   }
   return client;
 }

@@ -42,6 +42,24 @@ async function migrateUntilBefore(knex: Knex, target: string) {
   }
 }
 
+// Columns without a comment. SQLite drops column comments, so only
+// PostgreSQL can show them; on SQLite there is nothing to check.
+async function uncommentedColumns(
+  knex: Knex,
+  databaseId: string,
+  table: string,
+): Promise<string[]> {
+  if (!databaseId.startsWith('POSTGRES')) return [];
+  const { rows } = await knex.raw(
+    `SELECT a.attname FROM pg_attribute a
+     WHERE a.attrelid = ?::regclass AND a.attnum > 0
+       AND NOT a.attisdropped
+       AND col_description(a.attrelid, a.attnum) IS NULL`,
+    [table],
+  );
+  return rows.map((r: { attname: string }) => r.attname);
+}
+
 const up = (knex: Knex) => knex.migrate.up({ directory: migrationsDir });
 const down = (knex: Knex) => knex.migrate.down({ directory: migrationsDir });
 
@@ -61,19 +79,7 @@ describe('migrations', () => {
       await up(knex);
       expect(await knex.schema.hasTable(table)).toBe(true);
 
-      // SQLite drops column comments, so only PostgreSQL can show them.
-      const uncommented = databaseId.startsWith('POSTGRES')
-        ? (
-            await knex.raw(
-              `SELECT a.attname FROM pg_attribute a
-               WHERE a.attrelid = ?::regclass AND a.attnum > 0
-                 AND NOT a.attisdropped
-                 AND col_description(a.attrelid, a.attnum) IS NULL`,
-              [table],
-            )
-          ).rows
-        : [];
-      expect(uncommented).toEqual([]);
+      expect(await uncommentedColumns(knex, databaseId, table)).toEqual([]);
 
       // Only the required columns: the rest are nullable, and created_at
       // and id come from their defaults.
@@ -145,19 +151,7 @@ describe('migrations', () => {
 
       await up(knex);
       expect(await knex.schema.hasTable(table)).toBe(true);
-      // SQLite drops column comments, so only PostgreSQL can show them.
-      const uncommented = databaseId.startsWith('POSTGRES')
-        ? (
-            await knex.raw(
-              `SELECT a.attname FROM pg_attribute a
-               WHERE a.attrelid = ?::regclass AND a.attnum > 0
-                 AND NOT a.attisdropped
-                 AND col_description(a.attrelid, a.attnum) IS NULL`,
-              [table],
-            )
-          ).rows
-        : [];
-      expect(uncommented).toEqual([]);
+      expect(await uncommentedColumns(knex, databaseId, table)).toEqual([]);
 
       const row = {
         id: '7d0c1a56-5b7e-4a53-9d0e-2f1f6c7d9e01',

@@ -57,14 +57,7 @@ export class AuditTrail {
     const { eventId, request, dryRun, record, run, outcome } = args;
     if (dryRun) return run();
     const meta = record as unknown as JsonObject;
-    const event = await this.options.auditor
-      .createEvent({ eventId, severityLevel: 'medium', request, meta })
-      .catch(error => {
-        this.options.logger.warn(
-          `could not create audit event ${eventId}: ${error}`,
-        );
-        return undefined;
-      });
+    const event = await this.startEvent(eventId, request, meta);
     try {
       const result = await run();
       const details = outcome(result);
@@ -102,14 +95,7 @@ export class AuditTrail {
   }): Promise<T> {
     const { eventId, request, record, run } = args;
     const meta = record as unknown as JsonObject;
-    const event = await this.options.auditor
-      .createEvent({ eventId, severityLevel: 'medium', request, meta })
-      .catch(error => {
-        this.options.logger.warn(
-          `could not create audit event ${eventId}: ${error}`,
-        );
-        return undefined;
-      });
+    const event = await this.startEvent(eventId, request, meta);
     try {
       const result = await run();
       await event
@@ -158,6 +144,23 @@ export class AuditTrail {
       );
     }
     await this.append(record);
+  }
+
+  // The auditor event is created before the action runs, so a crash
+  // mid-write still leaves a trace in the logs.
+  private startEvent(
+    eventId: string,
+    request: Request | undefined,
+    meta: JsonObject,
+  ) {
+    return this.options.auditor
+      .createEvent({ eventId, severityLevel: 'medium', request, meta })
+      .catch(error => {
+        this.options.logger.warn(
+          `could not create audit event ${eventId}: ${error}`,
+        );
+        return undefined;
+      });
   }
 
   private async append(record: NewAuditRecord) {

@@ -41,9 +41,10 @@ import {
   PromotionRequest,
   PromotionRequestStatus,
   RouteActionResult,
-  RouteSnapshot,
+  describeSplit,
   istioRolloutsApplyPermission,
   istioRolloutsRequestPermission,
+  sameSplit,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type { Request } from 'express';
 import { NewAuditRecord } from '../database/AuditStore';
@@ -166,7 +167,7 @@ export class PromotionRequestService {
     );
     if (sameSplit(preview.before, preview.after)) {
       throw new ConflictError(
-        `The route already is ${split(
+        `The route already is ${describeSplit(
           preview.after,
         )}; there is nothing to request`,
       );
@@ -187,9 +188,11 @@ export class PromotionRequestService {
       resourceVersion: preview.resourceVersionBefore,
     });
     this.options.logger.info(
-      `promotion request ${request.id} by ${requester} for ${ref}: ${split(
+      `promotion request ${
+        request.id
+      } by ${requester} for ${ref}: ${describeSplit(
         request.before,
-      )} -> ${split(request.plannedAfter)}`,
+      )} -> ${describeSplit(request.plannedAfter)}`,
     );
     await this.notify({
       recipients: ref,
@@ -334,29 +337,7 @@ export class PromotionRequestService {
     credentials: BackstageCredentials,
     httpRequest?: Request,
   ): Promise<PromotionRequest> {
-    const user = userOf(credentials);
-    const request = await this.mustGet(id);
-    return this.options.auditTrail.attempt({
-      eventId: 'promotion-request-reject',
-      request: httpRequest,
-      record: {
-        ...auditRecordOf(request),
-        actor: user,
-        action: 'reject-request',
-        message: reason,
-      },
-      run: async () => {
-        if (!(await this.mayApply(request, credentials))) {
-          throw new NotAllowedError(
-            `You may not reject traffic changes of ${request.entityRef} (permission ${istioRolloutsApplyPermission.name})`,
-          );
-        }
-        if (!reason.trim()) {
-          throw new InputError('A rejection needs a reason');
-        }
-        return this.close(request, 'rejected', user, reason);
-      },
-    });
+    return this.closeAudited(id, 'rejected', reason, credentials, httpRequest);
   }
 
   async cancel(
@@ -365,26 +346,7 @@ export class PromotionRequestService {
     credentials: BackstageCredentials,
     httpRequest?: Request,
   ): Promise<PromotionRequest> {
-    const user = userOf(credentials);
-    const request = await this.mustGet(id);
-    return this.options.auditTrail.attempt({
-      eventId: 'promotion-request-cancel',
-      request: httpRequest,
-      record: {
-        ...auditRecordOf(request),
-        actor: user,
-        action: 'cancel-request',
-        message: reason,
-      },
-      run: async () => {
-        if (request.requestedBy !== user) {
-          throw new NotAllowedError(
-            `Only the requester (${request.requestedBy}) can cancel request ${id}`,
-          );
-        }
-        return this.close(request, 'cancelled', user, reason);
-      },
-    });
+    return this.closeAudited(id, 'cancelled', reason, credentials, httpRequest);
   }
 
   /**
@@ -425,29 +387,62 @@ export class PromotionRequestService {
     return { expired: expired.length, abandoned: abandoned.length };
   }
 
-  private async close(
-    request: PromotionRequest,
+  // Reject (an owner, with a reason) or cancel (the requester): nothing is
+  // written to a cluster, so success is an auditor event and the request's
+  // own record; a refused attempt is also a denied row of the trail.
+  private async closeAudited(
+    id: string,
     status: 'rejected' | 'cancelled',
-    user: string,
     reason: string | undefined,
+    credentials: BackstageCredentials,
+    httpRequest?: Request,
   ): Promise<PromotionRequest> {
-    this.assertPending(request);
-    const closed = await this.options.store.close(request.id, {
-      status,
-      by: user,
-      reason: reason?.trim() || undefined,
-      now: this.now(),
+    const user = userOf(credentials);
+    const request = await this.mustGet(id);
+    const verb = status === 'rejected' ? 'reject' : 'cancel';
+    return this.options.auditTrail.attempt({
+      eventId: `promotion-request-${verb}`,
+      request: httpRequest,
+      record: {
+        ...auditRecordOf(request),
+        actor: user,
+        action: `${verb}-request`,
+        message: reason,
+      },
+      run: async () => {
+        if (status === 'rejected') {
+          if (!(await this.mayApply(request, credentials))) {
+            throw new NotAllowedError(
+              `You may not reject traffic changes of ${request.entityRef} (permission ${istioRolloutsApplyPermission.name})`,
+            );
+          }
+          if (!reason?.trim()) {
+            throw new InputError('A rejection needs a reason');
+          }
+        } else if (request.requestedBy !== user) {
+          throw new NotAllowedError(
+            `Only the requester (${request.requestedBy}) can cancel request ${id}`,
+          );
+        }
+        this.assertPending(request);
+        const closed = await this.options.store.close(id, {
+          status,
+          by: user,
+          reason: reason?.trim() || undefined,
+          now: this.now(),
+        });
+        if (!closed) {
+          const now = await this.mustGet(id);
+          throw new ConflictError(
+            `Request ${id} was ${now.status} meanwhile${
+              now.decidedBy ? ` by ${now.decidedBy}` : ''
+            }`,
+          );
+        }
+        await this.decided(closed);
+        return closed;
+      },
     });
-    if (!closed) {
-      const now = await this.mustGet(request.id);
-      throw new ConflictError(
-        `Request ${request.id} was ${now.status} meanwhile${
-          now.decidedBy ? ` by ${now.decidedBy}` : ''
-        }`,
-      );
-    }
-    await this.decided(closed);
-    return closed;
   }
 
   private assertPending(request: PromotionRequest) {
@@ -598,24 +593,11 @@ function auditRecordOf(
   };
 }
 
-function split(snapshot: RouteSnapshot): string {
-  return snapshot.destinations
-    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
-    .join(' / ');
-}
-
-function sameSplit(a: RouteSnapshot, b: RouteSnapshot): boolean {
-  return (
-    JSON.stringify([a.destinations, a.mirror ?? null]) ===
-    JSON.stringify([b.destinations, b.mirror ?? null])
-  );
-}
-
 function describe(request: PromotionRequest): string {
   const { target } = request;
   return `move ${target.namespace}/${target.virtualService} route ${
     target.route
-  } on ${target.cluster} from ${split(request.before)} to ${split(
-    request.plannedAfter,
-  )}`;
+  } on ${target.cluster} from ${describeSplit(
+    request.before,
+  )} to ${describeSplit(request.plannedAfter)}`;
 }

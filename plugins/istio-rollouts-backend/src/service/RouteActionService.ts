@@ -42,6 +42,7 @@ import {
   ScaleResult,
   VirtualServiceView,
   buildVirtualServiceViews,
+  describeSplit,
   istioRolloutsApplyPermission,
   parseServiceFqdn,
   resolveHost,
@@ -203,9 +204,11 @@ export class RouteActionService {
     this.options.logger.info(
       `${request.dryRun ? 'dry run of ' : ''}${operation.type} on ${
         target.cluster
-      }/${vs.namespace}/${vs.name} route ${target.route} for ${ref}: ${weights(
-        outcome.plan.before,
-      )} -> ${weights(outcome.plan.after)}`,
+      }/${vs.namespace}/${vs.name} route ${
+        target.route
+      } for ${ref}: ${describeSplit(outcome.plan.before)} -> ${describeSplit(
+        outcome.plan.after,
+      )}`,
     );
     return result;
   }
@@ -586,12 +589,4 @@ function sameDestination(
     a.host.split('.')[0] === b.host.split('.')[0] &&
     (a.subset ?? '') === (b.subset ?? '')
   );
-}
-
-function weights(snapshot: {
-  destinations: Array<{ host: string; subset?: string; weight: number }>;
-}): string {
-  return snapshot.destinations
-    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
-    .join(' / ');
 }

@@ -15,7 +15,10 @@
  */
 
 import { InputError } from '@backstage/errors';
-import { REQUESTABLE_OPERATION_TYPES } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  PROMOTION_REQUEST_STATUSES,
+  REQUESTABLE_OPERATION_TYPES,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { z } from 'zod';
 
 // Request bodies are checked here, before anything reaches a cluster:
@@ -231,17 +234,6 @@ export const rejectPromotionRequestSchema = z
   })
   .strict();
 
-const REQUEST_STATUSES = [
-  'pending',
-  'approving',
-  'applied',
-  'rejected',
-  'cancelled',
-  'expired',
-  'stale',
-  'failed',
-] as const;
-
 export const listPromotionRequestsQuerySchema = z
   .object({
     // Comma-separated, e.g. `pending,approving`.
@@ -249,7 +241,7 @@ export const listPromotionRequestsQuerySchema = z
       .string()
       .max(200)
       .transform(v => v.split(',').filter(Boolean))
-      .pipe(z.array(z.enum(REQUEST_STATUSES)))
+      .pipe(z.array(z.enum(PROMOTION_REQUEST_STATUSES)))
       .optional(),
     limit: z.coerce.number().int().min(1).max(200).optional(),
   })

@@ -15,7 +15,7 @@
  */
 
 import { dest, primary } from './__testUtils__/fixtures';
-import { readRef, snapshotRoute } from './snapshot';
+import { describeSplit, readRef, sameSplit, snapshotRoute } from './snapshot';
 
 describe('snapshotRoute', () => {
   it('records effective weights and the route name', () => {
@@ -84,5 +84,37 @@ describe('snapshotRoute', () => {
       ],
     });
     expect(readRef({ host: '' })).toBeUndefined();
+  });
+});
+
+describe('sameSplit and describeSplit', () => {
+  const canary = snapshotRoute(primary(dest('v1', 90), dest('v2', 10)), 1);
+
+  it('compares destinations, weights and mirror, not position or name', () => {
+    expect(sameSplit(canary, { ...canary, index: 3, name: 'other' })).toBe(
+      true,
+    );
+    expect(
+      sameSplit(
+        canary,
+        snapshotRoute(primary(dest('v1', 80), dest('v2', 20)), 1),
+      ),
+    ).toBe(false);
+    expect(
+      sameSplit(canary, {
+        ...canary,
+        mirror: { host: 'reviews', subset: 'v3', percentage: 5 },
+      }),
+    ).toBe(false);
+  });
+
+  it('says a split by subset, or by host without one', () => {
+    expect(describeSplit(canary)).toBe('v1 90% / v2 10%');
+    expect(
+      describeSplit({
+        index: 0,
+        destinations: [{ host: 'reviews', weight: 100 }],
+      }),
+    ).toBe('reviews 100%');
   });
 });

@@ -67,3 +67,28 @@ export function snapshotRoute(raw: unknown, index: number): RouteSnapshot {
   }
   return snapshot;
 }
+
+/**
+ * Whether two snapshots split traffic the same way: the same destinations
+ * with the same weights, and the same mirror. Position and name are not
+ * part of the split.
+ *
+ * @public
+ */
+export function sameSplit(a: RouteSnapshot, b: RouteSnapshot): boolean {
+  const split = (s: RouteSnapshot) =>
+    JSON.stringify({ destinations: s.destinations, mirror: s.mirror ?? null });
+  return split(a) === split(b);
+}
+
+/**
+ * A split as people say it: `v1 90% / v2 10%` (the subset, or the host
+ * when the destination has none).
+ *
+ * @public
+ */
+export function describeSplit(snapshot: RouteSnapshot): string {
+  return snapshot.destinations
+    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
+    .join(' / ');
+}

@@ -22,8 +22,9 @@ import {
 } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { useSignal } from '@backstage/plugin-signals-react';
-import type {
+import {
   ApprovalPolicy,
+  PROMOTION_REQUEST_STATUSES,
   PromotionRequest,
   PromotionRequestStatus,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -48,14 +49,7 @@ export const REQUESTS_SLOW_POLL_MS = 60_000;
 export const RECENT_DECIDED_LIMIT = 5;
 
 const OPEN: PromotionRequestStatus[] = ['pending', 'approving'];
-const DECIDED: PromotionRequestStatus[] = [
-  'applied',
-  'rejected',
-  'cancelled',
-  'expired',
-  'stale',
-  'failed',
-];
+const DECIDED = PROMOTION_REQUEST_STATUSES.filter(s => !OPEN.includes(s));
 
 /** An entity's promotion requests and the installation's approval policy. */
 export interface PromotionRequestsState {

@@ -18,7 +18,9 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   RouteChangePlan,
   RouteSnapshot,
+  describeSplit,
   planRouteChange,
+  sameSplit,
   snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
@@ -200,19 +202,6 @@ function pickRoute(
 // weights and mirror. A change elsewhere (retries, a label, another route)
 // does not change what the approved operation does, so it is not stale; a
 // route that is gone, renamed or split differently is.
-function splitOf(snapshot: RouteSnapshot): string {
-  return JSON.stringify({
-    destinations: snapshot.destinations,
-    mirror: snapshot.mirror ?? null,
-  });
-}
-
-function describeSplit(snapshot: RouteSnapshot): string {
-  return snapshot.destinations
-    .map(d => `${d.subset ?? d.host} ${d.weight}%`)
-    .join(' / ');
-}
-
 function assertRouteUnchanged(
   object: any,
   route: number | string,
@@ -237,7 +226,7 @@ function assertRouteUnchanged(
       { resourceVersion, route: now },
     );
   }
-  if (splitOf(now) !== splitOf(before)) {
+  if (!sameSplit(now, before)) {
     throw new StaleRequestError(
       `The route changed since the request was made (it was ${describeSplit(
         before,
@@ -254,7 +243,7 @@ function assertSplitAsApproved(
   plan: RouteChangePlan,
   after: RouteSnapshot,
 ) {
-  if (splitOf(plan.after) !== splitOf(after)) {
+  if (!sameSplit(plan.after, after)) {
     throw new StaleRequestError(
       `The change would now give ${describeSplit(
         plan.after,
