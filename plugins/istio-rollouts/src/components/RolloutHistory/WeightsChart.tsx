@@ -15,11 +15,11 @@
  */
 
 import { useMemo } from 'react';
-import { Typography, makeStyles } from '@material-ui/core';
+import { makeStyles } from '@material-ui/core';
 import type { VersionView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { actionLabel, describeTarget, formatTime } from '../AuditParts';
 import { findVersion } from '../RouteActions/routeModel';
-import { versionColor } from '../TrafficSplitBar';
+import { VersionLegend, versionColor } from '../TrafficSplitBar';
 import {
   TimelineDestination,
   WeightTimeline,
@@ -49,19 +49,6 @@ const useStyles = makeStyles(theme => ({
   svg: { width: '100%', height: 'auto', display: 'block' },
   grid: { stroke: theme.palette.divider, strokeWidth: 1 },
   axisText: { fill: theme.palette.text.secondary, fontSize: 11 },
-  legend: {
-    display: 'flex',
-    flexWrap: 'wrap',
-    gap: theme.spacing(2),
-    marginTop: theme.spacing(0.5),
-  },
-  swatch: {
-    display: 'inline-block',
-    width: 10,
-    height: 10,
-    borderRadius: 2,
-    marginRight: 4,
-  },
   // Read by screen readers, not shown: the chart's numbers as a table.
   visuallyHidden: {
     border: 0,
@@ -242,14 +229,14 @@ export const WeightsChart = ({
           )),
         )}
       </svg>
-      <div className={classes.legend} aria-hidden>
-        {series.map(s => (
-          <Typography variant="body2" component="span" key={s.destination.key}>
-            <span className={classes.swatch} style={{ background: s.color }} />
-            {s.label}
-          </Typography>
-        ))}
-      </div>
+      <VersionLegend
+        hidden
+        items={series.map(s => ({
+          key: s.destination.key,
+          color: s.color,
+          label: s.label,
+        }))}
+      />
       <table className={classes.visuallyHidden}>
         <caption>{summary}</caption>
         <thead>

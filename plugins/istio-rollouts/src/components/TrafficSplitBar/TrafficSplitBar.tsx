@@ -14,11 +14,12 @@
  * limitations under the License.
  */
 
-import { Box, Tooltip, Typography, makeStyles } from '@material-ui/core';
+import { Box, Tooltip, makeStyles } from '@material-ui/core';
 import type {
   DestinationView,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { VersionLegend } from './VersionLegend';
 import { versionColor } from './versionColors';
 
 const useStyles = makeStyles(theme => ({
@@ -38,19 +39,6 @@ const useStyles = makeStyles(theme => ({
     overflow: 'hidden',
     fontWeight: 600,
     textShadow: '0 0 2px rgba(0,0,0,0.6)',
-  },
-  legend: {
-    display: 'flex',
-    flexWrap: 'wrap',
-    gap: theme.spacing(2),
-    marginTop: theme.spacing(0.5),
-  },
-  swatch: {
-    display: 'inline-block',
-    width: 10,
-    height: 10,
-    borderRadius: 2,
-    marginRight: 4,
   },
 }));
 
@@ -111,21 +99,13 @@ export const TrafficSplitBar = ({
           ))}
       </div>
       {!dense && (
-        <div className={classes.legend}>
-          {destinations.map(d => (
-            <Typography
-              variant="body2"
-              key={`legend-${d.versionKey}-${d.port ?? ''}`}
-              component="span"
-            >
-              <span
-                className={classes.swatch}
-                style={{ background: versionColor(keys, d.versionKey) }}
-              />
-              {labelOf(d.versionKey)}: {d.weight}%
-            </Typography>
-          ))}
-        </div>
+        <VersionLegend
+          items={destinations.map(d => ({
+            key: `${d.versionKey}-${d.port ?? ''}`,
+            color: versionColor(keys, d.versionKey),
+            label: `${labelOf(d.versionKey)}: ${d.weight}%`,
+          }))}
+        />
       )}
     </Box>
   );

@@ -17,3 +17,4 @@
 export { TrafficSplitBar } from './TrafficSplitBar';
 export type { TrafficSplitBarProps } from './TrafficSplitBar';
 export { versionColor } from './versionColors';
+export { VersionLegend } from './VersionLegend';
