@@ -27,6 +27,7 @@ import { AddressInfo } from 'node:net';
 import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
 import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
+import { EntityAccess } from '../plugins/istio-rollouts-backend/src/service/EntityAccess';
 import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
 import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/database/DatabaseAuditStore';
 import { DatabasePromotionRequestStore } from '../plugins/istio-rollouts-backend/src/database/DatabasePromotionRequestStore';
@@ -54,7 +55,8 @@ async function main() {
     await post('/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: NS },
+      // The namespace binds its objects to the entity (istioRollouts.ownership).
+      metadata: { name: NS, labels: { 'backstage.io/kubernetes-id': 'web' } },
     });
     await post(`/api/v1/namespaces/${NS}/services`, {
       apiVersion: 'v1',
@@ -153,11 +155,17 @@ async function main() {
       metadata: {
         name: 'web',
         namespace: 'default',
-        annotations: { 'istio-rollouts/virtual-services': `${NS}/web` },
+        annotations: {
+          'istio-rollouts/virtual-services': `${NS}/web`,
+          'backstage.io/kubernetes-id': 'web',
+        },
       },
       spec: {},
     };
-    const catalog = { getEntityByRef: async () => entity } as any;
+    const catalog = {
+      getEntityByRef: async () => entity,
+      getEntities: async () => ({ items: [entity] }),
+    } as any;
     const permissions = {
       authorize: async (reqs: unknown[]) =>
         reqs.map(() => ({ result: AuthorizeResult.ALLOW })),
@@ -187,13 +195,15 @@ async function main() {
       }),
     } as any;
     const auditTrail = new AuditTrail({ auditor, store: auditStore, logger });
-    const actions = new RouteActionService({
-      caches,
+    const access = new EntityAccess({
       catalog,
       permissions,
-      logger,
+      auth: { getOwnServiceCredentials: async () => ({}) } as any,
+      policy: { mode: 'cluster-label', label: 'backstage.io/kubernetes-id' },
     });
+    const actions = new RouteActionService({ caches, access, logger });
     const router = await createRouter({
+      access,
       auditTrail,
       auditStore,
       httpAuth,

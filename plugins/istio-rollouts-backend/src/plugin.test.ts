@@ -36,6 +36,91 @@ function getView(server: any, name: string) {
     .set('Authorization', mockCredentials.user.header());
 }
 
+type ChangeSignal = SignalPayload & {
+  message: { topic: string; clusterTopic: string };
+};
+
+function changeSignals(signals: SignalPayload[]): ChangeSignal[] {
+  return signals.filter(
+    s => s.channel === 'istio-rollouts:changes',
+  ) as ChangeSignal[];
+}
+
+/** Every topic a view carries, on whatever cluster. */
+function viewTopics(view: any): string[] {
+  return view.clusters.flatMap((c: any) => c.signalTopics ?? []);
+}
+
+/** A broadcast whose message only holds opaque topics, naming nothing. */
+function expectOpaque(signal: SignalPayload, names: string[]) {
+  expect(signal.recipients).toEqual({ type: 'broadcast' });
+  expect(Object.keys(signal.message as object).sort()).toEqual([
+    'clusterTopic',
+    'topic',
+  ]);
+  for (const value of Object.values(signal.message as object)) {
+    expect(value).toMatch(/^[0-9a-f]{32,}$/);
+  }
+  const text = JSON.stringify(signal.message);
+  for (const name of names) expect(text).not.toContain(name);
+}
+
+/** A VirtualService `web` splitting 80/20 between v1 and v2, in `ns`. */
+async function applyCanary(ns: string) {
+  await kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'web', namespace: ns },
+          spec: {
+            host: 'web',
+            subsets: [
+              { name: 'v1', labels: { version: 'v1' } },
+              { name: 'v2', labels: { version: 'v2' } },
+            ],
+          },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'web', namespace: ns },
+          spec: {
+            hosts: ['web'],
+            http: [
+              {
+                route: [
+                  { destination: { host: 'web', subset: 'v1' }, weight: 80 },
+                  { destination: { host: 'web', subset: 'v2' }, weight: 20 },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  });
+}
+
+async function patchWeights(ns: string, [v1, v2]: [number, number]) {
+  await kubectl([
+    '-n',
+    ns,
+    'patch',
+    'vs',
+    'web',
+    '--type=json',
+    '-p',
+    JSON.stringify([
+      { op: 'replace', path: '/spec/http/0/route/0/weight', value: v1 },
+      { op: 'replace', path: '/spec/http/0/route/1/weight', value: v2 },
+    ]),
+  ]);
+}
+
 describe('istioRolloutsPlugin', () => {
   it('answers /health without credentials, and nothing else', async () => {
     const { server } = await startPlugin();
@@ -185,11 +270,76 @@ describe('istioRolloutsPlugin', () => {
     }
     expect(seen).toEqual([30, 70]);
     await new Promise(r => setTimeout(r, 500)); // change signals are debounced
-    expect(signals).toContainEqual({
-      recipients: { type: 'broadcast' },
-      channel: 'istio-rollouts:changes',
-      message: { cluster: 'local', namespace: ns },
+    // The signal names nothing: it carries an opaque topic that the view has.
+    const changes = changeSignals(signals);
+    const topics = viewTopics((await getView(server, 'web')).body);
+    expect(changes.some(s => topics.includes(s.message.topic))).toBe(true);
+    for (const s of changes) expectOpaque(s, ['local', ns]);
+  });
+
+  it('signals a change under opaque topics that only the views it concerns carry', async () => {
+    const a = await createTestNamespace('topic-a');
+    const b = await createTestNamespace('topic-b');
+    await applyCanary(a);
+    await applyCanary(b);
+    const signals: SignalPayload[] = [];
+    const { server } = await startPlugin({
+      entities: [
+        serviceEntity('web-a', { 'istio-rollouts/virtual-services': `${a}/web` }),
+        serviceEntity('web-b', { 'istio-rollouts/virtual-services': `${b}/web` }),
+        // Nothing of it on the cluster yet: any change there may concern it.
+        serviceEntity('ghost', {
+          'istio-rollouts/virtual-services': `${b}/ghost`,
+        }),
+      ],
+      signals,
     });
+    const topicsOf = async (name: string) => {
+      const res = await getView(server, name);
+      expect(res.status).toBe(200);
+      return viewTopics(res.body);
+    };
+    const topicsA = await topicsOf('web-a');
+    const topicsB = await topicsOf('web-b');
+    const topicsGhost = await topicsOf('ghost');
+    for (const topic of [...topicsA, ...topicsB, ...topicsGhost]) {
+      expect(topic).toMatch(/^[0-9a-f]{32,}$/);
+    }
+
+    // The first signal (after the initial sync) whose topic a view carries.
+    const nextSignalFor = async (topics: string[]) => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const found = changeSignals(signals).find(s =>
+          topics.includes(s.message.topic),
+        );
+        if (found || Date.now() > deadline) return found?.message;
+        await new Promise(r => setTimeout(r, 50));
+      }
+    };
+    await new Promise(r => setTimeout(r, 500));
+    signals.length = 0;
+    await patchWeights(a, [30, 70]);
+    const inA = await nextSignalFor(topicsA);
+    expect(inA).toBeDefined();
+    signals.length = 0;
+    await patchWeights(b, [30, 70]);
+    const inB = await nextSignalFor(topicsB);
+    expect(inB).toBeDefined();
+
+    // A change in one namespace concerns the views of that namespace only.
+    expect(inA!.topic).not.toBe(inB!.topic);
+    expect(topicsB).not.toContain(inA!.topic);
+    expect(topicsA).not.toContain(inB!.topic);
+    expect(topicsA).not.toContain(inA!.clusterTopic);
+    expect(topicsGhost).not.toContain(inA!.topic);
+    // A view that found nothing on a cluster listens to every change there.
+    expect(topicsGhost).toContain(inA!.clusterTopic);
+    expect(inB!.clusterTopic).toBe(inA!.clusterTopic);
+    // Topics are stable: the same view asked again carries the same ones.
+    expect(await topicsOf('web-a')).toEqual(topicsA);
+
+    for (const s of changeSignals(signals)) expectOpaque(s, ['local', a, b]);
   });
 
   it('reports a failing cluster as data inside a 200, next to the working one', async () => {

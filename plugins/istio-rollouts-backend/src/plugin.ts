@@ -34,6 +34,7 @@ import {
 } from './service/PromotionRequestService';
 import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
+import { EntityAccess, readOwnershipPolicy } from './service/EntityAccess';
 import { createRouter } from './service/router';
 
 /** Signal channel announcing changed objects; the frontend refetches its view. */
@@ -52,6 +53,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
       deps: {
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         logger: coreServices.logger,
         config: coreServices.rootConfig,
         lifecycle: coreServices.lifecycle,
@@ -67,6 +69,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
       async init({
         httpRouter,
         httpAuth,
+        auth,
         logger,
         config,
         lifecycle,
@@ -108,10 +111,17 @@ export const istioRolloutsPlugin = createBackendPlugin({
           store: auditStore,
           logger,
         });
+        // Writes need the catalog (permissions on the entity) and the
+        // cluster (objects bound to the entity) to agree.
+        const access = new EntityAccess({
+          permissions,
+          catalog,
+          auth,
+          policy: readOwnershipPolicy(config, logger),
+        });
         const actions = new RouteActionService({
           caches,
-          catalog,
-          permissions,
+          access,
           logger,
           driftWatchMs:
             config.getOptionalNumber('istioRollouts.driftWatchSeconds') !==
@@ -162,7 +172,8 @@ export const istioRolloutsPlugin = createBackendPlugin({
             auditStore,
             httpAuth,
             permissions,
-            views: new RolloutViewService({ caches, catalog }),
+            views: new RolloutViewService({ caches, catalog, access }),
+            access,
             actions,
             requests,
           }),

@@ -76,6 +76,12 @@ export interface RouteActionResult {
   warnings: RolloutWarning[];
   /** \`finish\` with \`scaleDownOld\`: the Deployments of the removed versions, scaled to 0. */
   scaledDown?: ScaleResult[];
+  /**
+   * `finish` with `scaleDownOld`: Deployments of removed versions that were
+   * left running, and why (another route still sends them traffic, or
+   * something else sets their replicas). The route change applies anyway.
+   */
+  keptRunning?: KeptRunning[];
   /** For GitOps-tracked VirtualServices: whether the change was reverted shortly after. */
   drift?: { tool: string; reverted: boolean; observedWeights?: number[] };
 }
@@ -105,4 +111,15 @@ export interface ScaleResult {
   deployment: string;
   replicasBefore: number;
   replicasAfter: number;
+}
+
+/**
+ * A Deployment that `finish` did not scale down, and why.
+ *
+ * @public
+ */
+export interface KeptRunning {
+  namespace: string;
+  deployment: string;
+  reason: string;
 }

@@ -59,7 +59,8 @@ describe('readRolloutAnnotations', () => {
     );
     expect(read).toEqual({
       virtualServices: [
-        { name: 'reviews' },
+        // Unqualified: the entity's Kubernetes namespace, never every namespace.
+        { namespace: 'bookinfo', name: 'reviews' },
         { namespace: 'bookinfo', name: 'reviews-canary' },
       ],
       route: 'primary',
@@ -80,7 +81,10 @@ describe('readRolloutAnnotations', () => {
         'backstage.io/kubernetes-namespace': 'not/a/namespace',
       }),
     );
-    expect(read.virtualServices).toEqual([{ name: 'reviews' }]);
+    // No Kubernetes namespace: the entity's own catalog namespace.
+    expect(read.virtualServices).toEqual([
+      { namespace: 'default', name: 'reviews' },
+    ]);
     expect(read.canarySteps).toEqual([10, 25, 50, 100]);
     expect(read.namespace).toBeUndefined();
     expect(read.problems).toEqual([

@@ -56,7 +56,13 @@ export const DEFAULT_CANARY_STEPS: readonly number[] = [10, 25, 50, 100];
  * @public
  */
 export interface VirtualServiceRef {
-  /** Undefined means "the entity's namespace, or the cluster default". */
+  /**
+   * As read by readRolloutAnnotations, always set: a name written without
+   * a namespace means the entity's Kubernetes namespace
+   * (`backstage.io/kubernetes-namespace`), else the entity's own catalog
+   * namespace — never "that name in every namespace", which would let an
+   * entity claim a same-named VirtualService of any team.
+   */
   namespace?: string;
   name: string;
 }
@@ -180,7 +186,7 @@ export function readRolloutAnnotations(entity: Entity): RolloutAnnotations {
   const vsRaw = nonEmpty(
     annotations[ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices],
   );
-  const virtualServices = vsRaw ? parseVirtualServices(vsRaw, problems) : [];
+  const written = vsRaw ? parseVirtualServices(vsRaw, problems) : [];
 
   let canarySteps = [...DEFAULT_CANARY_STEPS];
   const stepsRaw = nonEmpty(
@@ -206,13 +212,27 @@ export function readRolloutAnnotations(entity: Entity): RolloutAnnotations {
     );
   }
 
+  const validNamespace =
+    namespace && isValidNamespaceName(namespace) ? namespace : undefined;
+  const home = validNamespace ?? entity.metadata.namespace ?? 'default';
+  const virtualServices: VirtualServiceRef[] = [];
+  for (const ref of written) {
+    const qualified = { namespace: ref.namespace ?? home, name: ref.name };
+    if (
+      !virtualServices.some(
+        r => r.name === qualified.name && r.namespace === qualified.namespace,
+      )
+    ) {
+      virtualServices.push(qualified);
+    }
+  }
+
   return {
     virtualServices,
     route: nonEmpty(annotations[ISTIO_ROLLOUTS_ANNOTATIONS.route]),
     canarySteps,
     kubernetesId: nonEmpty(annotations[KUBERNETES_ANNOTATIONS.id]),
-    namespace:
-      namespace && isValidNamespaceName(namespace) ? namespace : undefined,
+    namespace: validNamespace,
     labelSelector: nonEmpty(annotations[KUBERNETES_ANNOTATIONS.labelSelector]),
     cluster: nonEmpty(annotations[KUBERNETES_ANNOTATIONS.cluster]),
     problems,

@@ -140,6 +140,12 @@ export interface ApprovalPolicy {
 export interface PromotionRequestList {
   items: PromotionRequest[];
   policy: ApprovalPolicy;
+  /**
+   * Opaque topic of this entity's request signals: the tab refetches when a
+   * signal on `istio-rollouts:requests` carries it. Signals go to everyone,
+   * so they name no entity, request or status.
+   */
+  signalTopic?: string;
 }
 
 /**

@@ -44,8 +44,15 @@ export { describeMatch, flattenMatch, selectsUsers } from './domain/matchRules';
 export { buildVirtualServiceViews } from './domain/buildRolloutView';
 export { selectEntityVirtualServices } from './domain/selectEntityVirtualServices';
 export type { EntityClusterObjects } from './domain/selectEntityVirtualServices';
+export {
+  describePodTrafficRoute,
+  findRoutesToPods,
+  findScaleControllers,
+} from './domain/scaleGuards';
+export type { PodTrafficRoute, ScaleController } from './domain/scaleGuards';
 export * from './actions';
 export * from './approvals';
+export * from './ownership';
 export type {
   DestinationRef,
   FlipOperation,

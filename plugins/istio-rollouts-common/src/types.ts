@@ -143,6 +143,12 @@ export interface RouteView {
   /** One line a person would say, e.g. `Canary: 10% of traffic goes to v2, 90% stays on v1`. */
   explanation: string;
   warnings: RolloutWarning[];
+  /**
+   * Set when the cluster does not let this entity change the route (the
+   * VirtualService or a destination is not bound to it): why, and which
+   * label would bind it. Absent when writes may go ahead.
+   */
+  readOnly?: string;
 }
 
 /**
@@ -202,6 +208,12 @@ export interface VirtualServiceView {
   managedBy?: ManagedByView;
   trackedBy?: TrackedByView[];
   warnings: RolloutWarning[];
+  /**
+   * Set when the cluster binds this VirtualService to another entity, or
+   * the entity can be bound to nothing: why, and which label would bind it.
+   * Its routes are read-only then; scaling its versions may still be refused.
+   */
+  readOnly?: string;
 }
 
 /**
@@ -223,6 +235,13 @@ export interface ClusterRolloutView {
   cluster: string;
   virtualServices: VirtualServiceView[];
   error?: ClusterErrorView;
+  /**
+   * Opaque topics of the changes that concern this part of the view: the
+   * tab refetches when a signal on `istio-rollouts:changes` carries one of
+   * them (as `topic` or `clusterTopic`). Signals go to everyone, so they
+   * name no cluster or namespace.
+   */
+  signalTopics?: string[];
 }
 
 /**

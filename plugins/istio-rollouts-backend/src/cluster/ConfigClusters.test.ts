@@ -17,8 +17,11 @@
 import { ConfigReader } from '@backstage/config';
 import { readClustersFromConfig } from './ConfigClusters';
 
-function config(clusterLocatorMethods: any[]) {
-  return new ConfigReader({ kubernetes: { clusterLocatorMethods } });
+function config(clusterLocatorMethods: any[], istioRollouts?: object) {
+  return new ConfigReader({
+    kubernetes: { clusterLocatorMethods },
+    ...(istioRollouts ? { istioRollouts } : {}),
+  });
 }
 
 describe('readClustersFromConfig', () => {
@@ -47,7 +50,7 @@ describe('readClustersFromConfig', () => {
           type: 'config',
           clusters: [{ name: 'c', url: 'http://127.0.0.1:8001' }],
         },
-      ]),
+      ], { allowInsecureLoopbackClusters: true }),
     );
     expect(clusters).toEqual([
       {
@@ -102,5 +105,70 @@ describe('readClustersFromConfig', () => {
     expect(() =>
       readClustersFromConfig(config([{ type: 'config', clusters }])),
     ).toThrow(message);
+  });
+
+  describe('http:// URLs, over which the bearer token would travel in clear', () => {
+    const read = (url: string, allowInsecureLoopbackClusters?: unknown) =>
+      readClustersFromConfig(
+        config(
+          [
+            {
+              type: 'config',
+              clusters: [{ name: 'plain', url, serviceAccountToken: 't' }],
+            },
+          ],
+          allowInsecureLoopbackClusters === undefined
+            ? undefined
+            : { allowInsecureLoopbackClusters },
+        ),
+      );
+
+    it.each([
+      'http://kube.example.com',
+      'http://10.0.0.1:6443',
+      'http://127.0.0.1:8001',
+      'http://localhost:8001',
+      'http://[::1]:8001',
+    ])('refuses %s by default, naming the cluster and the fix', url => {
+      expect(() => read(url)).toThrow(
+        /kubernetes cluster 'plain': url 'http:\/\/.*' is plain http: .*use https:\/\//,
+      );
+      expect(() => read(url, false)).toThrow(/kubernetes cluster 'plain'/);
+    });
+
+    it.each([
+      'http://kube.example.com',
+      'http://10.0.0.1:6443',
+      'http://127.0.0.1.nip.io:8001',
+      'http://localhost.example.com',
+      'http://[::2]:8001',
+      'http://128.0.0.1',
+    ])('refuses non-loopback %s even with the loopback opt-in', url => {
+      expect(() => read(url, true)).toThrow(
+        /kubernetes cluster 'plain': .*not a loopback address/,
+      );
+    });
+
+    it.each([
+      ['http://127.0.0.1:8001', 'http://127.0.0.1:8001'],
+      ['http://127.10.20.30', 'http://127.10.20.30'],
+      ['http://localhost:8001/', 'http://localhost:8001'],
+      ['http://LOCALHOST:8001', 'http://LOCALHOST:8001'],
+      ['http://[::1]:8001', 'http://[::1]:8001'],
+    ])('accepts loopback %s with the opt-in', (url, expected) => {
+      expect(read(url, true)).toEqual([
+        expect.objectContaining({ name: 'plain', url: expected }),
+      ]);
+    });
+
+    it('names the opt-in when a loopback http URL is refused', () => {
+      expect(() => read('http://127.0.0.1:8001')).toThrow(
+        /istioRollouts\.allowInsecureLoopbackClusters: true/,
+      );
+    });
+
+    it('accepts https:// without the opt-in', () => {
+      expect(read('https://kube.example.com')).toHaveLength(1);
+    });
   });
 });

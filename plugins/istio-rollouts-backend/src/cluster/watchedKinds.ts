@@ -126,6 +126,22 @@ export const WATCHED_KINDS: WatchedKind[] = [
     slim: slimService,
   },
   {
+    // Their labels bind objects to entities (istioRollouts.ownership).
+    key: 'namespaces',
+    paths: ['/api/v1/namespaces'],
+    optional: false,
+    slim: (object: any) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: object.metadata?.name,
+        uid: object.metadata?.uid,
+        resourceVersion: object.metadata?.resourceVersion,
+        labels: object.metadata?.labels,
+      },
+    }),
+  },
+  {
     key: 'rollouts',
     paths: ['/apis/argoproj.io/v1alpha1/rollouts'],
     optional: true,

@@ -259,5 +259,41 @@ describe('migrations', () => {
 
       await knex.destroy();
     });
+
+    it('20261127090000_secrets.js keeps one secret per name, steps down and up again', async () => {
+      const knex = await databases.init(databaseId);
+      const table = 'istio_rollouts_secrets';
+
+      await migrateUntilBefore(knex, '20261127090000_secrets.js');
+      expect(await knex.schema.hasTable(table)).toBe(false);
+
+      await up(knex);
+      expect(await knex.schema.hasTable(table)).toBe(true);
+      expect(await uncommentedColumns(knex, databaseId, table)).toEqual([]);
+
+      await knex(table).insert({ name: 'signal-topics', secret: 'first' });
+      const [row] = await knex(table).select();
+      expect(row).toMatchObject({ name: 'signal-topics', secret: 'first' });
+      expect(row.created_at).toBeTruthy();
+      // A second replica's insert-if-absent keeps the first secret.
+      await knex(table)
+        .insert({ name: 'signal-topics', secret: 'second' })
+        .onConflict('name')
+        .ignore();
+      expect(await knex(table).select('name', 'secret')).toEqual([
+        { name: 'signal-topics', secret: 'first' },
+      ]);
+
+      await down(knex);
+      expect(await knex.schema.hasTable(table)).toBe(false);
+      // The tables of earlier migrations are untouched.
+      expect(await knex.schema.hasTable('istio_rollouts_audit_records')).toBe(
+        true,
+      );
+      await up(knex);
+      expect(await knex(table).select()).toEqual([]);
+
+      await knex.destroy();
+    });
   });
 });

@@ -219,11 +219,25 @@ describe('promotion requests', () => {
       recipients: { type: 'entity', entityRef: BOB },
       payload: { title: 'Your traffic change request was applied' },
     });
+    // Signals go to everyone, so they name no entity, request or status:
+    // only the entity's opaque topic, which its list of requests carries.
+    const topic = listed.body.signalTopic;
+    expect(topic).toMatch(/^[0-9a-f]{32,}$/);
+    const signal = {
+      recipients: { type: 'broadcast' },
+      channel: 'istio-rollouts:requests',
+      message: { topic },
+    };
     expect(
-      t.signals
-        .filter(s => s.channel === 'istio-rollouts:requests')
-        .map(s => (s.message as any).status),
-    ).toEqual(['pending', 'applied']);
+      t.signals.filter(s => s.channel === 'istio-rollouts:requests'),
+    ).toEqual([signal, signal]);
+    expect(JSON.stringify(t.signals)).not.toMatch(/web|pending|applied/);
+    expect(JSON.stringify(t.signals)).not.toContain(id);
+    // The same entity however its reference is written.
+    const spelled = await request(t.server)
+      .get(`${API}/entities/Default/Component/WEB/requests`)
+      .set('Authorization', mockCredentials.user.header(BOB));
+    expect(spelled.body.signalTopic).toBe(topic);
 
     // Approving again does nothing more.
     const again = await t.decide(CAROL, id, 'approve');
@@ -258,6 +272,26 @@ describe('promotion requests', () => {
       200,
     );
     expect(weightsOf(await readVs(relaxed.ns))).toEqual([75, 25]);
+  });
+
+  it('compares users by entity ref case-insensitively, as the catalog does', async () => {
+    // Everyone may apply here: only the four-eyes rule can refuse.
+    const t = await setUp({ permission: () => AuthorizeResult.ALLOW });
+    const own = (await t.create(ALICE, { reason: 'ready' })).body;
+
+    // The same user under another spelling of their ref is still the requester.
+    const approve = await t.decide('user:default/Alice', own.id, 'approve');
+    expect(approve.status).toBe(403);
+    expect(approve.body.error.message).toMatch(/Four-eyes/);
+    expect(
+      (await t.decide('User:Default/ALICE', own.id, 'approve')).status,
+    ).toBe(403);
+    expect(weightsOf(await readVs(t.ns))).toEqual([90, 10]);
+
+    // ...and may cancel their own request.
+    const cancelled = await t.decide('user:default/Alice', own.id, 'cancel');
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
   });
 
   it('only owners approve; a refused approval is recorded as denied', async () => {

@@ -23,11 +23,16 @@ import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ClusterRolloutView,
+  EntityBinding,
+  VirtualServiceView,
+  routeWriteRefusal,
   EntityRolloutView,
   buildVirtualServiceViews,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../cluster/ClusterCaches';
+import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
+import { EntityAccess, bindingLookup } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
 
 /** How long a request waits for a cluster's first list before answering. */
@@ -43,6 +48,8 @@ export class RolloutViewService {
     private readonly options: {
       caches: ClusterCaches;
       catalog: CatalogService;
+      /** Without it, the view does not say which routes are read-only. */
+      access?: EntityAccess;
     },
   ) {}
 
@@ -58,6 +65,7 @@ export class RolloutViewService {
       throw new NotFoundError(`Entity ${ref} not found in the catalog`);
     }
     const annotations = readRolloutAnnotations(entity);
+    const binding = await this.options.access?.binding(entity);
     const all = this.options.caches.list();
     const clusters: ClusterRolloutView[] = [];
 
@@ -82,11 +90,37 @@ export class RolloutViewService {
         continue;
       }
       const selected = selectEntityObjects(annotations, cache);
-      clusters.push({
-        cluster: cache.name,
-        virtualServices: buildVirtualServiceViews(selected),
-      });
+      const views = buildVirtualServiceViews(selected);
+      if (binding) markReadOnly(views, binding, cache);
+      clusters.push({ cluster: cache.name, virtualServices: views });
     }
     return { entityRef: ref, clusters, generatedAt: new Date().toISOString() };
+  }
+}
+
+// Annotations decide what the tab shows; the cluster decides what may
+// change. Each route the entity could not change says why, as a write
+// would be refused.
+function markReadOnly(
+  views: VirtualServiceView[],
+  binding: EntityBinding,
+  cache: ClusterObjectCache,
+) {
+  const lookup = bindingLookup(cache);
+  for (const vs of views) {
+    const labels = cache.find('virtualServices', vs.namespace, vs.name)
+      ?.metadata?.labels;
+    const meta = { namespace: vs.namespace, name: vs.name, labels };
+    // No route at all: is the VirtualService itself the entity's?
+    const whole = routeWriteRefusal(binding, meta, [], lookup);
+    if (whole) vs.readOnly = whole;
+    for (const route of vs.routes) {
+      const hosts = [
+        ...route.destinations.map(d => d.host),
+        ...(route.mirror ? [route.mirror.host] : []),
+      ];
+      const refusal = whole ?? routeWriteRefusal(binding, meta, hosts, lookup);
+      if (refusal) route.readOnly = refusal;
+    }
   }
 }

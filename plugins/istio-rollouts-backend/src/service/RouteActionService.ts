@@ -17,19 +17,14 @@
 import {
   BackstageCredentials,
   LoggerService,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
+  Entity,
   parseEntityRef,
-  stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  AuthorizeResult,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   EntityClusterObjects,
   RolloutWarning,
@@ -57,6 +52,7 @@ import {
   FIELD_MANAGER,
   IstioTrafficRouter,
 } from '../traffic/istio/IstioTrafficRouter';
+import { EntityAccess } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
 import { RouteConflictError, UnprocessableError } from './errors';
 
@@ -105,8 +101,7 @@ export class RouteActionService {
   constructor(
     private readonly options: {
       caches: ClusterCaches;
-      catalog: CatalogService;
-      permissions: PermissionsService;
+      access: EntityAccess;
       logger: LoggerService;
       driftWatchMs?: number;
     },
@@ -121,7 +116,7 @@ export class RouteActionService {
     options: ApplyRouteActionOptions = {},
   ): Promise<RouteActionResult> {
     const { target, operation } = request;
-    const ref = await this.authorize(
+    const { ref, entity } = await this.options.access.authorize(
       entityRef,
       options.permission ?? permissionFor(operation),
       credentials,
@@ -129,11 +124,12 @@ export class RouteActionService {
     );
     const { cache, vs, annotations, selected } = await this.locate(
       ref,
+      entity,
       target.cluster,
       target.namespace,
       target.virtualService,
-      credentials,
     );
+    const binding = await this.options.access.binding(entity);
     if (vs.managedBy) {
       const controller =
         vs.managedBy.controller === 'argo-rollouts'
@@ -161,7 +157,17 @@ export class RouteActionService {
       expect: options.expectRoute
         ? { before: options.expectRoute, after: options.expectAfter }
         : undefined,
-      check: plan => this.checkReadiness(plan, vs, selected, request, warnings),
+      check: (plan, object) => {
+        // The cluster must bind the route, and every destination it has or
+        // gains, to this entity; checked on the object as freshly read.
+        this.options.access.assertRouteWritable(
+          binding,
+          cache,
+          object,
+          hostsOfChange(plan, object),
+        );
+        this.checkReadiness(plan, vs, selected, request, warnings);
+      },
     });
 
     for (const tracker of vs.trackedBy ?? []) {
@@ -218,7 +224,7 @@ export class RouteActionService {
     request: ScaleRequest,
     credentials: BackstageCredentials,
   ): Promise<ScaleResult> {
-    const ref = await this.authorize(
+    const { ref, entity } = await this.options.access.authorize(
       entityRef,
       istioRolloutsScalePermission,
       credentials,
@@ -226,9 +232,21 @@ export class RouteActionService {
     );
     const { cache, views } = await this.entityViews(
       ref,
+      entity,
       request.cluster,
-      credentials,
     );
+    const deployment = cache.find(
+      'deployments',
+      request.namespace,
+      request.deployment,
+    );
+    if (deployment) {
+      this.options.access.assertObjectWritable(
+        await this.options.access.binding(entity),
+        cache,
+        deployment,
+      );
+    }
     const owned = views.some(vs =>
       vs.versions.some(v =>
         v.workloads.some(
@@ -335,34 +353,6 @@ export class RouteActionService {
     return router;
   }
 
-  private async authorize(
-    entityRef: CompoundEntityRef,
-    permission: ResourcePermission<'catalog-entity'>,
-    credentials: BackstageCredentials,
-    verb: string,
-  ): Promise<string> {
-    const ref = stringifyEntityRef(entityRef);
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission, resourceRef: ref }],
-      { credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not ${verb} ${ref} (permission ${permission.name})`,
-      );
-    }
-    return ref;
-  }
-
-  private async entity(ref: string, credentials: BackstageCredentials) {
-    const entity = await this.options.catalog.getEntityByRef(ref, {
-      credentials,
-    });
-    if (!entity)
-      throw new NotFoundError(`Entity ${ref} not found in the catalog`);
-    return entity;
-  }
-
   private cache(cluster: string): ClusterObjectCache {
     const cache = this.options.caches.get(cluster);
     if (!cache)
@@ -372,12 +362,9 @@ export class RouteActionService {
 
   // The VirtualService must be one of the entity's: permissions are granted
   // per entity, so an owner of one service cannot move another's traffic.
-  private async entityViews(
-    ref: string,
-    cluster: string,
-    credentials: BackstageCredentials,
-  ) {
-    const entity = await this.entity(ref, credentials);
+  private async entityViews(ref: string, entity: Entity, cluster: string) {
+    const annotations = readRolloutAnnotations(entity);
+    this.options.access.assertClusterPin(ref, annotations, cluster);
     const cache = this.cache(cluster);
     await cache.waitForSync(5_000);
     const error = cache.error();
@@ -385,7 +372,6 @@ export class RouteActionService {
       throw new UnprocessableError(
         `Cluster ${cluster} cannot be read: ${error.message}`,
       );
-    const annotations = readRolloutAnnotations(entity);
     const selected = selectEntityObjects(annotations, cache);
     return {
       cache,
@@ -397,15 +383,15 @@ export class RouteActionService {
 
   private async locate(
     ref: string,
+    entity: Entity,
     cluster: string,
     namespace: string,
     name: string,
-    credentials: BackstageCredentials,
   ) {
     const { cache, annotations, selected, views } = await this.entityViews(
       ref,
+      entity,
       cluster,
-      credentials,
     );
     const vs = views.find(v => v.namespace === namespace && v.name === name);
     if (!vs) {
@@ -578,6 +564,26 @@ function destinationHosts(vs: any, operation: RouteOperation): string[] {
   };
   hosts.push(named.canary?.host, named.to?.host);
   for (const w of named.weights ?? []) hosts.push(w?.host);
+  return hosts.filter((h): h is string => typeof h === 'string' && !!h);
+}
+
+// Every host a change touches: the route's destinations and mirror before
+// and after, the destinations of a targeted route it inserts, and those of
+// the routes it removes (as the object had them).
+function hostsOfChange(plan: RouteChangePlan, object: any): string[] {
+  const hosts: string[] = [];
+  for (const snapshot of [plan.before, plan.after]) {
+    hosts.push(...snapshot.destinations.map(d => d.host));
+    if (snapshot.mirror) hosts.push(snapshot.mirror.host);
+  }
+  const routes: any[] = [
+    ...(plan.addedRoute ? [plan.addedRoute.route] : []),
+    ...(plan.removedRoutes ?? []).map(r => object?.spec?.http?.[r.index]),
+  ];
+  for (const route of routes) {
+    for (const r of route?.route ?? []) hosts.push(r?.destination?.host);
+    if (route?.mirror?.host) hosts.push(route.mirror.host);
+  }
   return hosts.filter((h): h is string => typeof h === 'string' && !!h);
 }
 

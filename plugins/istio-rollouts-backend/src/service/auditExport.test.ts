@@ -38,7 +38,7 @@ describe('auditRecordToCsv', () => {
     namespace: 'shop',
   };
 
-  it('writes one RFC 4180 line in the header order, absent fields empty', () => {
+  it('writes one RFC 4180 line in the header order, every cell quoted, absent fields empty', () => {
     const line = auditRecordToCsv({
       ...base,
       actor: 'user:default/alice',
@@ -46,25 +46,25 @@ describe('auditRecordToCsv', () => {
       weightsAfter: { destinations: [{ host: 'reviews', weight: 100 }] },
     });
     const cells = [
-      '7',
-      '2026-11-26T10:00:00.000Z',
-      'user:default/alice',
-      '',
-      'component:default/reviews',
-      'promote-next',
-      'applied',
-      'local',
-      'shop',
-      '',
-      '',
-      '1',
-      '',
+      '"7"',
+      '"2026-11-26T10:00:00.000Z"',
+      '"user:default/alice"',
+      '""',
+      '"component:default/reviews"',
+      '"promote-next"',
+      '"applied"',
+      '"local"',
+      '"shop"',
+      '""',
+      '""',
+      '"1"',
+      '""',
       '"{""destinations"":[{""host"":""reviews"",""weight"":100}]}"',
-      '',
-      '',
-      '',
-      '',
-      '',
+      '""',
+      '""',
+      '""',
+      '""',
+      '""',
     ];
     expect(cells).toHaveLength(AUDIT_CSV_COLUMNS.length);
     expect(line).toBe(`${cells.join(',')}\r\n`);
@@ -79,7 +79,28 @@ describe('auditRecordToCsv', () => {
     });
     expect(line).toContain('"canary ok, ""really""\nship it"');
     expect(line).toContain(`"'=HYPERLINK(""http://x"")"`);
-    expect(line).toContain(`,'@everyone,`);
+    expect(line).toContain(`,"'@everyone",`);
+  });
+
+  it.each([
+    ['=1+1', "'=1+1"],
+    ['+1', "'+1"],
+    ['-5', "'-5"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\t=1', "'\t=1"],
+    ['\r=1', "'\r=1"],
+    // A spreadsheet set to split on `;` reads each segment as its own cell.
+    ['ok;=cmd|"/c calc"!A1', `ok;'=cmd|""/c calc""!A1`],
+    ['a;+1;b;-2;@x', "a;'+1;b;'-2;'@x"],
+    ['=a;=b', "'=a;'=b"],
+    ['a;;b', 'a;;b'],
+    ['plain text', 'plain text'],
+    ['mid=cell+text-@', 'mid=cell+text-@'],
+  ])('defuses a formula at the start of the cell or of a ;-segment: %j', (reason, cell) => {
+    const line = auditRecordToCsv({ ...base, reason });
+    const cells = line.slice(0, -2).split(',');
+    // Neither value holds a comma, so splitting on commas finds the cell.
+    expect(cells[AUDIT_CSV_COLUMNS.indexOf('reason')]).toBe(`"${cell}"`);
   });
 });
 
@@ -127,13 +148,13 @@ describe('GET /audit/export', () => {
       /attachment; filename="istio-rollouts-audit-.*\.csv"/,
     );
     const lines = (csv.body as string).split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
+    expect(lines[0]).toBe(AUDIT_CSV_COLUMNS.map(c => `"${c}"`).join(','));
     expect(lines).toHaveLength(1 + 802);
     expect(
       lines.slice(1).every(l => l.includes('component:default/reviews')),
     ).toBe(true);
     // Newest first, and the ids are each there once.
-    const ids = lines.slice(1).map(l => Number(l.split(',')[0]));
+    const ids = lines.slice(1).map(l => Number(l.split(',')[0].slice(1, -1)));
     expect(new Set(ids).size).toBe(802);
     expect([...ids].sort((x, y) => y - x)).toEqual(ids);
 

@@ -46,21 +46,28 @@ export const AUDIT_CSV_COLUMNS: ReadonlyArray<keyof AuditRecord> = [
 ];
 
 /**
- * One RFC 4180 CSV line (CRLF-terminated). Weights are JSON in their cell.
- * A cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR
- * first) is prefixed with a quote: reasons and messages are user input.
+ * One RFC 4180 CSV line (CRLF-terminated), every cell quoted (`"` doubled;
+ * an absent field is `""`). Weights are JSON in their cell.
+ *
+ * Reasons and messages are user input, and a spreadsheet runs a cell that
+ * starts with `=`, `+`, `-`, `@`, tab or CR as a formula: such a start is
+ * prefixed with `'`, at the start of the cell and at the start of every
+ * `;`-separated segment in it (a spreadsheet in a locale that separates
+ * fields with `;` splits the cell there). The NDJSON export is unchanged.
  */
 export function auditRecordToCsv(record: AuditRecord): string {
-  return `${AUDIT_CSV_COLUMNS.map(column => csvCell(record[column])).join(
-    ',',
-  )}\r\n`;
+  return csvLine(AUDIT_CSV_COLUMNS.map(column => record[column]));
+}
+
+function csvLine(values: unknown[]): string {
+  return `${values.map(csvCell).join(',')}\r\n`;
 }
 
 function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  let text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (value === undefined || value === null) return '""';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const defused = text.replace(/(^|;)(?=[=+\-@\t\r])/g, "$1'");
+  return `"${defused.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -101,7 +108,7 @@ export async function streamAuditExport(options: {
     }
   };
   try {
-    if (format === 'csv') await write(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
+    if (format === 'csv') await write(csvLine([...AUDIT_CSV_COLUMNS]));
     while (next && !res.destroyed) {
       for (const record of next.items) {
         await write(

@@ -15,6 +15,7 @@
  */
 
 import {
+  DEFAULT_NAMESPACE,
   EntityClusterObjects,
   RolloutAnnotations,
   matchesLabelSelector,
@@ -38,16 +39,10 @@ export function entityNamespaces(
     return new Set([annotations.namespace]);
   }
   const namespaces = new Set<string>();
-  const unqualified = new Set<string>();
+  // Unqualified names mean one namespace (see readRolloutAnnotations), never
+  // a scan of the whole cluster for the name.
   for (const ref of annotations.virtualServices) {
-    if (ref.namespace) namespaces.add(ref.namespace);
-    else unqualified.add(ref.name);
-  }
-  if (unqualified.size) {
-    for (const vs of cache.all('virtualServices')) {
-      if (unqualified.has(vs.metadata?.name))
-        namespaces.add(vs.metadata.namespace);
-    }
+    namespaces.add(ref.namespace ?? DEFAULT_NAMESPACE);
   }
 
   let matches: ((labels: Record<string, string>) => boolean) | undefined;

@@ -38,6 +38,7 @@ import Router from 'express-promise-router';
 import { AuditStore } from '../database/AuditStore';
 import { streamAuditExport } from './auditExport';
 import { AuditTrail } from './AuditTrail';
+import { EntityAccess } from './EntityAccess';
 import { PromotionRequestService } from './PromotionRequestService';
 import { RolloutViewService } from './RolloutViewService';
 import { RouteActionService } from './RouteActionService';
@@ -63,6 +64,8 @@ export interface RouterOptions {
   requests: PromotionRequestService;
   auditTrail: AuditTrail;
   auditStore: AuditStore;
+  /** Permission and catalog visibility of an entity, in one place. */
+  access: EntityAccess;
 }
 
 // The catalog's own rules for entity kinds, namespaces and names.
@@ -105,6 +108,7 @@ export async function createRouter(
     requests,
     auditTrail,
     auditStore,
+    access,
   } = options;
 
   async function authorizeEntity(
@@ -113,17 +117,15 @@ export async function createRouter(
   ): Promise<{ entityRef: CompoundEntityRef; resourceRef: string }> {
     const entityRef = entityRefFromParams(req.params);
     const credentials = await httpAuth.credentials(req);
-    const resourceRef = stringifyEntityRef(entityRef);
-    const [decision] = await permissions.authorize(
-      [{ permission: istioRolloutsReadPermission, resourceRef }],
-      { credentials },
+    // The plugin's read permission AND the catalog's visibility: history
+    // and requests of an entity the user cannot see are not found.
+    const { ref } = await access.authorize(
+      entityRef,
+      istioRolloutsReadPermission,
+      credentials,
+      `see the ${verb} of`,
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You may not see the ${verb} of ${resourceRef}`,
-      );
-    }
-    return { entityRef, resourceRef };
+    return { entityRef, resourceRef: ref };
   }
 
   async function authorizeAudit(req: express.Request) {

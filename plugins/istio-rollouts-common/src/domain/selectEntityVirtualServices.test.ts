@@ -97,21 +97,24 @@ const cluster = bag(
 );
 
 describe('selectEntityVirtualServices', () => {
-  it('takes VirtualServices by name, in any namespace when none is given', () => {
+  it('takes VirtualServices by name; an unqualified name is never matched in every namespace', () => {
     const selected = selectEntityVirtualServices(
       annotations({
         virtualServices: [
           { name: 'reviews' },
           { namespace: 'shop', name: 'missing' },
+          { namespace: 'staging', name: 'reviews' },
         ],
       }),
       cluster,
     );
-    expect(names(selected, 'virtualServices')).toEqual([
-      'shop/reviews',
-      'staging/reviews',
+    // `reviews` alone means namespace `default`, which has none: shop's and
+    // staging's are not claimed by it (staging's is, by its full name).
+    expect(names(selected, 'virtualServices')).toEqual(['staging/reviews']);
+    expect(selected.notFound).toEqual([
+      { name: 'reviews' },
+      { namespace: 'shop', name: 'missing' },
     ]);
-    expect(selected.notFound).toEqual([{ namespace: 'shop', name: 'missing' }]);
   });
 
   it('limits names to the entity namespace, and brings only what the view needs', () => {
@@ -217,7 +220,10 @@ describe('selectEntityVirtualServices', () => {
       ],
     });
     const selected = selectEntityVirtualServices(
-      annotations({ virtualServices: [{ name: 'root' }, { name: 'ratings' }] }),
+      annotations({
+        virtualServices: [{ name: 'root' }, { name: 'ratings' }],
+        namespace: 'shop',
+      }),
       objects,
     );
     expect(names(selected, 'virtualServices')).toEqual([

@@ -27,7 +27,7 @@ import {
   matchesLabelSelector,
   parseLabelSelector,
 } from '../kube/labels';
-import { readMeta } from '../kube/readMeta';
+import { DEFAULT_NAMESPACE, readMeta } from '../kube/readMeta';
 import { VirtualServiceModel } from '../kube/readIstio';
 import { ClusterObjects } from '../kube/types';
 import { findController } from './controllers';
@@ -156,11 +156,13 @@ function byName(
 ): VirtualServiceModel[] {
   const found: VirtualServiceModel[] = [];
   for (const ref of annotations.virtualServices) {
-    const namespace = ref.namespace ?? annotations.namespace;
+    // Never "this name in every namespace": that would let an entity claim
+    // a same-named VirtualService of any team (readRolloutAnnotations
+    // qualifies names already; this keeps hand-made annotations safe too).
+    const namespace =
+      ref.namespace ?? annotations.namespace ?? DEFAULT_NAMESPACE;
     const matches = index.virtualServices.filter(
-      vs =>
-        vs.meta.name === ref.name &&
-        (!namespace || vs.meta.namespace === namespace),
+      vs => vs.meta.name === ref.name && vs.meta.namespace === namespace,
     );
     if (!matches.length) {
       notFound.push(ref);

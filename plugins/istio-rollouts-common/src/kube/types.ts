@@ -322,4 +322,11 @@ export interface ClusterObjects {
   services: KubeService[];
   rollouts: ArgoRollout[];
   canaries: FlaggerCanary[];
+  /**
+   * Namespaces (their labels bind objects to entities); the backend's
+   * cache holds them, the view functions do not need them.
+   */
+  namespaces?: Array<{
+    metadata?: { name?: string; labels?: Record<string, string> };
+  }>;
 }

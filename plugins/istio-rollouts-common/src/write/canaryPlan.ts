@@ -16,6 +16,7 @@
 
 import { DEFAULT_CANARY_STEPS } from '../annotations';
 import { destinationLabel, refersTo, refuse } from './destinations';
+import { formatShare, toShares, weightsSumToZero } from './shares';
 import {
   DestinationRef,
   RouteChangeRefusal,
@@ -38,6 +39,10 @@ import {
 // 40/60 or 0/100 after a full promotion) the planner refuses with 409 and
 // asks for `stable`, because a wrong guess in a rollback sends everyone to
 // the version being rolled back. Equal weights: the first-listed is stable.
+//
+// Weights are compared as shares (see shares.ts): callers pass shares, and
+// deriveCanaryPlan turns a view's raw weights into shares itself, so 5/5
+// is a canary at 50% and 3/1 one at 25%.
 
 /**
  * The next canary weight: the smallest step strictly greater than the
@@ -142,18 +147,21 @@ export function identifyStable(options: {
       409,
       `cannot tell which version of ${where} is stable: ${label(
         first,
-      )} is listed first but ${label(bigger)} has more traffic (${
-        bigger.weight
-      }% vs ${first.weight}%); say which one is stable`,
+      )} is listed first but ${label(bigger)} has more traffic (${formatShare(
+        bigger.weight,
+      )}% vs ${formatShare(first.weight)}%); say which one is stable`,
     );
   }
   return withCanary(0);
 }
 
 /**
- * Where a canary stands: the steps, the stable and the canary destination,
- * the canary's current weight, and the next one (100 once past the last
- * step; equal to `current` when the canary already has all traffic).
+ * Where a canary stands: the steps, the stable and the canary destination
+ * (weights as given), the canary's current share of the traffic in percent,
+ * and the next one (100 once past the last step; equal to `current` when
+ * the canary already has all traffic). Istio reads weights as proportions,
+ * so on weights that do not add up to 100 the share differs from the
+ * weight: 5/5 gives `current` 50 and `next` 100; it may have decimals.
  *
  * @public
  */
@@ -209,8 +217,10 @@ export function locateCanary(options: {
 
 /**
  * Derives the canary plan of a route from its destinations and weights
- * (those of a RouteView or a RouteSnapshot). A route needs exactly two
- * destinations to have a plan; with one, start a canary first.
+ * (those of a RouteView or a RouteSnapshot), read as proportions like
+ * Istio does, so the plan matches what promote-next does. A route needs
+ * exactly two destinations to have a plan; with one, start a canary first.
+ * Two weights adding up to 0 are refused with 422.
  *
  * @public
  */
@@ -225,20 +235,33 @@ export function deriveCanaryPlan(options: {
   /** Names the route in messages, e.g. `VirtualService shop/reviews, route 'primary'`. */
   where?: string;
 }): { ok: true; plan: CanaryPlan } | RouteChangeRefusal {
-  const roles = locateCanary(options);
+  const { destinations } = options;
+  // Only with two destinations: locateCanary refuses any other count first.
+  const shares =
+    destinations.length === 2
+      ? toShares(destinations.map(d => d.weight))
+      : destinations.map(d => d.weight);
+  if (!shares) {
+    return weightsSumToZero(options.where ?? 'the route', destinations.length);
+  }
+  const roles = locateCanary({
+    ...options,
+    destinations: destinations.map((d, i) => ({ ...d, weight: shares[i] })),
+  });
   if (!roles.ok) {
     return roles;
   }
-  const stable = options.destinations[roles.stable];
-  const canary = options.destinations[roles.canary];
+  const stable = destinations[roles.stable];
+  const canary = destinations[roles.canary];
+  const current = shares[roles.canary];
   return {
     ok: true,
     plan: {
       steps: roles.steps,
       stable: { ...stable },
       canary: { ...canary },
-      current: canary.weight,
-      next: canary.weight >= 100 ? 100 : nextStep(canary.weight, roles.steps),
+      current,
+      next: current >= 100 ? 100 : nextStep(current, roles.steps),
     },
   };
 }

@@ -16,6 +16,8 @@
 
 import { refuse } from './destinations';
 import { Context, Outcome } from './routeEdits';
+import { readShares } from './routeModel';
+import { formatShare } from './shares';
 
 /**
  * Finishes a rollout on a route that already sends all its traffic to one
@@ -33,15 +35,29 @@ export function finishRoute(ctx: Context): Outcome {
       `${route.where} has a single destination: there is nothing to finish`,
     );
   }
-  const serving = route.destinations.filter(d => (d.effective ?? 0) > 0);
-  if (serving.length !== 1 || serving[0].effective !== 100) {
+  // Decided on shares, as Istio applies the weights: 0/7 already sends
+  // everything to the second version, 3/1 is a 75/25 canary. Weights that
+  // are not numbers are refused (409), and weights adding up to 0 (422):
+  // nothing is known to be at 100%.
+  const read = readShares(ctx.route, ctx.target.namespace);
+  if (!read.ok) return read;
+  const { shares } = read;
+  const serving = route.destinations.filter(d => shares[d.position] > 0);
+  if (serving.length !== 1 || shares[serving[0].position] !== 100) {
     const now = route.destinations
-      .map(d => `${d.subset ?? d.host} ${d.effective ?? 0}%`)
+      .map(d => `${d.subset ?? d.host} ${formatShare(shares[d.position])}%`)
       .join(', ');
     return refuse(
       409,
       `${route.where}: finishing needs one version at 100% and the others at 0% (promote fully first); now ${now}`,
     );
+  }
+  // The version left alone gets weight 100 when it has another one (7 of
+  // 0/7), so the route still adds up to 100; set before the removals, while
+  // its position is still the one pinned.
+  const kept = serving[0];
+  if (kept.hasWeight) {
+    builder.set([...base, 'route', kept.position, 'weight'], 100);
   }
   // Highest position first, so the positions still to remove stay valid.
   const idle = route.destinations

@@ -34,7 +34,12 @@ import {
   setMirror,
   targetUsers,
 } from './routeEdits';
-import { findRoute, readRoute, readWriteTarget } from './routeModel';
+import {
+  currentShares,
+  findRoute,
+  readRoute,
+  readWriteTarget,
+} from './routeModel';
 import { readRef, snapshotRoute } from './snapshot';
 import { isTargetRouteName } from './targetRoute';
 import {
@@ -68,8 +73,11 @@ function changeWeights(op: JsonRecord, ctx: Context): Outcome {
   const { route, builder, base, target } = ctx;
   const change = planWeights(op, route, target.namespace);
   if (!change.ok) return change;
+  // Traffic moves to a destination when its planned weight exceeds its
+  // current share (5/5 → 50/50 moves nothing), not its raw weight.
+  const shares = currentShares(route);
   for (const d of route.destinations) {
-    if (change.weights[d.position] > (d.effective ?? 0)) {
+    if (change.weights[d.position] > shares[d.position]) {
       const refusal = checkSubset(ctx, d);
       if (refusal) return refusal;
     }

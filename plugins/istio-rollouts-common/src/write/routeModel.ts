@@ -24,6 +24,7 @@ import {
 } from '../kube/guards';
 import { DEFAULT_NAMESPACE } from '../kube/readMeta';
 import { destinationLabel, refersTo, refuse } from './destinations';
+import { toShares, weightsSumToZero } from './shares';
 import { DestinationRef, RouteChangeRefusal } from './types';
 
 // The raw VirtualService read for writing. Unlike the view's readers, which
@@ -45,7 +46,10 @@ export interface RouteDestination extends DestinationRef {
   rawDestination: JsonRecord;
   hasWeight: boolean;
   rawWeight: unknown;
-  /** What Istio applies: lone → 100, missing → 0; undefined when not a number. */
+  /**
+   * The weight as written, with lone → 100 and missing → 0; undefined when
+   * not a number. Not yet a share: see readShares.
+   */
   effective?: number;
 }
 
@@ -233,6 +237,15 @@ export function unreadableWeights(
       namespace,
     )} is not a number; set the weights with set-weights first`;
   }
+  // Istio rejects negative weights; one here would make the shares of the
+  // others exceed 100%.
+  const negative = route.destinations.find(d => (d.effective ?? 0) < 0);
+  if (negative) {
+    return `${route.where}: weight ${negative.effective} of ${destinationLabel(
+      negative,
+      namespace,
+    )} is negative; set the weights with set-weights first`;
+  }
   if (
     route.destinations.length > 1 &&
     !route.destinations.some(d => d.hasWeight)
@@ -240,6 +253,42 @@ export function unreadableWeights(
     return `${route.where} has ${route.destinations.length} destinations but no weights, so the split cannot be told; set the weights with set-weights first`;
   }
   return undefined;
+}
+
+/**
+ * Each destination's share of the route's traffic in percent, by position,
+ * as Istio applies the weights: in proportion to their sum (see shares.ts).
+ * Refuses weights that cannot be read (409) and several weights that add
+ * up to 0 (422). `proportional` says the weights do not add up to 100.
+ *
+ * @internal
+ */
+export function readShares(
+  route: RouteModel,
+  namespace: string,
+): { ok: true; shares: number[]; proportional: boolean } | RouteChangeRefusal {
+  const problem = unreadableWeights(route, namespace);
+  if (problem) return refuse(409, problem);
+  const weights = route.destinations.map(d => d.effective!);
+  const shares = toShares(weights);
+  if (!shares) return weightsSumToZero(route.where, weights.length);
+  return {
+    ok: true,
+    shares,
+    proportional: shares.some((share, i) => share !== weights[i]),
+  };
+}
+
+/**
+ * The shares of readShares without its checks, for comparing a planned
+ * split with the current one: an unreadable weight counts as 0, and
+ * weights that add up to 0 stay 0.
+ *
+ * @internal
+ */
+export function currentShares(route: RouteModel): number[] {
+  const weights = route.destinations.map(d => Math.max(d.effective ?? 0, 0));
+  return toShares(weights) ?? weights;
 }
 
 /**

@@ -33,7 +33,9 @@ export function readRef(raw: unknown): DestinationRef | undefined {
 }
 
 /**
- * The audit snapshot of a raw http route, weights as Istio applies them.
+ * The audit snapshot of a raw http route, weights as written (a lone
+ * destination 100, a missing weight 0), never scaled to shares: see
+ * SnapshotDestination.
  *
  * @public
  */

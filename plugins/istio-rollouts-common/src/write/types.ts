@@ -214,9 +214,11 @@ export type RouteOperation =
   | FinishOperation;
 
 /**
- * A destination of a route snapshot with the weight Istio applies: a lone
- * destination takes 100 whatever is written; with several, a missing
- * weight is 0.
+ * A destination of a route snapshot with its weight as written, so the
+ * audit records what was there: a lone destination takes 100 whatever is
+ * written; with several, a missing weight is 0. Weights that do not add
+ * up to 100 are kept as they are: 5/5 stays 5/5, although Istio reads them
+ * as proportions and sends 50/50 (deriveCanaryPlan reads them that way).
  *
  * @public
  */

@@ -28,7 +28,8 @@ import {
   refersTo,
   refuse,
 } from './destinations';
-import { RouteModel, unreadableWeights } from './routeModel';
+import { readShares, RouteModel } from './routeModel';
+import { formatShare } from './shares';
 import {
   DestinationRef,
   RouteChangeRefusal,
@@ -50,8 +51,14 @@ export interface WeightChange {
   stable?: number;
 }
 
-function current(route: RouteModel): SnapshotDestination[] {
-  return route.destinations.map(d => {
+// The destinations with their current shares (not the raw weights, see
+// shares.ts) as weights; without shares (a rollback naming its stable does
+// not read them), the weights Istio applies.
+function current(
+  route: RouteModel,
+  shares?: readonly number[],
+): SnapshotDestination[] {
+  return route.destinations.map((d, i) => {
     const {
       position,
       rawDestination,
@@ -60,7 +67,7 @@ function current(route: RouteModel): SnapshotDestination[] {
       effective,
       ...ref
     } = d;
-    return { ...ref, weight: effective ?? 0 };
+    return { ...ref, weight: shares ? shares[i] : effective ?? 0 };
   });
 }
 
@@ -114,11 +121,19 @@ function flip(
   route: RouteModel,
   namespace: string,
 ): WeightChange | RouteChangeRefusal {
-  const problem = unreadableWeights(route, namespace);
-  if (problem) return refuse(409, problem);
-  const weights = route.destinations.map(d => d.effective!);
+  // Flip reads shares: 1/0 is a blue-green route at 100/0 and becomes 0/100
+  // (written out in full, so the result adds up to 100); 3/1 is a 75/25
+  // canary, not something to flip. Weights adding up to 0 are refused (422).
+  const read = readShares(route, namespace);
+  if (!read.ok) return read;
+  const weights = read.shares;
   const split = route.destinations
-    .map(d => `${destinationLabel(d, namespace)} ${d.effective}%`)
+    .map(
+      (d, i) =>
+        `${destinationLabel(d, namespace)} ${formatShare(weights[i])}%${
+          read.proportional ? ` (weight ${d.effective})` : ''
+        }`,
+    )
     .join(', ');
   if (weights.length !== 2 || !weights.includes(100) || !weights.includes(0)) {
     return refuse(
@@ -160,12 +175,21 @@ export function planWeights(
   const stable = readStable(op);
   if (!stable.ok) return stable;
   // An explicit stable makes a rollback independent of the current weights,
-  // which may be what is broken.
+  // which may be what is broken (not numbers, or adding up to 0): it is
+  // the way out of such a route, so it is not refused. Everything else
+  // decides from the shares: promote-next steps from the canary's share
+  // (5/5 is a canary at 50%, whose next step is 100, never 10), and the
+  // stable is told by shares too (same order as the raw weights, but the
+  // messages then quote what Istio really sends). Several weights adding
+  // up to 0 are refused with 422: there is no current step or stable to
+  // read, and guessing could move all traffic to the wrong version.
+  let shares: number[] | undefined;
   if (op.type !== 'rollback' || !stable.stable) {
-    const problem = unreadableWeights(route, namespace);
-    if (problem) return refuse(409, problem);
+    const read = readShares(route, namespace);
+    if (!read.ok) return read;
+    shares = read.shares;
   }
-  const destinations = current(route);
+  const destinations = current(route, shares);
   if (op.type === 'rollback') {
     const roles = identifyStable({
       destinations,
@@ -174,6 +198,8 @@ export function planWeights(
       where,
     });
     if (!roles.ok) return roles;
+    // Written as 100 and 0 even when the stable already has every share
+    // (1/0), so the route ends up adding up to 100.
     return {
       ok: true,
       weights: destinations.map((_d, i) => (i === roles.stable ? 100 : 0)),
@@ -188,6 +214,8 @@ export function planWeights(
     where,
   });
   if (!roles.ok) return roles;
+  // The canary's share, not its raw weight: nextStep gives a step strictly
+  // above it, so promote-next never lowers what the canary really gets.
   const canaryWeight = destinations[roles.canary].weight;
   let target = 100;
   if (op.type === 'promote-next') {

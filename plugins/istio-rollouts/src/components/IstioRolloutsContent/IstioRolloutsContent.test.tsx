@@ -408,7 +408,7 @@ describe('IstioRolloutsContent', () => {
     expect(screen.getByText('demo/reviews')).toBeInTheDocument();
   });
 
-  it('refetches when a signal concerns the view', async () => {
+  it('refetches when a signal carries a topic of the view', async () => {
     // One listener per channel: the tab also listens for promotion requests.
     const listeners: Record<string, (m: any) => void> = {};
     const signalApi = {
@@ -418,52 +418,74 @@ describe('IstioRolloutsContent', () => {
       },
     };
     const listener = (m: any) => listeners['istio-rollouts:changes'](m);
+    // The backend gives each cluster of the view the (opaque) topics of the
+    // changes that concern it: its namespaces where it found something, any
+    // change on the cluster where it found nothing or failed.
+    const failing = {
+      cluster: 'eu-west',
+      virtualServices: [],
+      error: { type: 'unreachable' as const, message: 'connect ECONNREFUSED' },
+      signalTopics: ['topic-eu-west'],
+    };
+    const split = (v1: number, v2: number) =>
+      view([
+        {
+          cluster: 'local',
+          virtualServices: [
+            vsView({
+              routes: [
+                {
+                  ...vsView().routes[0],
+                  destinations: [
+                    {
+                      versionKey: 'reviews/v1',
+                      host: 'reviews',
+                      subset: 'v1',
+                      weight: v1,
+                    },
+                    {
+                      versionKey: 'reviews/v2',
+                      host: 'reviews',
+                      subset: 'v2',
+                      weight: v2,
+                    },
+                  ],
+                },
+              ],
+            }),
+          ],
+          signalTopics: ['topic-local-whole', 'topic-local-demo'],
+        },
+        failing,
+      ]);
     const getEntityView = jest
       .fn()
-      .mockResolvedValueOnce(
-        view([{ cluster: 'local', virtualServices: [vsView()] }]),
-      )
-      .mockResolvedValue(
-        view([
-          {
-            cluster: 'local',
-            virtualServices: [
-              vsView({
-                routes: [
-                  {
-                    ...vsView().routes[0],
-                    destinations: [
-                      {
-                        versionKey: 'reviews/v1',
-                        host: 'reviews',
-                        subset: 'v1',
-                        weight: 50,
-                      },
-                      {
-                        versionKey: 'reviews/v2',
-                        host: 'reviews',
-                        subset: 'v2',
-                        weight: 50,
-                      },
-                    ],
-                  },
-                ],
-              }),
-            ],
-          },
-        ]),
-      );
+      .mockResolvedValueOnce(split(90, 10))
+      .mockResolvedValue(split(50, 50));
     await renderTab({ getEntityView }, entity, [[signalApiRef, signalApi]]);
     expect(await screen.findByText('v1 90%')).toBeInTheDocument();
 
-    // A change elsewhere is ignored; a change in the view's namespace refetches.
-    await act(async () => listener({ cluster: 'local', namespace: 'other' }));
-    expect(getEntityView).toHaveBeenCalledTimes(1);
+    // A change elsewhere is ignored, and so is a message naming a namespace.
+    await act(async () =>
+      listener({ topic: 'topic-local-other', clusterTopic: 'topic-local' }),
+    );
     await act(async () => listener({ cluster: 'local', namespace: 'demo' }));
+    // A change of a namespace the view shows refetches it, once.
+    expect(getEntityView).toHaveBeenCalledTimes(1);
+    await act(async () =>
+      listener({ topic: 'topic-local-demo', clusterTopic: 'topic-local' }),
+    );
 
     expect(await screen.findByText('v1 50%')).toBeInTheDocument();
     expect(getEntityView).toHaveBeenCalledTimes(2);
+
+    // Any change on the failing cluster may bring it back.
+    await act(async () =>
+      listener({ topic: 'topic-eu-west-other', clusterTopic: 'topic-eu-west' }),
+    );
+    await waitFor(() => expect(getEntityView).toHaveBeenCalledTimes(3));
   });
+
   it('shows pending requests above the routes and the history below, and applies the approval policy to the actions', async () => {
     const policy = { ...POLICY, ownersApplyDirectly: false };
     await renderTab({

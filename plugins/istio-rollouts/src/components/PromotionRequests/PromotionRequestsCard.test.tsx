@@ -72,12 +72,14 @@ async function renderCard(options: {
   api?: Record<string, jest.Mock>;
   signalApi?: unknown;
   entity?: Entity;
+  signalTopic?: string;
 }) {
   const policy = options.policy ?? POLICY;
+  const { signalTopic } = options;
   const listRequests = jest.fn(async (_entity, query) =>
     query?.status?.includes('pending')
-      ? { items: options.pending ?? [], policy }
-      : { items: options.decided ?? [], policy },
+      ? { items: options.pending ?? [], policy, signalTopic }
+      : { items: options.decided ?? [], policy, signalTopic },
   );
   const onRouteChanged = jest.fn();
   const apis: any[] = [
@@ -347,7 +349,7 @@ describe('PromotionRequestsCard', () => {
     expect(within(done).queryByRole('button')).toBeNull();
   });
 
-  it("refetches on a signal about this entity's requests only", async () => {
+  it("refetches on a signal with this entity's topic only", async () => {
     const listeners: Record<string, (m: any) => void> = {};
     const signalApi = {
       subscribe: (channel: string, on: (m: any) => void) => {
@@ -356,19 +358,18 @@ describe('PromotionRequestsCard', () => {
       },
     };
     const entity = testEntity();
-    const { listRequests } = await renderCard({ signalApi, entity });
+    // The list names the (opaque) topic of the entity's request signals.
+    const { listRequests } = await renderCard({
+      signalApi,
+      entity,
+      signalTopic: 'topic-of-this-entity',
+    });
     await screen.findByText('No pending promotion requests.');
     const calls = listRequests.mock.calls.length;
     const signal = listeners['istio-rollouts:requests'];
 
-    await act(async () =>
-      signal({
-        entityRef: 'component:default/other',
-        requestId: 'x',
-        status: 'pending',
-      }),
-    );
-    expect(listRequests).toHaveBeenCalledTimes(calls);
+    await act(async () => signal({ topic: 'topic-of-another-entity' }));
+    // A message naming the entity, as signals once did, is ignored too.
     await act(async () =>
       signal({
         entityRef: `component:default/${entity.metadata.name}`,
@@ -376,6 +377,8 @@ describe('PromotionRequestsCard', () => {
         status: 'pending',
       }),
     );
+    expect(listRequests).toHaveBeenCalledTimes(calls);
+    await act(async () => signal({ topic: 'topic-of-this-entity' }));
     // Pending and recently decided are fetched together.
     await waitFor(() => expect(listRequests).toHaveBeenCalledTimes(calls + 2));
   });
