@@ -24,6 +24,7 @@ import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
 import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
@@ -32,6 +33,7 @@ import { createRouter } from '../plugins/istio-rollouts-backend/src/service/rout
 import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/database/DatabaseAuditStore';
 import { DatabasePromotionRequestStore } from '../plugins/istio-rollouts-backend/src/database/DatabasePromotionRequestStore';
 import { AuditTrail } from '../plugins/istio-rollouts-backend/src/service/AuditTrail';
+import { SignalTopics } from '../plugins/istio-rollouts-backend/src/service/signalTopics';
 import {
   PromotionRequestService,
   readApprovalPolicy,
@@ -202,13 +204,14 @@ async function main() {
       policy: { mode: 'cluster-label', label: 'backstage.io/kubernetes-id' },
     });
     const actions = new RouteActionService({ caches, access, logger });
+    const topics = new SignalTopics(randomBytes(32));
     const router = await createRouter({
       access,
       auditTrail,
       auditStore,
       httpAuth,
       permissions,
-      views: new RolloutViewService({ caches, catalog }),
+      views: new RolloutViewService({ caches, catalog, topics }),
       actions,
       requests: new PromotionRequestService({
         store: await DatabasePromotionRequestStore.create({
@@ -219,6 +222,7 @@ async function main() {
         auditTrail,
         policy: readApprovalPolicy(new ConfigReader({})),
         logger,
+        topics,
       }),
     });
     const app = express();

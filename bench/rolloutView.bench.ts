@@ -23,6 +23,7 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import {
   buildVirtualServiceViews,
   readRolloutAnnotations,
@@ -31,6 +32,7 @@ import {
 import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
 import { KubeApi } from '../plugins/istio-rollouts-backend/src/cluster/KubeApi';
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
+import { SignalTopics } from '../plugins/istio-rollouts-backend/src/service/signalTopics';
 
 import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
 
@@ -219,7 +221,11 @@ async function main() {
       spec: {},
     };
     const catalog = { getEntityByRef: async () => entity } as any;
-    const views = new RolloutViewService({ caches, catalog });
+    const views = new RolloutViewService({
+      caches,
+      catalog,
+      topics: new SignalTopics(randomBytes(32)),
+    });
     const ref = {
       kind: 'component',
       namespace: 'default',

@@ -30,6 +30,14 @@ export interface Config {
      * seconds to watch it for a revert before answering (default 3).
      */
     driftWatchSeconds?: number;
+    /**
+     * Allow `http://` cluster URLs whose host is a loopback address
+     * (127.0.0.0/8, `::1`, `localhost`), e.g. a local `kubectl proxy`.
+     * Default false: an `http://` cluster stops startup, since its service
+     * account token would travel in clear. `http://` to any other host is
+     * refused even when this is true.
+     */
+    allowInsecureLoopbackClusters?: boolean;
     /** Promotion requests: who may move traffic directly, who must ask. */
     approvals?: {
       /**
@@ -54,5 +62,55 @@ export interface Config {
        */
       expiryCheckInterval?: HumanDuration | string;
     };
+  };
+
+  /**
+   * Clusters, in the format of Backstage's Kubernetes plugin
+   * (`@backstage/plugin-kubernetes-backend`), which reads the same block:
+   * the keys below mean the same there and carry the same secret marks.
+   */
+  kubernetes?: {
+    clusterLocatorMethods?: Array<{
+      /**
+       * Istio Rollouts reads the clusters of `type: config` entries and
+       * skips the others (gke, catalog, …), which belong to the Kubernetes
+       * plugin.
+       */
+      type: string;
+      /** The clusters of a `type: config` entry. */
+      clusters?: Array<{
+        /** Cluster name, shown in the tab and used in annotations. */
+        name: string;
+        /**
+         * API server URL. Must be `https://`; `http://` only to a loopback
+         * host with `istioRollouts.allowInsecureLoopbackClusters: true`.
+         */
+        url: string;
+        /** Istio Rollouts supports `serviceAccount` (the default) only. */
+        authProvider?: string;
+        /**
+         * Bearer token of the plugin's service account on this cluster.
+         * @visibility secret
+         */
+        serviceAccountToken?: string;
+        /**
+         * Auth provider metadata, for the Kubernetes plugin.
+         * @visibility secret
+         */
+        authMetadata?: object;
+        /**
+         * Base64-encoded PEM bundle of the API server's CA.
+         * @visibility secret
+         */
+        caData?: string;
+        /**
+         * Path to the API server's CA file, for the Kubernetes plugin.
+         * @visibility secret
+         */
+        caFile?: string;
+        /** Skip TLS verification of the API server (development only). */
+        skipTLSVerify?: boolean;
+      }>;
+    }>;
   };
 }

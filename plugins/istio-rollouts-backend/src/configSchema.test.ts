@@ -66,8 +66,12 @@ describe('config schema', () => {
 
   it('marks cluster credentials secret, so only with-secrets readers see them', async () => {
     // What `backstage-cli config:print` shows without --with-secrets.
-    const withoutSecrets = (await filtered(data, ['frontend', 'backend'])) as any;
-    const [printed] = withoutSecrets.kubernetes.clusterLocatorMethods[0].clusters;
+    const withoutSecrets = (await filtered(data, [
+      'frontend',
+      'backend',
+    ])) as any;
+    const [printed] =
+      withoutSecrets.kubernetes.clusterLocatorMethods[0].clusters;
     expect(printed).toEqual({
       name: 'prod',
       url: 'https://kube.example.com',

@@ -36,8 +36,12 @@ import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
 import { EntityAccess, readOwnershipPolicy } from './service/EntityAccess';
 import { createRouter } from './service/router';
+import { SignalTopics } from './service/signalTopics';
 
-/** Signal channel announcing changed objects; the frontend refetches its view. */
+/**
+ * Signal channel announcing changed objects, as opaque topics (see
+ * SignalTopics); the frontend refetches the views they concern.
+ */
 export const SIGNAL_CHANNEL = 'istio-rollouts:changes';
 
 /**
@@ -90,12 +94,14 @@ export const istioRolloutsPlugin = createBackendPlugin({
           clusters: readClustersFromConfig(config),
           logger,
         });
+        // Signals reach every user: they carry opaque topics, no names.
+        const topics = await SignalTopics.create({ database });
         caches.onChange((cluster, namespace) => {
           signals
             .publish({
               recipients: { type: 'broadcast' },
               channel: SIGNAL_CHANNEL,
-              message: { cluster, namespace },
+              message: topics.change(cluster, namespace),
             })
             .catch(error =>
               logger.warn(`could not publish change signal: ${error}`),
@@ -122,6 +128,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         const actions = new RouteActionService({
           caches,
           access,
+          auditStore,
           logger,
           driftWatchMs:
             config.getOptionalNumber('istioRollouts.driftWatchSeconds') !==
@@ -138,6 +145,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
           logger,
           notifications,
           signals,
+          topics,
           entityLink: e =>
             `/catalog/${e.namespace}/${e.kind.toLocaleLowerCase('en-US')}/${
               e.name
@@ -172,7 +180,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
             auditStore,
             httpAuth,
             permissions,
-            views: new RolloutViewService({ caches, catalog, access }),
+            views: new RolloutViewService({ caches, catalog, access, topics }),
             access,
             actions,
             requests,

@@ -90,4 +90,5 @@ export {
   TARGET_ROUTE_PREFIX,
 } from './write/targetRoute';
 export { planRouteChange } from './write/planRouteChange';
+export { raisesNonStableShare } from './write/raisesShare';
 export { describeSplit, sameSplit, snapshotRoute } from './write/snapshot';

@@ -39,5 +39,6 @@ export {
   type IstioRolloutsHealth,
   type ListPromotionRequestsOptions,
   type PromotionRequestSignal,
+  type RolloutChangeSignal,
 } from './api/IstioRolloutsApi';
 export { IstioRolloutsClient } from './api/IstioRolloutsClient';

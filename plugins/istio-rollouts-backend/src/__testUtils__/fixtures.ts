@@ -49,7 +49,13 @@ export function serviceEntity(
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
-    metadata: { name, namespace: 'default', annotations },
+    // The entity's kubernetes-id is its name unless the test says otherwise;
+    // createWebService's namespace binds its objects to `web`.
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: { 'backstage.io/kubernetes-id': name, ...annotations },
+    },
     spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
   };
 }
@@ -207,6 +213,15 @@ export async function createWebService(
       },
     },
   });
+  // The cluster binds the namespace's objects to the entity `web`
+  // (istioRollouts.ownership), as a platform team would.
+  await kubectl([
+    'label',
+    '--overwrite',
+    'namespace',
+    ns,
+    'backstage.io/kubernetes-id=web',
+  ]);
   await kubectl(['apply', '-f', '-'], {
     input: JSON.stringify({
       apiVersion: 'v1',

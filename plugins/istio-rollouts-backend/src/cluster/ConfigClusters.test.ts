@@ -27,30 +27,33 @@ function config(clusterLocatorMethods: any[], istioRollouts?: object) {
 describe('readClustersFromConfig', () => {
   it('reads every config-type cluster and skips other locator types', () => {
     const clusters = readClustersFromConfig(
-      config([
-        {
-          type: 'config',
-          clusters: [
-            {
-              name: 'a',
-              url: 'https://a.example:6443/',
-              serviceAccountToken: 't',
-              caData: 'Y2E=',
-            },
-            {
-              name: 'b',
-              url: 'https://b.example',
-              authProvider: 'serviceAccount',
-              skipTLSVerify: true,
-            },
-          ],
-        },
-        { type: 'gke', projectId: 'p' },
-        {
-          type: 'config',
-          clusters: [{ name: 'c', url: 'http://127.0.0.1:8001' }],
-        },
-      ], { allowInsecureLoopbackClusters: true }),
+      config(
+        [
+          {
+            type: 'config',
+            clusters: [
+              {
+                name: 'a',
+                url: 'https://a.example:6443/',
+                serviceAccountToken: 't',
+                caData: 'Y2E=',
+              },
+              {
+                name: 'b',
+                url: 'https://b.example',
+                authProvider: 'serviceAccount',
+                skipTLSVerify: true,
+              },
+            ],
+          },
+          { type: 'gke', projectId: 'p' },
+          {
+            type: 'config',
+            clusters: [{ name: 'c', url: 'http://127.0.0.1:8001' }],
+          },
+        ],
+        { allowInsecureLoopbackClusters: true },
+      ),
     );
     expect(clusters).toEqual([
       {

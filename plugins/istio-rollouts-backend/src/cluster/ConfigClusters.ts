@@ -37,11 +37,19 @@ export interface ClusterDetails {
  * belong to the Kubernetes plugin and are skipped here.
  *
  * Validates up front: a cluster without a name or URL, or a duplicate name,
- * stops startup with a message naming the cluster.
+ * stops startup with a message naming the cluster. So does an `http://` URL,
+ * over which the service account token would travel in clear, unless its
+ * host is a loopback address (127.0.0.0/8, ::1, localhost) and
+ * `istioRollouts.allowInsecureLoopbackClusters` is true (e.g. a local
+ * `kubectl proxy`).
  */
 export function readClustersFromConfig(rootConfig: Config): ClusterDetails[] {
   const methods =
     rootConfig.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+  const allowInsecureLoopback =
+    rootConfig.getOptionalBoolean(
+      'istioRollouts.allowInsecureLoopbackClusters',
+    ) ?? false;
   const clusters: ClusterDetails[] = [];
   for (const method of methods) {
     if (method.getString('type') !== 'config') {
@@ -54,6 +62,9 @@ export function readClustersFromConfig(rootConfig: Config): ClusterDetails[] {
         throw new Error(
           `kubernetes cluster '${name}': url '${url}' must start with https:// or http://`,
         );
+      }
+      if (url.startsWith('http://')) {
+        assertInsecureAllowed(name, url, allowInsecureLoopback);
       }
       if (clusters.some(existing => existing.name === name)) {
         throw new Error(`kubernetes cluster '${name}' is configured twice`);
@@ -77,4 +88,37 @@ export function readClustersFromConfig(rootConfig: Config): ClusterDetails[] {
     }
   }
   return clusters;
+}
+
+// An http:// cluster is refused unless it is on this host and the operator
+// opted in: anywhere else the token could be read (or the API server
+// impersonated) on the way.
+function assertInsecureAllowed(
+  name: string,
+  url: string,
+  allowInsecureLoopback: boolean,
+) {
+  const prefix = `kubernetes cluster '${name}': url '${url}' is plain http: its service account token would travel in clear`;
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    throw new Error(`kubernetes cluster '${name}': url '${url}' is not a URL`);
+  }
+  // The URL parser lower-cases host names and normalises IPv4 (127.1 is
+  // 127.0.0.1) and IPv6 ([0:0::1] is [::1]) addresses.
+  const loopback =
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  if (!loopback) {
+    throw new Error(
+      `${prefix}, and its host is not a loopback address; use https:// (with caData for a private CA). istioRollouts.allowInsecureLoopbackClusters allows http:// only to 127.0.0.0/8, ::1 and localhost`,
+    );
+  }
+  if (!allowInsecureLoopback) {
+    throw new Error(
+      `${prefix}; use https://, or, for an API server on this host only, set istioRollouts.allowInsecureLoopbackClusters: true`,
+    );
+  }
 }

@@ -127,6 +127,13 @@ export class DatabaseAuditStore implements AuditStore {
     if (options.outcome !== undefined) {
       query.where('outcome', options.outcome);
     }
+    if (options.virtualService) {
+      query.where({
+        cluster: options.virtualService.cluster,
+        namespace: options.virtualService.namespace,
+        virtual_service: options.virtualService.name,
+      });
+    }
     if (options.from) {
       query.where('created_at', '>=', options.from);
     }

@@ -274,12 +274,12 @@ describe('promotion requests', () => {
     expect(weightsOf(await readVs(relaxed.ns))).toEqual([75, 25]);
   });
 
-  it('compares users by entity ref case-insensitively, as the catalog does', async () => {
-    // Everyone may apply here: only the four-eyes rule can refuse.
+  it('four-eyes: the requester under another spelling of their ref is still the requester', async () => {
+    // Everyone may apply here: only the four-eyes rule can refuse. Entity
+    // refs are case-insensitive, as the catalog compares them.
     const t = await setUp({ permission: () => AuthorizeResult.ALLOW });
     const own = (await t.create(ALICE, { reason: 'ready' })).body;
 
-    // The same user under another spelling of their ref is still the requester.
     const approve = await t.decide('user:default/Alice', own.id, 'approve');
     expect(approve.status).toBe(403);
     expect(approve.body.error.message).toMatch(/Four-eyes/);
@@ -287,9 +287,15 @@ describe('promotion requests', () => {
       (await t.decide('User:Default/ALICE', own.id, 'approve')).status,
     ).toBe(403);
     expect(weightsOf(await readVs(t.ns))).toEqual([90, 10]);
+    // Someone else still may.
+    expect((await t.decide(CAROL, own.id, 'approve')).status).toBe(200);
+  });
 
-    // ...and may cancel their own request.
-    const cancelled = await t.decide('user:default/Alice', own.id, 'cancel');
+  it('the requester cancels their own request whatever the case of their ref', async () => {
+    const t = await setUp();
+    const { body } = await t.create(BOB);
+
+    const cancelled = await t.decide('user:default/Bob', body.id, 'cancel');
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
   });

@@ -52,8 +52,12 @@ import { PromotionRequestStore } from '../database/PromotionRequestStore';
 import { AuditTrail } from './AuditTrail';
 import { RouteConflictError, StaleRequestError } from './errors';
 import { RouteActionService } from './RouteActionService';
+import { SignalTopics } from './signalTopics';
 
-/** Signal channel announcing created and decided promotion requests. */
+/**
+ * Signal channel announcing created and decided promotion requests, by the
+ * entity's opaque topic only (see {@link PromotionRequestService.signalTopic}).
+ */
 export const REQUESTS_SIGNAL_CHANNEL = 'istio-rollouts:requests';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
@@ -99,6 +103,8 @@ export class PromotionRequestService {
       logger: LoggerService;
       notifications?: NotificationService;
       signals?: SignalsService;
+      /** Turns entities into the opaque topics of request signals. */
+      topics: SignalTopics;
       /** The frontend path of an entity's tab, for notification links. */
       entityLink?: (entityRef: CompoundEntityRef) => string;
       now?: () => Date;
@@ -109,6 +115,14 @@ export class PromotionRequestService {
 
   get policy(): ApprovalPolicy {
     return this.options.policy;
+  }
+
+  /**
+   * The topic of the entity's request signals: its request lists carry it,
+   * as only those who may read them should recognise the entity's signals.
+   */
+  signalTopic(entityRef: CompoundEntityRef | string): string {
+    return this.options.topics.request(entityRef);
   }
 
   async list(
@@ -246,7 +260,7 @@ export class PromotionRequestService {
         ),
       );
     }
-    if (this.policy.fourEyes && approver === request.requestedBy) {
+    if (this.policy.fourEyes && sameUser(approver, request.requestedBy)) {
       throw await refuse(
         new NotAllowedError(
           'Four-eyes rule: a request must be approved by someone other than its requester',
@@ -419,7 +433,7 @@ export class PromotionRequestService {
           if (!reason?.trim()) {
             throw new InputError('A rejection needs a reason');
           }
-        } else if (request.requestedBy !== user) {
+        } else if (!sameUser(request.requestedBy, user)) {
           throw new NotAllowedError(
             `Only the requester (${request.requestedBy}) can cancel request ${id}`,
           );
@@ -550,11 +564,8 @@ export class PromotionRequestService {
       await this.options.signals?.publish({
         recipients: { type: 'broadcast' },
         channel: REQUESTS_SIGNAL_CHANNEL,
-        message: {
-          entityRef: request.entityRef,
-          requestId: request.id,
-          status: request.status,
-        },
+        // Broadcast: the entity's opaque topic, never its name or the status.
+        message: { topic: this.signalTopic(request.entityRef) },
       });
     } catch (error) {
       this.options.logger.warn(`could not publish request signal: ${error}`);
@@ -571,6 +582,22 @@ function userOf(credentials: BackstageCredentials): string {
     throw new NotAllowedError('Promotion requests are made by signed-in users');
   }
   return principal.userEntityRef;
+}
+
+/**
+ * Whether two user entity refs name the same user: refs are compared
+ * normalised (`kind:namespace/name`) and case-insensitively, as the catalog
+ * compares them.
+ */
+function sameUser(a: string, b: string): boolean {
+  const normalize = (ref: string) => {
+    try {
+      return stringifyEntityRef(parseEntityRef(ref)).toLocaleLowerCase('en-US');
+    } catch {
+      return ref.toLocaleLowerCase('en-US');
+    }
+  };
+  return normalize(a) === normalize(b);
 }
 
 function auditRecordOf(

@@ -27,6 +27,8 @@ import {
   VirtualServiceView,
   routeWriteRefusal,
   EntityRolloutView,
+  EntityClusterObjects,
+  RolloutAnnotations,
   buildVirtualServiceViews,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -34,6 +36,7 @@ import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { EntityAccess, bindingLookup } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
+import { SignalTopics } from './signalTopics';
 
 /** How long a request waits for a cluster's first list before answering. */
 const FIRST_SYNC_WAIT_MS = 5_000;
@@ -50,6 +53,8 @@ export class RolloutViewService {
       catalog: CatalogService;
       /** Without it, the view does not say which routes are read-only. */
       access?: EntityAccess;
+      /** The view says which change signals concern it. */
+      topics: SignalTopics;
     },
   ) {}
 
@@ -66,6 +71,7 @@ export class RolloutViewService {
     }
     const annotations = readRolloutAnnotations(entity);
     const binding = await this.options.access?.binding(entity);
+    const { topics } = this.options;
     const all = this.options.caches.list();
     const clusters: ClusterRolloutView[] = [];
 
@@ -77,6 +83,7 @@ export class RolloutViewService {
           type: 'unknown',
           message: `cluster '${annotations.cluster}' named by backstage.io/kubernetes-cluster is not configured`,
         },
+        signalTopics: topics.clusterView(annotations.cluster),
       });
     }
     const targets = annotations.cluster
@@ -86,13 +93,25 @@ export class RolloutViewService {
       await cache.waitForSync(FIRST_SYNC_WAIT_MS);
       const error = cache.error();
       if (error) {
-        clusters.push({ cluster: cache.name, virtualServices: [], error });
+        clusters.push({
+          cluster: cache.name,
+          virtualServices: [],
+          error,
+          signalTopics: topics.clusterView(cache.name),
+        });
         continue;
       }
       const selected = selectEntityObjects(annotations, cache);
       const views = buildVirtualServiceViews(selected);
       if (binding) markReadOnly(views, binding, cache);
-      clusters.push({ cluster: cache.name, virtualServices: views });
+      clusters.push({
+        cluster: cache.name,
+        virtualServices: views,
+        signalTopics: topics.clusterView(
+          cache.name,
+          views.length ? namespacesOf(selected, annotations) : undefined,
+        ),
+      });
     }
     return { entityRef: ref, clusters, generatedAt: new Date().toISOString() };
   }
@@ -123,4 +142,32 @@ function markReadOnly(
       if (refusal) route.readOnly = refusal;
     }
   }
+}
+
+// The namespaces a change in which may change the view: those of the
+// objects it was computed from (VirtualServices, DestinationRules,
+// Services, the versions' workloads and their controllers), and those of
+// named VirtualServices not found yet.
+function namespacesOf(
+  selected: EntityClusterObjects,
+  annotations: RolloutAnnotations,
+): Set<string> {
+  const namespaces = new Set<string>();
+  for (const objects of [
+    selected.virtualServices,
+    selected.destinationRules,
+    selected.services,
+    selected.deployments,
+    selected.rollouts,
+    selected.canaries,
+  ]) {
+    for (const object of objects) {
+      if (object.metadata?.namespace) namespaces.add(object.metadata.namespace);
+    }
+  }
+  for (const ref of selected.notFound) {
+    const namespace = ref.namespace ?? annotations.namespace;
+    if (namespace) namespaces.add(namespace);
+  }
+  return namespaces;
 }

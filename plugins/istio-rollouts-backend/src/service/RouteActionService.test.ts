@@ -318,6 +318,34 @@ describe('route actions', () => {
     expect(vs.spec.http[1].mirror).toBeUndefined();
   });
 
+  it('sends traffic to a ready version that no route uses yet, without an override', async () => {
+    const { ns, act } = await setUp();
+    await apiRequest(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${ns}/deployments/web-v3/status`,
+      {
+        contentType: 'application/merge-patch+json',
+        body: { status: { readyReplicas: 2, availableReplicas: 2 } },
+      },
+    );
+    // The watch brings the new status to the plugin's cache in milliseconds.
+    await new Promise(r => setTimeout(r, 1000));
+    const res = await act(
+      { type: 'start-canary', canary: { host: 'web', subset: 'v3' } },
+      {},
+      'admin',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.warnings).not.toContainEqual(
+      expect.objectContaining({ code: 'unready-override' }),
+    );
+    expect(
+      (await readVs(ns)).spec.http[0].route.map(
+        (r: any) => r.destination.subset,
+      ),
+    ).toEqual(['v1', 'v3']);
+  });
+
   it('refuses traffic to a version without ready pods unless overridden with a reason', async () => {
     const { ns, act } = await setUp();
     const toV3 = {
@@ -327,7 +355,11 @@ describe('route actions', () => {
 
     const refused = await act(toV3, {}, 'admin');
     expect(refused.status).toBe(422);
-    expect(refused.body.error.message).toMatch(/v3 .*has no ready pods/);
+    // Its Deployment was found (2 desired), not "0 of 0": the guard tells
+    // an unready version from one no route sends traffic to yet.
+    expect(refused.body.error.message).toMatch(
+      /v3 .*has no ready pods \(0 of 2\)/,
+    );
     expect((await readVs(ns)).spec.http[0].route).toHaveLength(1);
 
     const targeted = await act({
@@ -443,11 +475,27 @@ describe('route actions', () => {
     const routes = await createTestNamespace('routes');
     const backend = await createTestNamespace('backend');
     const api = `api.${backend}.svc.cluster.local`;
+    // Both namespaces are bound to the entity; the Service must exist for
+    // the cluster to say whose it is.
+    for (const ns of [routes, backend]) {
+      await kubectl([
+        'label',
+        'namespace',
+        ns,
+        'backstage.io/kubernetes-id=web',
+      ]);
+    }
     await kubectl(['apply', '-f', '-'], {
       input: JSON.stringify({
         apiVersion: 'v1',
         kind: 'List',
         items: [
+          {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 'api', namespace: backend },
+            spec: { selector: { app: 'api' }, ports: [{ port: 80 }] },
+          },
           {
             apiVersion: 'networking.istio.io/v1',
             kind: 'DestinationRule',

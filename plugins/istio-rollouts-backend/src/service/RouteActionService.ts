@@ -27,6 +27,7 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   EntityClusterObjects,
+  KeptRunning,
   RolloutWarning,
   RouteActionRequest,
   RouteActionResult,
@@ -36,7 +37,9 @@ import {
   ScaleRequest,
   ScaleResult,
   VirtualServiceView,
+  DestinationRef,
   buildVirtualServiceViews,
+  raisesNonStableShare,
   describeSplit,
   istioRolloutsApplyPermission,
   parseServiceFqdn,
@@ -52,9 +55,11 @@ import {
   FIELD_MANAGER,
   IstioTrafficRouter,
 } from '../traffic/istio/IstioTrafficRouter';
+import { AuditStore } from '../database/AuditStore';
 import { EntityAccess } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
 import { RouteConflictError, UnprocessableError } from './errors';
+import { PendingRoute, assertScalable, isScaleRefusal } from './scaleGuards';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
 const DEFAULT_DRIFT_WATCH_MS = 3_000;
@@ -85,6 +90,12 @@ export interface ApplyRouteActionOptions {
    * approver saw); otherwise StaleRequestError.
    */
   expectAfter?: RouteSnapshot;
+  /**
+   * Refuse (403, with this message) a change that raises a non-stable
+   * version's share: where owners must request, releasing goes through
+   * approval.
+   */
+  refuseRaising?: string;
 }
 
 /**
@@ -104,6 +115,8 @@ export class RouteActionService {
       access: EntityAccess;
       logger: LoggerService;
       driftWatchMs?: number;
+      /** Where the stable version of a route was recorded when its canary began. */
+      auditStore?: AuditStore;
     },
   ) {
     this.driftWatchMs = options.driftWatchMs ?? DEFAULT_DRIFT_WATCH_MS;
@@ -146,13 +159,18 @@ export class RouteActionService {
       !operation.steps
         ? { ...operation, steps: annotations.canarySteps }
         : operation;
+    const stable = await this.stableOf(target, vs);
+    const planned: RouteOperation =
+      withSteps.type === 'rollback'
+        ? this.rollbackToStable(withSteps, stable)
+        : withSteps;
     const warnings: RolloutWarning[] = [];
     const router = this.routerFor(cache);
     const outcome = await router.change({
       ref: { namespace: vs.namespace, name: vs.name },
       route: target.route,
-      operation: withSteps,
-      knownSubsets: knownSubsets(cache, vs, withSteps),
+      operation: planned,
+      knownSubsets: knownSubsets(cache, vs, planned),
       dryRun: Boolean(request.dryRun),
       expect: options.expectRoute
         ? { before: options.expectRoute, after: options.expectAfter }
@@ -166,7 +184,14 @@ export class RouteActionService {
           object,
           hostsOfChange(plan, object),
         );
-        this.checkReadiness(plan, vs, selected, request, warnings);
+        if (
+          options.refuseRaising &&
+          stable &&
+          raisesNonStableShare(plan, stable)
+        ) {
+          throw new NotAllowedError(options.refuseRaising);
+        }
+        this.checkReadiness(plan, vs, cache, selected, request, warnings);
       },
     });
 
@@ -189,7 +214,7 @@ export class RouteActionService {
       warnings,
     };
     if (operation.type === 'finish' && operation.scaleDownOld) {
-      result.scaledDown = await this.scaleDownRemoved(
+      const { scaledDown, keptRunning } = await this.scaleDownRemoved(
         ref,
         vs,
         outcome.plan,
@@ -197,6 +222,8 @@ export class RouteActionService {
         Boolean(request.dryRun),
         credentials,
       );
+      result.scaledDown = scaledDown;
+      result.keptRunning = keptRunning;
     }
     if (!request.dryRun && vs.trackedBy?.length) {
       result.drift = await this.watchForRevert(
@@ -223,6 +250,10 @@ export class RouteActionService {
     entityRef: CompoundEntityRef,
     request: ScaleRequest,
     credentials: BackstageCredentials,
+    // For finish: the Deployment is a version the entity's route had (the
+    // cache may already show the route without it), and the route about to
+    // change is read as it will be.
+    internal: { ownedBefore?: boolean; pendingRoute?: PendingRoute } = {},
   ): Promise<ScaleResult> {
     const { ref, entity } = await this.options.access.authorize(
       entityRef,
@@ -257,11 +288,21 @@ export class RouteActionService {
         ),
       ),
     );
-    if (!owned) {
+    if (!owned && !internal.ownedBefore) {
       throw new NotFoundError(
         `Deployment ${request.namespace}/${request.deployment} runs none of ${ref}'s versions on cluster ${request.cluster}`,
       );
     }
+    // Dry runs too: they answer what the real request would.
+    await assertScalable(
+      cache,
+      {
+        namespace: request.namespace,
+        deployment: request.deployment,
+        replicas: request.replicas,
+      },
+      internal.pendingRoute,
+    );
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(
       request.namespace,
     )}/deployments/${encodeURIComponent(request.deployment)}/scale`;
@@ -306,8 +347,15 @@ export class RouteActionService {
     }
   }
 
-  // The last step of a canary: the versions the route no longer names keep
-  // no traffic, so their Deployments go to 0 (scale permission required).
+  // The last step of a canary: the versions the route no longer names get
+  // no traffic from it, so their Deployments go to 0 (scale permission
+  // required) — unless another route (of any VirtualService) still sends
+  // them traffic or something else sets their replicas (an HPA, an owning
+  // controller, Flagger, Argo Rollouts; see scaleGuards.ts). Those are kept
+  // running and reported with the reason, not refused: the route change is
+  // made (or, dry, would be) before scaling, it is right on its own, and
+  // failing the request after the write would hide that it happened. Other
+  // errors (RBAC, a concurrent scale) still fail the request, as before.
   private async scaleDownRemoved(
     ref: string,
     vs: VirtualServiceView,
@@ -315,7 +363,7 @@ export class RouteActionService {
     cluster: string,
     dryRun: boolean,
     credentials: BackstageCredentials,
-  ): Promise<ScaleResult[]> {
+  ): Promise<{ scaledDown: ScaleResult[]; keptRunning: KeptRunning[] }> {
     const removed = plan.before.destinations.filter(
       b => !plan.after.destinations.some(a => sameDestination(a, b)),
     );
@@ -325,23 +373,48 @@ export class RouteActionService {
         .flatMap(v => v.workloads.filter(w => w.kind === 'Deployment')),
     );
     const entityRef = parseEntityRef(ref);
-    const results: ScaleResult[] = [];
+    // Finish only drops destinations at 0%, but the watch cache may not
+    // show the route as it is yet (promoted a moment ago, or a dry run):
+    // the guards read it as the change leaves it.
+    const pendingRoute: PendingRoute = {
+      namespace: vs.namespace,
+      name: vs.name,
+      index: plan.after.index,
+      route: plan.resultingRoute,
+      routeName: plan.after.name,
+    };
+    const scaledDown: ScaleResult[] = [];
+    const keptRunning: KeptRunning[] = [];
+    const seen = new Set<string>();
     for (const w of deployments) {
-      results.push(
-        await this.scaleVersion(
-          entityRef,
-          {
-            cluster,
-            namespace: w.namespace,
-            deployment: w.name,
-            replicas: 0,
-            dryRun,
-          },
-          credentials,
-        ),
-      );
+      const key = `${w.namespace}/${w.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      try {
+        scaledDown.push(
+          await this.scaleVersion(
+            entityRef,
+            {
+              cluster,
+              namespace: w.namespace,
+              deployment: w.name,
+              replicas: 0,
+              dryRun,
+            },
+            credentials,
+            { ownedBefore: true, pendingRoute },
+          ),
+        );
+      } catch (error) {
+        if (!isScaleRefusal(error)) throw error;
+        keptRunning.push({
+          namespace: w.namespace,
+          deployment: w.name,
+          reason: error.message,
+        });
+      }
     }
-    return results;
+    return { scaledDown, keptRunning };
   }
 
   private routerFor(cache: ClusterObjectCache): IstioTrafficRouter {
@@ -351,6 +424,70 @@ export class RouteActionService {
       this.routers.set(cache.name, router);
     }
     return router;
+  }
+
+  /**
+   * The route's stable version: the one that had all its traffic when the
+   * plugin last began a canary on it (recorded in the audit trail), while it
+   * is still one of the route's destinations; else the first-listed
+   * destination (start-canary appends the canary after the stable, and the
+   * controllers' samples list the stable first).
+   */
+  private async stableOf(
+    target: RouteActionRequest['target'],
+    vs: VirtualServiceView,
+  ): Promise<DestinationRef | undefined> {
+    const route =
+      typeof target.route === 'number'
+        ? vs.routes.find(r => r.index === target.route)
+        : vs.routes.find(r => r.name === target.route);
+    if (!route || route.destinations.length === 0) return undefined;
+    const current = route.destinations;
+    const page = await this.options.auditStore?.list({
+      action: 'start-canary',
+      outcome: 'applied',
+      virtualService: {
+        cluster: target.cluster,
+        namespace: vs.namespace,
+        name: vs.name,
+      },
+      limit: 50,
+    });
+    for (const record of page?.items ?? []) {
+      const after = record.weightsAfter as RouteSnapshot | undefined;
+      const before = record.weightsBefore as RouteSnapshot | undefined;
+      const sameRoute = route.name
+        ? after?.name === route.name
+        : after?.index === route.index;
+      const was = before?.destinations?.find(d => d.weight > 0);
+      if (sameRoute && was && current.some(d => sameDestination(d, was))) {
+        return { host: was.host, subset: was.subset, port: was.port };
+      }
+    }
+    const first = current[0];
+    return { host: first.host, subset: first.subset, port: first.port };
+  }
+
+  // Rollback (its own permission, for on-call people without deploy
+  // rights) only ever returns traffic to the stable version: a `stable`
+  // naming another version would be a promotion.
+  private rollbackToStable(
+    operation: RouteOperation & { type: 'rollback' },
+    stable: DestinationRef | undefined,
+  ): RouteOperation {
+    if (!stable) return operation;
+    if (operation.stable && !sameDestination(operation.stable, stable)) {
+      throw new UnprocessableError(
+        `Rollback only returns traffic to the route's stable version ${
+          stable.host
+        }${stable.subset ? ` subset ${stable.subset}` : ''}, not to ${
+          operation.stable.host
+        }${
+          operation.stable.subset ? ` subset ${operation.stable.subset}` : ''
+        }; to move traffic to another version, promote it (or ask for a promotion)`,
+      );
+    }
+    return { ...operation, stable };
   }
 
   private cache(cluster: string): ClusterObjectCache {
@@ -410,7 +547,8 @@ export class RouteActionService {
   private checkReadiness(
     plan: RouteChangePlan,
     vs: VirtualServiceView,
-    objects: EntityClusterObjects,
+    cache: ClusterObjectCache,
+    selected: EntityClusterObjects,
     request: RouteActionRequest,
     warnings: RolloutWarning[],
   ) {
@@ -461,8 +599,18 @@ export class RouteActionService {
         ],
       },
     };
+    // The gaining versions' workloads are looked up in the cluster, in the
+    // namespaces of their Services: a ready version that no route sends
+    // traffic to yet is not among the entity's selected objects, and must
+    // not read as "0 of 0 ready".
+    const namespaces = new Set([vs.namespace]);
+    for (const d of gaining) {
+      const service = parseServiceFqdn(resolveHost(d.host, vs.namespace));
+      if (service) namespaces.add(service.namespace);
+    }
     const [probeView] = buildVirtualServiceViews({
-      ...objects,
+      ...selected,
+      ...cache.objectsIn(namespaces),
       virtualServices: [probe as any],
     });
     for (const version of probeView?.versions ?? []) {
@@ -472,7 +620,9 @@ export class RouteActionService {
       })`;
       if (!request.allowUnready?.reason?.trim()) {
         throw new UnprocessableError(
-          `Version ${name} has no ready pods (0 of ${version.desired}); sending it traffic would fail requests. To do it anyway, send allowUnready with a reason.`,
+          version.workloads.length
+            ? `Version ${name} has no ready pods (0 of ${version.desired}); sending it traffic would fail requests. To do it anyway, send allowUnready with a reason.`
+            : `No Deployment or Rollout runs version ${name} (no workload's pods carry its labels); sending it traffic would fail requests. To do it anyway, send allowUnready with a reason.`,
         );
       }
       warnings.push({

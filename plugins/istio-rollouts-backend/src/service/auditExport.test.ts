@@ -96,12 +96,15 @@ describe('auditRecordToCsv', () => {
     ['a;;b', 'a;;b'],
     ['plain text', 'plain text'],
     ['mid=cell+text-@', 'mid=cell+text-@'],
-  ])('defuses a formula at the start of the cell or of a ;-segment: %j', (reason, cell) => {
-    const line = auditRecordToCsv({ ...base, reason });
-    const cells = line.slice(0, -2).split(',');
-    // Neither value holds a comma, so splitting on commas finds the cell.
-    expect(cells[AUDIT_CSV_COLUMNS.indexOf('reason')]).toBe(`"${cell}"`);
-  });
+  ])(
+    'defuses a formula at the start of the cell or of a ;-segment: %j',
+    (reason, cell) => {
+      const line = auditRecordToCsv({ ...base, reason });
+      const cells = line.slice(0, -2).split(',');
+      // Neither value holds a comma, so splitting on commas finds the cell.
+      expect(cells[AUDIT_CSV_COLUMNS.indexOf('reason')]).toBe(`"${cell}"`);
+    },
+  );
 });
 
 describe('GET /audit/export', () => {

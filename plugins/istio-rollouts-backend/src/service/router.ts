@@ -204,6 +204,7 @@ export async function createRouter(
     const body: PromotionRequestList = {
       items: await requests.list(entityRef, { statuses: status, limit }),
       policy: requests.policy,
+      signalTopic: requests.signalTopic(entityRef),
     };
     res.json(body);
   });
@@ -272,22 +273,25 @@ export async function createRouter(
             : body.reason,
         },
         run: async () => {
-          // Where owners must request too, what can be requested (weights,
-          // next step, full) is not applied directly, except as a dry run
-          // (a preview); a refused attempt is recorded as denied. The other
-          // actions — rollback above all — stay direct.
-          if (
-            !requests.policy.ownersApplyDirectly &&
-            !body.dryRun &&
-            (REQUESTABLE_OPERATION_TYPES as string[]).includes(
-              body.operation.type,
-            )
-          ) {
-            throw new NotAllowedError(
-              'Promotions here go through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): create a request for an owner to approve',
-            );
-          }
-          return actions.applyRouteAction(entityRef, body, credentials);
+          // Where owners must request too, no change that raises a
+          // non-stable version's share (weights, steps, a canary, a flip,
+          // targeted users, a mirror) is applied directly, judged by what
+          // the plan does, not by the operation's name; dry runs (previews)
+          // and changes that only return traffic to the stable version stay
+          // direct. A refused attempt is recorded as denied.
+          const refuseRaising =
+            !requests.policy.ownersApplyDirectly && !body.dryRun
+              ? `This change gives a new version more traffic, and here that goes through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): ${
+                  (REQUESTABLE_OPERATION_TYPES as string[]).includes(
+                    body.operation.type,
+                  )
+                    ? 'create a request for an owner to approve'
+                    : `${body.operation.type} cannot be requested; request the weights instead (set-weights, next step or full promotion)`
+                }`
+              : undefined;
+          return actions.applyRouteAction(entityRef, body, credentials, {
+            refuseRaising,
+          });
         },
         outcome: r => ({
           weightsBefore: r.before,

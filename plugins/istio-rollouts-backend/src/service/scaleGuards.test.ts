@@ -108,12 +108,10 @@ describe('scaling to 0 a version that routes still send traffic to', () => {
               http: [
                 {
                   name: 'shadow',
-                  route: [
-                    { destination: { host: `web.${namespace}`, subset: 'v2' } },
-                  ],
+                  route: [{ destination: { host: 'legacy.example.com' } }],
                   mirror: {
                     host: `web.${namespace}.svc.cluster.local`,
-                    subset: 'v3',
+                    subset: 'v2',
                   },
                   mirrorPercentage: { value: 5 },
                 },
@@ -140,7 +138,9 @@ describe('scaling to 0 a version that routes still send traffic to', () => {
             metadata: { name: 'lookalike', namespace: other },
             spec: {
               hosts: ['lookalike.example.com'],
-              http: [{ route: [{ destination: { host: 'web', subset: 'v3' } }] }],
+              http: [
+                { route: [{ destination: { host: 'web', subset: 'v2' } }] },
+              ],
             },
           },
         ),
@@ -157,12 +157,17 @@ describe('scaling to 0 a version that routes still send traffic to', () => {
     expect(await replicasOf(ns, 'web-v1')).toBe(2);
 
     // Dry runs answer what the real request would.
-    const v3 = await scale({ deployment: 'web-v3', replicas: 0, dryRun: true });
-    expect(v3.status).toBe(409);
-    expect(v3.body.error.message).toContain(
+    const v2 = await scale({ deployment: 'web-v2', replicas: 0, dryRun: true });
+    expect(v2.status).toBe(409);
+    expect(v2.body.error.message).toContain(
+      `${ns}/web route 'primary' (weight 10)`,
+    );
+    expect(v2.body.error.message).toContain(
       `${other}/gateway route 'shadow' (mirror 5%)`,
     );
-    expect(v3.body.error.message).not.toContain('lookalike');
+    // Weight 0, and `web` of another namespace, send web-v2 nothing.
+    expect(v2.body.error.message).not.toContain(`${other}/gateway route #1`);
+    expect(v2.body.error.message).not.toContain('lookalike');
 
     // Scaling up, or to fewer replicas but not 0, takes no traffic away.
     const up = await scale({ deployment: 'web-v1', replicas: 3 });
@@ -181,6 +186,11 @@ describe('scaling to 0 a version that routes still send traffic to', () => {
               { destination: { host: 'web', subset: 'v2' }, weight: 100 },
               { destination: { host: 'web', subset: 'v1' }, weight: 0 },
             ],
+          },
+          {
+            name: 'ghost',
+            match: [{ headers: { 'x-ghost': { exact: '1' } } }],
+            route: [{ destination: { host: 'web', subset: 'v9' } }],
           },
         ],
       },
@@ -261,7 +271,6 @@ describe('finish with scaleDownOld', () => {
     await act({ type: 'promote-full', stable: { host: 'web', subset: 'v1' } });
 
     const res = await act({ type: 'finish', scaleDownOld: true });
-
     expect(res.status).toBe(200);
     expect(res.body.scaledDown).toEqual([
       {
@@ -310,16 +319,33 @@ describe('scaling a Deployment whose replicas something else manages', () => {
       `HorizontalPodAutoscaler ${ns}/web-v2-cpu`,
     );
     expect(await replicasOf(ns, 'web-v2')).toBe(2);
-    const dry = await scale({ deployment: 'web-v2', replicas: 5, dryRun: true });
+    const dry = await scale({
+      deployment: 'web-v2',
+      replicas: 5,
+      dryRun: true,
+    });
     expect(dry.status).toBe(409);
 
     // Another Deployment of the namespace is not the HPA's.
-    const v3 = await scale({ deployment: 'web-v3', replicas: 1 });
-    expect(v3.status).toBe(200);
+    const v1 = await scale({ deployment: 'web-v1', replicas: 3 });
+    expect(v1.status).toBe(200);
   });
 
   it('refuses a Deployment with a controlling owner, the target of a Flagger Canary, or the workload of an Argo Rollout', async () => {
     const { ns, scale } = await setUp({
+      // web-v3 must be one of the entity's versions to be scaled at all.
+      vsExtra: {
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: 'web', subset: 'v1' }, weight: 80 },
+              { destination: { host: 'web', subset: 'v2' }, weight: 10 },
+              { destination: { host: 'web', subset: 'v3' }, weight: 10 },
+            ],
+          },
+        ],
+      },
       extra: async namespace => {
         await apiRequest(
           'PATCH',
@@ -450,11 +476,11 @@ describe('scaling a Deployment whose replicas something else manages', () => {
       ],
     });
 
-    const res = await scale({ deployment: 'web-v3', replicas: 1 });
+    const res = await scale({ deployment: 'web-v1', replicas: 3 });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(
       /cannot check for HorizontalPodAutoscalers/,
     );
-    expect(await replicasOf(ns, 'web-v3')).toBe(2);
+    expect(await replicasOf(ns, 'web-v1')).toBe(2);
   });
 });

@@ -29,12 +29,12 @@ const SECRET_NAME = 'signal-topics';
 const TOPIC_BYTES = 16;
 
 /** Message of a change signal: what changed, and on which cluster. */
-export interface ChangeSignalMessage {
+export type ChangeSignalMessage = {
   /** The namespace that changed (the whole cluster: namespace ''). */
   topic: string;
   /** The cluster it changed on. */
   clusterTopic: string;
-}
+};
 
 /**
  * Signals are broadcast to every signed-in user, so they carry opaque

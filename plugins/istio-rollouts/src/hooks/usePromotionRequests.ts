@@ -15,11 +15,7 @@
  */
 
 import { useEffect, useRef } from 'react';
-import {
-  Entity,
-  getCompoundEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, getCompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import { useSignal } from '@backstage/plugin-signals-react';
 import {
@@ -35,7 +31,6 @@ import {
   PromotionRequestSignal,
   istioRolloutsApiRef,
 } from '../api/IstioRolloutsApi';
-import { sameEntityRef } from './useCurrentUserRef';
 import { POLL_INTERVAL_MS } from './useRolloutView';
 
 /**
@@ -68,13 +63,12 @@ export interface PromotionRequestsState {
 
 /**
  * The entity's promotion requests, kept live: refetched when the backend
- * signals a request of this entity, polled otherwise. Pending requests are
+ * signals a request of this entity (by its topic), polled otherwise. Pending requests are
  * fetched on their own so that many decided ones never push them out.
  */
 export function usePromotionRequests(entity: Entity): PromotionRequestsState {
   const api = useApi(istioRolloutsApiRef);
   const { kind, namespace, name } = getCompoundEntityRef(entity);
-  const entityRef = stringifyEntityRef(entity);
   const version = useRef(0);
   const state = useAsyncRetry(async () => {
     const ref = { kind, namespace, name };
@@ -87,22 +81,25 @@ export function usePromotionRequests(entity: Entity): PromotionRequestsState {
       pending: open.items,
       decided: decided.items,
       policy: open.policy,
+      signalTopic: open.signalTopic,
     };
   }, [api, kind, namespace, name]);
   const last = useRef(state.value);
   if (state.value) last.current = state.value;
 
-  const { lastSignal, isSignalsAvailable } = useSignal<PromotionRequestSignal>(
-    ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL,
-  );
+  const { lastSignal, isSignalsAvailable } = useSignal<
+    Partial<PromotionRequestSignal>
+  >(ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL);
   const { retry } = state;
   // As in useRolloutView: one signal, one refetch, whatever retry's identity.
   const handled = useRef<unknown>(null);
   useEffect(() => {
     if (!lastSignal || handled.current === lastSignal) return;
     handled.current = lastSignal;
-    if (sameEntityRef(lastSignal.entityRef, entityRef)) retry();
-  }, [lastSignal, retry, entityRef]);
+    // Signals name no entity: the list says which opaque topic is this one's.
+    const topic = last.current?.signalTopic;
+    if (topic && lastSignal.topic === topic) retry();
+  }, [lastSignal, retry]);
   useInterval(
     retry,
     isSignalsAvailable ? REQUESTS_SLOW_POLL_MS : POLL_INTERVAL_MS,

@@ -23,24 +23,27 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 import {
   ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
+  RolloutChangeSignal,
   istioRolloutsApiRef,
 } from '../api/IstioRolloutsApi';
 
 /** Refresh period when the app has no signals (no push updates). */
 export const POLL_INTERVAL_MS = 10_000;
 
-interface ChangeSignal {
-  cluster: string;
-  namespace: string;
-}
-
-// A change matters when it is on a cluster and namespace the view shows, or
-// when the view has nothing yet on that cluster (discovery may now find it).
-function concerns(view: EntityRolloutView, change: ChangeSignal): boolean {
-  const cluster = view.clusters.find(c => c.cluster === change.cluster);
-  if (!cluster) return false;
-  if (cluster.virtualServices.length === 0 || !change.namespace) return true;
-  return cluster.virtualServices.some(vs => vs.namespace === change.namespace);
+// The backend gives each cluster of the view the topics of the changes that
+// concern it: the namespaces it shows, or any change on a cluster where it
+// found nothing yet (discovery may now find it) or failed. Signals carry
+// opaque topics only.
+function concerns(
+  view: EntityRolloutView,
+  change: Partial<RolloutChangeSignal>,
+): boolean {
+  const topics = [change.topic, change.clusterTopic].filter(
+    (t): t is string => typeof t === 'string',
+  );
+  return view.clusters.some(c =>
+    c.signalTopics?.some(t => topics.includes(t)),
+  );
 }
 
 /**
@@ -58,9 +61,9 @@ export function useRolloutView(entity: Entity) {
   const last = useRef<EntityRolloutView | undefined>(undefined);
   if (state.value) last.current = state.value;
 
-  const { lastSignal, isSignalsAvailable } = useSignal<any>(
-    ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
-  );
+  const { lastSignal, isSignalsAvailable } = useSignal<
+    Partial<RolloutChangeSignal>
+  >(ISTIO_ROLLOUTS_SIGNAL_CHANNEL);
   const { retry } = state;
   // retry() changes identity whenever loading toggles: remember which signal
   // was handled, so one signal causes one refetch.
