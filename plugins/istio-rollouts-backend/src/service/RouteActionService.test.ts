@@ -193,7 +193,10 @@ describe('route actions', () => {
     ]);
   });
 
-  it('finishes a canary: the old version leaves the route and is scaled to 0', async () => {
+  // The 'admin' route still sends web-v1 all its traffic, so finishing the
+  // 'primary' route must not scale web-v1 down (it used to). Scaling down a
+  // version no route uses is tested in scaleGuards.test.ts.
+  it('finishes a canary: the old version leaves the route, and keeps running while another route uses it', async () => {
     const { ns, act } = await setUp();
     const early = await act({ type: 'finish', scaleDownOld: true });
     expect(early.status).toBe(409);
@@ -204,13 +207,12 @@ describe('route actions', () => {
       { type: 'finish', scaleDownOld: true },
       { dryRun: true },
     );
-    expect(dry.body.scaledDown).toEqual([
+    expect(dry.body.scaledDown).toEqual([]);
+    expect(dry.body.keptRunning).toEqual([
       {
-        dryRun: true,
         namespace: ns,
         deployment: 'web-v1',
-        replicasBefore: 2,
-        replicasAfter: 0,
+        reason: expect.stringContaining(`${ns}/web route 'admin' (weight 100)`),
       },
     ]);
     const res = await act({ type: 'finish', scaleDownOld: true });
@@ -223,16 +225,9 @@ describe('route actions', () => {
       'GET',
       `/apis/apps/v1/namespaces/${ns}/deployments/web-v1`,
     );
-    expect(v1.body.spec.replicas).toBe(0);
-    expect(res.body.scaledDown).toEqual([
-      {
-        dryRun: false,
-        namespace: ns,
-        deployment: 'web-v1',
-        replicasBefore: 2,
-        replicasAfter: 0,
-      },
-    ]);
+    expect(v1.body.spec.replicas).toBe(2);
+    expect(res.body.scaledDown).toEqual([]);
+    expect(res.body.keptRunning).toEqual(dry.body.keptRunning);
   });
 
   it('flips a blue-green pair', async () => {

@@ -124,7 +124,7 @@ export async function assertScalable(
     );
     if (routes.length) {
       reasons.push(
-        `routes of cluster ${cache.name} still send its pods traffic: ${routes
+        `routes still send its pods traffic: ${routes
           .map(describePodTrafficRoute)
           .join(', ')}; move that traffic elsewhere before scaling it to 0`,
       );

@@ -280,6 +280,18 @@ describe('RouteActions', () => {
     expect(screen.queryAllByRole('button')).toHaveLength(0);
   });
 
+  it('shows no actions, and says why, on a route the cluster does not bind to the entity', async () => {
+    const why =
+      'Destination other: the cluster does not bind Service demo/other to this entity';
+    await renderActions({
+      vs: vsView([route([90, 10], { readOnly: why })]),
+    });
+    expect(
+      await screen.findByText(`Read-only here: ${why}`),
+    ).toBeInTheDocument();
+    expect(screen.queryAllByRole('button')).toHaveLength(0);
+  });
+
   it('shows no actions for a delegated route', async () => {
     await renderActions({
       vs: vsView([route([], { delegate: { namespace: 'demo', name: 'x' } })]),

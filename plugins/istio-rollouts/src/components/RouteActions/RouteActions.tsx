@@ -347,5 +347,14 @@ export const RouteActions = (props: RouteActionsProps) => {
     );
   }
   if (route.delegate) return null;
+  // The cluster does not bind this route to the entity: the backend would
+  // refuse every change, so say why instead of offering buttons.
+  if (vs.readOnly || route.readOnly) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        {`Read-only here: ${route.readOnly ?? vs.readOnly}`}
+      </Typography>
+    );
+  }
   return <RouteActionsPanel {...props} />;
 };

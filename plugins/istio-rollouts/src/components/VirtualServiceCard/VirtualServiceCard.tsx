@@ -68,6 +68,15 @@ export const VirtualServiceCard = ({
         />
       </Box>
     )}
+    {vs.readOnly && (
+      <Box mb={2}>
+        <WarningPanel
+          severity="info"
+          title="Read-only: the cluster does not bind this VirtualService to this entity"
+          message={vs.readOnly}
+        />
+      </Box>
+    )}
     {vs.trackedBy?.map(t => (
       <Box mb={2} key={`${t.tool}-${t.source}`}>
         <WarningPanel
