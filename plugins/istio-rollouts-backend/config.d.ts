@@ -30,6 +30,17 @@ export interface Config {
      * seconds to watch it for a revert before answering (default 3).
      */
     driftWatchSeconds?: number;
+    /** Which cluster objects an entity may change (see docs/security-model.md). */
+    ownership?: {
+      /**
+       * `cluster-label` (default): only objects that carry the binding label
+       * with the entity's id, or whose namespace does. `catalog`: the
+       * entity's annotations alone decide — an explicit, logged opt-in.
+       */
+      mode?: 'cluster-label' | 'catalog';
+      /** The binding label; default `backstage.io/kubernetes-id`. */
+      label?: string;
+    };
     /**
      * Allow `http://` cluster URLs whose host is a loopback address
      * (127.0.0.0/8, `::1`, `localhost`), e.g. a local `kubectl proxy`.
