@@ -344,7 +344,7 @@ describe('asking the owners, and the release audit', () => {
     assert.ok(line, `no exported line with the reason in ${csv.slice(0, 500)}`);
     assert.match(
       line,
-      /user:default\/bob,user:default\/alice,component:default\/reviews,promote-next,applied/,
+      /"user:default\/bob","user:default\/alice","component:default\/reviews","promote-next","applied"/,
     );
   });
 

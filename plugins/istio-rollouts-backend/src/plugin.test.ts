@@ -285,8 +285,12 @@ describe('istioRolloutsPlugin', () => {
     const signals: SignalPayload[] = [];
     const { server } = await startPlugin({
       entities: [
-        serviceEntity('web-a', { 'istio-rollouts/virtual-services': `${a}/web` }),
-        serviceEntity('web-b', { 'istio-rollouts/virtual-services': `${b}/web` }),
+        serviceEntity('web-a', {
+          'istio-rollouts/virtual-services': `${a}/web`,
+        }),
+        serviceEntity('web-b', {
+          'istio-rollouts/virtual-services': `${b}/web`,
+        }),
         // Nothing of it on the cluster yet: any change there may concern it.
         serviceEntity('ghost', {
           'istio-rollouts/virtual-services': `${b}/ghost`,

@@ -652,13 +652,15 @@ describe('promotion requests', () => {
     expect((await t.decide(CAROL, body.id, 'approve')).status).toBe(200);
     expect(weightsOf(await readVs(t.ns))).toEqual([75, 25]);
 
-    // What cannot be requested stays direct.
+    // Targeting users releases v2 to them: not direct either (and it
+    // cannot be requested; the weights can).
     const targeted = await t.act(ALICE, {
       type: 'target-users',
       match: { kind: 'header', name: 'x-beta', value: 'yes' },
       to: { host: 'web', subset: 'v2' },
     });
-    expect(targeted.status).toBe(200);
+    expect(targeted.status).toBe(403);
+    expect(targeted.body.error.message).toMatch(/cannot be requested/);
     expect((await t.act(ALICE, { type: 'rollback' })).status).toBe(200);
     expect(weightsOf(await readVs(t.ns), 1)).toEqual([100, 0]);
   });

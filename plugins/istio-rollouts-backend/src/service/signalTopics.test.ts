@@ -26,7 +26,10 @@ describe('SignalTopics', () => {
 
   it('gives a change the topic of its namespace, which the views showing that namespace carry', () => {
     const change = topics.change('local', 'shop');
-    expect(change).toEqual({ topic: expect.any(String), clusterTopic: expect.any(String) });
+    expect(change).toEqual({
+      topic: expect.any(String),
+      clusterTopic: expect.any(String),
+    });
     expect(change.topic).toMatch(HEX);
     expect(change.clusterTopic).toMatch(HEX);
 

@@ -41,9 +41,7 @@ function concerns(
   const topics = [change.topic, change.clusterTopic].filter(
     (t): t is string => typeof t === 'string',
   );
-  return view.clusters.some(c =>
-    c.signalTopics?.some(t => topics.includes(t)),
-  );
+  return view.clusters.some(c => c.signalTopics?.some(t => topics.includes(t)));
 }
 
 /**
