@@ -129,7 +129,7 @@ kp patch vs reviews --type=merge -p '{"spec":{"http":[{"name":"primary","route":
   ok "plugin can patch VS weights" || bad "plugin patch VS"
 kp patch deploy reviews-v2 --subresource=scale --type=merge -p '{"spec":{"replicas":2}}' >/dev/null &&
   ok "plugin can patch deployments/scale" || bad "plugin patch scale"
-for check in "kp get deploy,rs,svc,pods,vs,dr,rollouts,canaries" ; do
+for check in "kp get deploy,rs,svc,pods,vs,dr,rollouts,canaries,hpa" ; do
   $check >/dev/null && ok "plugin can list its kinds" || bad "plugin list"
 done
 for denied in "kp get secrets" "kp patch deploy reviews-v2 --type=merge -p {\"spec\":{\"paused\":true}}" "kp delete pod --all" "kr patch vs reviews --type=merge -p {\"metadata\":{\"labels\":{\"x\":\"y\"}}}" "kp get httproutes"; do
