@@ -72,6 +72,10 @@ function pagedAudit() {
 
 const button = (name: string) => screen.getByRole('button', { name });
 
+// Paging renders several pages in jsdom: on a busy 2-core machine this
+// takes longer than Jest's default 5 s.
+jest.setTimeout(20_000);
+
 describe('AuditPage', () => {
   it('shows the records: time, entity, actor and approver, action, target, weights, outcome, reason', async () => {
     await renderPage({
