@@ -463,6 +463,144 @@ describe('trust: traffic moves only where the cluster agrees the service is your
   });
 });
 
+describe('permissions mean what they say, and guards hold, through the real backends', () => {
+  let server: any;
+  const primary = () => ({
+    namespace: ns,
+    virtualService: 'web',
+    route: 'primary',
+  });
+  const scale = (deployment: string, replicas: number) =>
+    request(server)
+      .post('/api/istio-rollouts/entities/default/component/mobile-web/scale')
+      .set('Authorization', BOB)
+      .send({
+        cluster: 'local',
+        namespace: ns,
+        deployment,
+        replicas,
+        dryRun: true,
+      });
+  beforeAll(async () => {
+    server = await start();
+    await untilIngested(server, 'mobile-web');
+  });
+
+  it('refuses a rollback whose stable names the canary: that would be a promotion', async () => {
+    const res = await act(server, 'mobile-web', primary(), {
+      type: 'rollback',
+      stable: { host: 'web', subset: 'v2' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toContain(
+      "only returns traffic to the route's stable version web subset v1",
+    );
+  });
+
+  it('scales to 0 no version a route still sends traffic to, naming the route', async () => {
+    const res = await scale('web-v1', 0);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain(`${ns}/web route 'primary'`);
+    // Another replica count is fine.
+    expect((await scale('web-v1', 3)).status).toBe(200);
+  });
+
+  it('refuses to scale a Deployment that a HorizontalPodAutoscaler scales', async () => {
+    await kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name: 'web-v2', namespace: ns },
+        spec: {
+          scaleTargetRef: {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name: 'web-v2',
+          },
+          minReplicas: 1,
+          maxReplicas: 4,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: {
+                name: 'cpu',
+                target: { type: 'Utilization', averageUtilization: 80 },
+              },
+            },
+          ],
+        },
+      }),
+    });
+    const res = await scale('web-v2', 3);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('HorizontalPodAutoscaler');
+  });
+
+  it('reads weights as proportions: promoting a 5/5 route never lowers the canary', async () => {
+    await apiRequest(
+      'PATCH',
+      `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/web`,
+      {
+        contentType: 'application/json-patch+json',
+        body: [
+          { op: 'replace', path: '/spec/http/0/route/0/weight', value: 5 },
+          { op: 'replace', path: '/spec/http/0/route/1/weight', value: 5 },
+        ],
+      },
+    );
+    // The watch brings the change to the plugin's cache in milliseconds.
+    await new Promise(r => setTimeout(r, 1000));
+    const res = await act(
+      server,
+      'mobile-web',
+      primary(),
+      { type: 'promote-next' },
+      { dryRun: true },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.after.destinations.map((d: any) => d.weight)).toEqual([
+      0, 100,
+    ]);
+  });
+
+  it("hides an entity's history and requests when the catalog does not show the entity", async () => {
+    for (const what of ['history', 'requests']) {
+      const res = await request(server)
+        .get(
+          `/api/istio-rollouts/entities/default/component/not-in-the-catalog/${what}`,
+        )
+        .set('Authorization', BOB);
+      expect(res.status).toBe(404);
+    }
+  });
+});
+
+describe('where owners must request (ownersApplyDirectly: false), through the real backends', () => {
+  it('refuses a canary started at 100% applied directly by an owner', async () => {
+    const server = await start({ approvals: { ownersApplyDirectly: false } });
+    await untilIngested(server, 'mobile-web');
+    const gateway = () =>
+      apiRequest(
+        'GET',
+        `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/gateway`,
+      );
+    const before = (await gateway()).body.metadata.resourceVersion;
+    const res = await act(
+      server,
+      'mobile-web',
+      { namespace: ns, virtualService: 'gateway', route: 'web-route' },
+      {
+        type: 'start-canary',
+        canary: { host: 'web', subset: 'v2' },
+        steps: [100],
+      },
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('promotion requests');
+    expect((await gateway()).body.metadata.resourceVersion).toBe(before);
+  });
+});
+
 describe('the catalog-only opt-in (the behaviour before the trust model)', () => {
   it('lets the annotation claim through: what the default mode refuses above', async () => {
     const server = await start({ ownership: { mode: 'catalog' } });
