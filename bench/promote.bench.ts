@@ -211,7 +211,7 @@ async function main() {
       auditStore,
       httpAuth,
       permissions,
-      views: new RolloutViewService({ caches, catalog, topics }),
+      views: new RolloutViewService({ caches, access, topics }),
       actions,
       requests: new PromotionRequestService({
         store: await DatabasePromotionRequestStore.create({

@@ -180,7 +180,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
             auditStore,
             httpAuth,
             permissions,
-            views: new RolloutViewService({ caches, catalog, access, topics }),
+            views: new RolloutViewService({ caches, access, topics }),
             access,
             actions,
             requests,

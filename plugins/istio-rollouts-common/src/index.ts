@@ -91,4 +91,7 @@ export {
 } from './write/targetRoute';
 export { planRouteChange } from './write/planRouteChange';
 export { raisesNonStableShare } from './write/raisesShare';
+export { stableVersion } from './write/stableVersion';
+export { formatShare } from './write/shares';
+export { refersTo } from './write/destinations';
 export { describeSplit, sameSplit, snapshotRoute } from './write/snapshot';

@@ -156,13 +156,30 @@ export function objectBindingRefusal(
 }
 
 /**
- * Why a destination host is not one of the entity's own Services, or
- * undefined when the cluster binds it. Hosts outside the cluster (external
- * names, wildcards) are never the entity's.
+ * Every host an http route (raw JSON, as in `spec.http`) sends traffic or
+ * copies of requests to: its destinations, its `mirror` and every one of
+ * its `mirrors`.
  *
  * @public
  */
-export function hostBindingRefusal(
+export function routeHosts(route: unknown): string[] {
+  const r = route as any;
+  const hosts: unknown[] = [
+    ...(Array.isArray(r?.route) ? r.route : []).map(
+      (d: any) => d?.destination?.host,
+    ),
+    r?.mirror?.host,
+    ...(Array.isArray(r?.mirrors) ? r.mirrors : []).map(
+      (m: any) => m?.destination?.host,
+    ),
+  ];
+  return hosts.filter((h): h is string => typeof h === 'string' && !!h);
+}
+
+// Why a destination host is not one of the entity's own Services, or
+// undefined when the cluster binds it. Hosts outside the cluster (external
+// names, wildcards) are never the entity's.
+function hostBindingRefusal(
   binding: EntityBinding,
   host: string,
   fromNamespace: string,
@@ -192,6 +209,17 @@ export function hostBindingRefusal(
   return refusal && `Destination ${host}: ${refusal}`;
 }
 
+function boundToAnyone(
+  binding: EntityBinding,
+  object: { namespace: string; labels?: Record<string, string> },
+  lookup: BindingLookup,
+): boolean {
+  return Boolean(
+    object.labels?.[binding.label] ||
+      lookup.namespaceLabels(object.namespace)?.[binding.label],
+  );
+}
+
 /**
  * Why a route of a VirtualService may not be changed for the entity, or
  * undefined when it may: the VirtualService is bound to the entity, or is
@@ -219,13 +247,12 @@ export function routeWriteRefusal(
     { kind: 'VirtualService', ...virtualService },
     lookup,
   );
-  if (vsRefusal) {
-    const own = virtualService.labels?.[binding.label];
-    const ns = lookup.namespaceLabels(virtualService.namespace)?.[
-      binding.label
-    ];
-    // Bound to another entity: that entity's team decides, whatever the route.
-    if (own || ns || !binding.id) return vsRefusal;
+  // Bound to another entity: that entity's team decides, whatever the route.
+  if (
+    vsRefusal &&
+    (!binding.id || boundToAnyone(binding, virtualService, lookup))
+  ) {
+    return vsRefusal;
   }
   for (const host of new Set(hosts)) {
     const refusal = hostBindingRefusal(

@@ -146,12 +146,12 @@ export class KindInformer {
             this.objects.get(namespace, name)?.metadata?.resourceVersion !==
             resourceVersion
           ) {
-            touched.add(namespace);
+            touched.add(changedNamespace(obj));
           }
         }
         for (const obj of this.objects.values()) {
           const { namespace = '', name } = obj.metadata ?? {};
-          if (!fresh.get(namespace, name)) touched.add(namespace);
+          if (!fresh.get(namespace, name)) touched.add(changedNamespace(obj));
         }
         this.objects = fresh;
         this.path = path;
@@ -219,13 +219,13 @@ export class KindInformer {
         this.objects.set(this.kind.slim(object));
         this.resourceVersion =
           object.metadata?.resourceVersion ?? this.resourceVersion;
-        this.onChange(this.kind.key, object.metadata?.namespace ?? '');
+        this.onChange(this.kind.key, changedNamespace(object));
         return undefined;
       case 'DELETED':
         this.objects.delete(object);
         this.resourceVersion =
           object.metadata?.resourceVersion ?? this.resourceVersion;
-        this.onChange(this.kind.key, object.metadata?.namespace ?? '');
+        this.onChange(this.kind.key, changedNamespace(object));
         return undefined;
       case 'BOOKMARK':
         this.resourceVersion =
@@ -249,6 +249,14 @@ function isGone(error: unknown): boolean {
       error.reason === 'Expired' ||
       error.reason === 'Gone')
   );
+}
+
+// The namespace a change concerns: an object's own, and for a Namespace
+// (cluster-scoped; its labels bind the objects in it) the one it is.
+function changedNamespace(object: any): string {
+  return object?.kind === 'Namespace'
+    ? object.metadata?.name ?? ''
+    : object?.metadata?.namespace ?? '';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

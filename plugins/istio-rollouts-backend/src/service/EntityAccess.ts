@@ -96,23 +96,18 @@ export class EntityAccess {
     },
   ) {}
 
-  get policy(): OwnershipPolicy {
-    return this.options.policy;
-  }
-
   /**
    * The permission on the entity, then the entity as the user's catalog
    * shows it: an entity the user may not see is "not found", whatever the
    * plugin's own permission says.
    */
   async authorize(
-    entityRef: CompoundEntityRef | string,
+    entityRef: CompoundEntityRef,
     permission: ResourcePermission<'catalog-entity'>,
     credentials: BackstageCredentials,
     verb: string,
   ): Promise<{ ref: string; entity: Entity }> {
-    const ref =
-      typeof entityRef === 'string' ? entityRef : stringifyEntityRef(entityRef);
+    const ref = stringifyEntityRef(entityRef);
     const [decision] = await this.options.permissions.authorize(
       [{ permission, resourceRef: ref }],
       { credentials },
@@ -200,13 +195,13 @@ export class EntityAccess {
     if (refusal) throw new NotAllowedError(refusal);
   }
 
-  /** Refuses a change to an object (a workload) the cluster does not bind. */
-  assertObjectWritable(
+  /** Why the cluster does not bind an object (a workload) to the entity. */
+  objectRefusal(
     binding: EntityBinding,
     cache: ClusterObjectCache,
     object: { kind: string; metadata?: any },
-  ) {
-    const refusal = objectBindingRefusal(
+  ): string | undefined {
+    return objectBindingRefusal(
       binding,
       {
         kind: object.kind,
@@ -216,16 +211,16 @@ export class EntityAccess {
       },
       bindingLookup(cache),
     );
-    if (refusal) throw new NotAllowedError(refusal);
   }
 }
 
 /** Binding look-ups answered from a cluster's watch cache. */
 export function bindingLookup(cache: ClusterObjectCache): BindingLookup {
   return {
-    namespaceLabels: namespace =>
-      cache.find('namespaces', '', namespace)?.metadata?.labels ??
-      (cache.find('namespaces', '', namespace) ? {} : undefined),
+    namespaceLabels: namespace => {
+      const found = cache.find('namespaces', '', namespace);
+      return found ? found.metadata?.labels ?? {} : undefined;
+    },
     serviceLabels: (namespace, name) => {
       const service = cache.find('services', namespace, name);
       return service ? service.metadata?.labels ?? {} : undefined;

@@ -14,17 +14,12 @@
  * limitations under the License.
  */
 
-import { BackstageCredentials } from '@backstage/backend-plugin-api';
-import {
-  CompoundEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ClusterRolloutView,
   EntityBinding,
   VirtualServiceView,
+  routeHosts,
   routeWriteRefusal,
   EntityRolloutView,
   EntityClusterObjects,
@@ -50,27 +45,19 @@ export class RolloutViewService {
   constructor(
     private readonly options: {
       caches: ClusterCaches;
-      catalog: CatalogService;
-      /** Without it, the view does not say which routes are read-only. */
-      access?: EntityAccess;
+      /** Says which routes the cluster does not let the entity change. */
+      access: EntityAccess;
       /** The view says which change signals concern it. */
       topics: SignalTopics;
     },
   ) {}
 
-  async getEntityView(
-    entityRef: CompoundEntityRef,
-    credentials: BackstageCredentials,
-  ): Promise<EntityRolloutView> {
-    const ref = stringifyEntityRef(entityRef);
-    const entity = await this.options.catalog.getEntityByRef(ref, {
-      credentials,
-    });
-    if (!entity) {
-      throw new NotFoundError(`Entity ${ref} not found in the catalog`);
-    }
+  /** The view of an entity, as the user's catalog returned it (authorized). */
+  async getEntityView(entity: Entity): Promise<EntityRolloutView> {
+    const ref = stringifyEntityRef(entity);
     const annotations = readRolloutAnnotations(entity);
-    const binding = await this.options.access?.binding(entity);
+    // A catalog query: made only when some cluster has routes to mark.
+    let binding: Promise<EntityBinding> | undefined;
     const { topics } = this.options;
     const all = this.options.caches.list();
     const clusters: ClusterRolloutView[] = [];
@@ -103,7 +90,10 @@ export class RolloutViewService {
       }
       const selected = selectEntityObjects(annotations, cache);
       const views = buildVirtualServiceViews(selected);
-      if (binding) markReadOnly(views, binding, cache);
+      if (views.length) {
+        binding ??= this.options.access.binding(entity);
+        markReadOnly(views, await binding, cache);
+      }
       clusters.push({
         cluster: cache.name,
         virtualServices: views,
@@ -127,18 +117,25 @@ function markReadOnly(
 ) {
   const lookup = bindingLookup(cache);
   for (const vs of views) {
-    const labels = cache.find('virtualServices', vs.namespace, vs.name)
-      ?.metadata?.labels;
-    const meta = { namespace: vs.namespace, name: vs.name, labels };
+    const raw = cache.find('virtualServices', vs.namespace, vs.name);
+    const meta = {
+      namespace: vs.namespace,
+      name: vs.name,
+      labels: raw?.metadata?.labels,
+    };
     // No route at all: is the VirtualService itself the entity's?
     const whole = routeWriteRefusal(binding, meta, [], lookup);
     if (whole) vs.readOnly = whole;
     for (const route of vs.routes) {
-      const hosts = [
-        ...route.destinations.map(d => d.host),
-        ...(route.mirror ? [route.mirror.host] : []),
-      ];
-      const refusal = whole ?? routeWriteRefusal(binding, meta, hosts, lookup);
+      // Hosts from the route as written (every mirror included).
+      const refusal =
+        whole ??
+        routeWriteRefusal(
+          binding,
+          meta,
+          routeHosts(raw?.spec?.http?.[route.index]),
+          lookup,
+        );
       if (refusal) route.readOnly = refusal;
     }
   }

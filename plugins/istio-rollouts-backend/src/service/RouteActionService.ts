@@ -18,15 +18,10 @@ import {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import {
-  CompoundEntityRef,
-  Entity,
-  parseEntityRef,
-} from '@backstage/catalog-model';
+import { CompoundEntityRef, Entity } from '@backstage/catalog-model';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
-  EntityClusterObjects,
   KeptRunning,
   RolloutWarning,
   RouteActionRequest,
@@ -38,8 +33,13 @@ import {
   ScaleResult,
   VirtualServiceView,
   DestinationRef,
+  EntityBinding,
+  RollbackOperation,
   buildVirtualServiceViews,
   raisesNonStableShare,
+  refersTo,
+  routeHosts,
+  stableVersion,
   describeSplit,
   istioRolloutsApplyPermission,
   parseServiceFqdn,
@@ -59,7 +59,7 @@ import { AuditStore } from '../database/AuditStore';
 import { EntityAccess } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
 import { RouteConflictError, UnprocessableError } from './errors';
-import { PendingRoute, assertScalable, isScaleRefusal } from './scaleGuards';
+import { PendingRoute, scaleRefusal } from './scaleGuards';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
 const DEFAULT_DRIFT_WATCH_MS = 3_000;
@@ -135,14 +135,13 @@ export class RouteActionService {
       credentials,
       options.permission ? 'request traffic changes of' : 'move traffic of',
     );
-    const { cache, vs, annotations, selected } = await this.locate(
+    const { cache, vs, annotations } = await this.locate(
       ref,
       entity,
       target.cluster,
       target.namespace,
       target.virtualService,
     );
-    const binding = await this.options.access.binding(entity);
     if (vs.managedBy) {
       const controller =
         vs.managedBy.controller === 'argo-rollouts'
@@ -152,6 +151,18 @@ export class RouteActionService {
         `VirtualService ${vs.namespace}/${vs.name} is driven by ${controller} (${vs.managedBy.namespace}/${vs.managedBy.name}); change the rollout through ${controller}, not here`,
       );
     }
+    const binding = await this.options.access.binding(entity);
+    const finishing = operation.type === 'finish' && operation.scaleDownOld;
+    if (finishing) {
+      // Before the route is written: finish must not move traffic and then
+      // fail on the scale permission.
+      await this.options.access.authorize(
+        entityRef,
+        istioRolloutsScalePermission,
+        credentials,
+        'scale versions of',
+      );
+    }
 
     const withSteps: RouteOperation =
       (operation.type === 'start-canary' ||
@@ -159,10 +170,15 @@ export class RouteActionService {
       !operation.steps
         ? { ...operation, steps: annotations.canarySteps }
         : operation;
-    const stable = await this.stableOf(target, vs);
+    // Only rollbacks and gated changes need the stable version (an audit
+    // query); undefined when it cannot be told, which a gate refuses.
+    const stable =
+      withSteps.type === 'rollback' || options.refuseRaising
+        ? await this.stableOf(ref, target, vs)
+        : undefined;
     const planned: RouteOperation =
       withSteps.type === 'rollback'
-        ? this.rollbackToStable(withSteps, stable)
+        ? rollbackToStable(withSteps, stable, vs.namespace)
         : withSteps;
     const warnings: RolloutWarning[] = [];
     const router = this.routerFor(cache);
@@ -186,12 +202,11 @@ export class RouteActionService {
         );
         if (
           options.refuseRaising &&
-          stable &&
-          raisesNonStableShare(plan, stable)
+          (!stable || raisesNonStableShare(plan, stable, vs.namespace))
         ) {
           throw new NotAllowedError(options.refuseRaising);
         }
-        this.checkReadiness(plan, vs, cache, selected, request, warnings);
+        this.checkReadiness(plan, vs, cache, request, warnings);
       },
     });
 
@@ -213,17 +228,23 @@ export class RouteActionService {
       resourceVersionAfter: outcome.resourceVersionAfter,
       warnings,
     };
-    if (operation.type === 'finish' && operation.scaleDownOld) {
+    if (finishing) {
       const { scaledDown, keptRunning } = await this.scaleDownRemoved(
-        ref,
         vs,
         outcome.plan,
-        target.cluster,
+        cache,
+        binding,
         Boolean(request.dryRun),
-        credentials,
       );
       result.scaledDown = scaledDown;
       result.keptRunning = keptRunning;
+      for (const kept of keptRunning) {
+        warnings.push({
+          code: 'kept-running',
+          severity: 'info',
+          message: `Deployment ${kept.namespace}/${kept.deployment} was not scaled to 0: ${kept.reason}`,
+        });
+      }
     }
     if (!request.dryRun && vs.trackedBy?.length) {
       result.drift = await this.watchForRevert(
@@ -250,10 +271,6 @@ export class RouteActionService {
     entityRef: CompoundEntityRef,
     request: ScaleRequest,
     credentials: BackstageCredentials,
-    // For finish: the Deployment is a version the entity's route had (the
-    // cache may already show the route without it), and the route about to
-    // change is read as it will be.
-    internal: { ownedBefore?: boolean; pendingRoute?: PendingRoute } = {},
   ): Promise<ScaleResult> {
     const { ref, entity } = await this.options.access.authorize(
       entityRef,
@@ -266,18 +283,7 @@ export class RouteActionService {
       entity,
       request.cluster,
     );
-    const deployment = cache.find(
-      'deployments',
-      request.namespace,
-      request.deployment,
-    );
-    if (deployment) {
-      this.options.access.assertObjectWritable(
-        await this.options.access.binding(entity),
-        cache,
-        deployment,
-      );
-    }
+    // First: another team's Deployment is not found, its labels unnamed.
     const owned = views.some(vs =>
       vs.versions.some(v =>
         v.workloads.some(
@@ -288,21 +294,45 @@ export class RouteActionService {
         ),
       ),
     );
-    if (!owned && !internal.ownedBefore) {
+    if (!owned) {
       throw new NotFoundError(
         `Deployment ${request.namespace}/${request.deployment} runs none of ${ref}'s versions on cluster ${request.cluster}`,
       );
     }
-    // Dry runs too: they answer what the real request would.
-    await assertScalable(
+    const refusal = await this.scaleRefusalOf(
       cache,
-      {
-        namespace: request.namespace,
-        deployment: request.deployment,
-        replicas: request.replicas,
-      },
-      internal.pendingRoute,
+      await this.options.access.binding(entity),
+      request,
     );
+    if (refusal) throw refusal;
+    return this.scale(cache, request);
+  }
+
+  // Why a Deployment may not be scaled by hand: the cluster does not bind it
+  // to the entity, or a guard of scaleGuards.ts refuses (dry runs too: they
+  // answer what the real request would).
+  private async scaleRefusalOf(
+    cache: ClusterObjectCache,
+    binding: EntityBinding,
+    request: { namespace: string; deployment: string; replicas: number },
+    pendingRoute?: PendingRoute,
+  ): Promise<Error | undefined> {
+    const deployment = cache.find(
+      'deployments',
+      request.namespace,
+      request.deployment,
+    );
+    const unbound =
+      deployment &&
+      this.options.access.objectRefusal(binding, cache, deployment);
+    if (unbound) return new NotAllowedError(unbound);
+    return scaleRefusal(cache, request, pendingRoute);
+  }
+
+  private async scale(
+    cache: ClusterObjectCache,
+    request: ScaleRequest,
+  ): Promise<ScaleResult> {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(
       request.namespace,
     )}/deployments/${encodeURIComponent(request.deployment)}/scale`;
@@ -357,22 +387,24 @@ export class RouteActionService {
   // failing the request after the write would hide that it happened. Other
   // errors (RBAC, a concurrent scale) still fail the request, as before.
   private async scaleDownRemoved(
-    ref: string,
     vs: VirtualServiceView,
     plan: RouteChangePlan,
-    cluster: string,
+    cache: ClusterObjectCache,
+    binding: EntityBinding,
     dryRun: boolean,
-    credentials: BackstageCredentials,
   ): Promise<{ scaledDown: ScaleResult[]; keptRunning: KeptRunning[] }> {
+    const same = (a: DestinationRef, b: DestinationRef) =>
+      sameVersion(a, b, vs.namespace);
     const removed = plan.before.destinations.filter(
-      b => !plan.after.destinations.some(a => sameDestination(a, b)),
+      b => !plan.after.destinations.some(a => same(a, b)),
     );
+    // The versions as the entity's route had them before the change (the
+    // cache may already show the route without them).
     const deployments = removed.flatMap(d =>
       vs.versions
-        .filter(v => sameDestination(v, d))
+        .filter(v => same(d, v))
         .flatMap(v => v.workloads.filter(w => w.kind === 'Deployment')),
     );
-    const entityRef = parseEntityRef(ref);
     // Finish only drops destinations at 0%, but the watch cache may not
     // show the route as it is yet (promoted a moment ago, or a dry run):
     // the guards read it as the change leaves it.
@@ -390,28 +422,27 @@ export class RouteActionService {
       const key = `${w.namespace}/${w.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      try {
-        scaledDown.push(
-          await this.scaleVersion(
-            entityRef,
-            {
-              cluster,
-              namespace: w.namespace,
-              deployment: w.name,
-              replicas: 0,
-              dryRun,
-            },
-            credentials,
-            { ownedBefore: true, pendingRoute },
-          ),
-        );
-      } catch (error) {
-        if (!isScaleRefusal(error)) throw error;
+      const request = {
+        cluster: cache.name,
+        namespace: w.namespace,
+        deployment: w.name,
+        replicas: 0,
+        dryRun,
+      };
+      const refusal = await this.scaleRefusalOf(
+        cache,
+        binding,
+        request,
+        pendingRoute,
+      );
+      if (refusal) {
         keptRunning.push({
           namespace: w.namespace,
           deployment: w.name,
-          reason: error.message,
+          reason: refusal.message,
         });
+      } else {
+        scaledDown.push(await this.scale(cache, request));
       }
     }
     return { scaledDown, keptRunning };
@@ -427,13 +458,13 @@ export class RouteActionService {
   }
 
   /**
-   * The route's stable version: the one that had all its traffic when the
-   * plugin last began a canary on it (recorded in the audit trail), while it
-   * is still one of the route's destinations; else the first-listed
-   * destination (start-canary appends the canary after the stable, and the
-   * controllers' samples list the stable first).
+   * The route's stable version (see stableVersion in the common package),
+   * with the version recorded when the plugin last began a canary on this
+   * route: the audit trail's applied start-canary, whose split before had
+   * all the traffic on the stable.
    */
   private async stableOf(
+    entityRef: string,
     target: RouteActionRequest['target'],
     vs: VirtualServiceView,
   ): Promise<DestinationRef | undefined> {
@@ -442,8 +473,8 @@ export class RouteActionService {
         ? vs.routes.find(r => r.index === target.route)
         : vs.routes.find(r => r.name === target.route);
     if (!route || route.destinations.length === 0) return undefined;
-    const current = route.destinations;
     const page = await this.options.auditStore?.list({
+      entityRef,
       action: 'start-canary',
       outcome: 'applied',
       virtualService: {
@@ -453,41 +484,16 @@ export class RouteActionService {
       },
       limit: 50,
     });
-    for (const record of page?.items ?? []) {
-      const after = record.weightsAfter as RouteSnapshot | undefined;
-      const before = record.weightsBefore as RouteSnapshot | undefined;
-      const sameRoute = route.name
+    const record = page?.items.find(r => {
+      const after = r.weightsAfter as RouteSnapshot | undefined;
+      return route.name
         ? after?.name === route.name
         : after?.index === route.index;
-      const was = before?.destinations?.find(d => d.weight > 0);
-      if (sameRoute && was && current.some(d => sameDestination(d, was))) {
-        return { host: was.host, subset: was.subset, port: was.port };
-      }
-    }
-    const first = current[0];
-    return { host: first.host, subset: first.subset, port: first.port };
-  }
-
-  // Rollback (its own permission, for on-call people without deploy
-  // rights) only ever returns traffic to the stable version: a `stable`
-  // naming another version would be a promotion.
-  private rollbackToStable(
-    operation: RouteOperation & { type: 'rollback' },
-    stable: DestinationRef | undefined,
-  ): RouteOperation {
-    if (!stable) return operation;
-    if (operation.stable && !sameDestination(operation.stable, stable)) {
-      throw new UnprocessableError(
-        `Rollback only returns traffic to the route's stable version ${
-          stable.host
-        }${stable.subset ? ` subset ${stable.subset}` : ''}, not to ${
-          operation.stable.host
-        }${
-          operation.stable.subset ? ` subset ${operation.stable.subset}` : ''
-        }; to move traffic to another version, promote it (or ask for a promotion)`,
-      );
-    }
-    return { ...operation, stable };
+    });
+    const recorded = (
+      record?.weightsBefore as RouteSnapshot | undefined
+    )?.destinations?.find(d => d.weight > 0);
+    return stableVersion(route.destinations, vs.namespace, recorded);
   }
 
   private cache(cluster: string): ClusterObjectCache {
@@ -548,10 +554,11 @@ export class RouteActionService {
     plan: RouteChangePlan,
     vs: VirtualServiceView,
     cache: ClusterObjectCache,
-    selected: EntityClusterObjects,
     request: RouteActionRequest,
     warnings: RolloutWarning[],
   ) {
+    const same = (a: DestinationRef, b: DestinationRef) =>
+      sameVersion(a, b, vs.namespace);
     // A targeted route that the change inserts sends its users elsewhere too.
     const added = ((plan.addedRoute?.route as any)?.route ?? []).map(
       (r: any) => ({
@@ -565,15 +572,10 @@ export class RouteActionService {
       ...plan.after.destinations.filter(
         d =>
           d.weight > 0 &&
-          !plan.before.destinations.some(
-            b => sameDestination(b, d) && b.weight > 0,
-          ),
+          !plan.before.destinations.some(b => same(b, d) && b.weight > 0),
       ),
       ...(plan.after.mirror &&
-      !(
-        plan.before.mirror &&
-        sameDestination(plan.before.mirror, plan.after.mirror)
-      )
+      !(plan.before.mirror && same(plan.before.mirror, plan.after.mirror))
         ? [plan.after.mirror]
         : []),
       ...added,
@@ -603,13 +605,12 @@ export class RouteActionService {
     // namespaces of their Services: a ready version that no route sends
     // traffic to yet is not among the entity's selected objects, and must
     // not read as "0 of 0 ready".
-    const namespaces = new Set([vs.namespace]);
-    for (const d of gaining) {
-      const service = parseServiceFqdn(resolveHost(d.host, vs.namespace));
-      if (service) namespaces.add(service.namespace);
-    }
+    const namespaces = serviceNamespaces(
+      cache,
+      gaining.map(d => d.host),
+      vs.namespace,
+    );
     const [probeView] = buildVirtualServiceViews({
-      ...selected,
       ...cache.objectsIn(namespaces),
       virtualServices: [probe as any],
     });
@@ -672,14 +673,14 @@ function knownSubsets(
   vs: { namespace: string; name: string },
   operation: RouteOperation,
 ): Record<string, string[]> {
-  const namespaces = new Set([vs.namespace]);
-  for (const host of destinationHosts(
-    cache.find('virtualServices', vs.namespace, vs.name),
-    operation,
-  )) {
-    const service = parseServiceFqdn(resolveHost(host, vs.namespace));
-    if (service) namespaces.add(service.namespace);
-  }
+  const namespaces = serviceNamespaces(
+    cache,
+    destinationHosts(
+      cache.find('virtualServices', vs.namespace, vs.name),
+      operation,
+    ),
+    vs.namespace,
+  );
   const subsets: Record<string, string[]> = {};
   for (const dr of cache.objectsIn(namespaces).destinationRules as any[]) {
     const host = dr.spec?.host;
@@ -702,47 +703,91 @@ function knownSubsets(
 // Hosts a change may touch: the route destinations and mirrors the
 // VirtualService has, and those the operation names.
 function destinationHosts(vs: any, operation: RouteOperation): string[] {
-  const hosts: Array<string | undefined> = [];
-  for (const route of vs?.spec?.http ?? []) {
-    for (const r of route?.route ?? []) hosts.push(r?.destination?.host);
-    hosts.push(route?.mirror?.host);
-  }
   const named = operation as {
     canary?: { host?: string };
     to?: { host?: string };
     weights?: Array<{ host?: string }>;
   };
-  hosts.push(named.canary?.host, named.to?.host);
-  for (const w of named.weights ?? []) hosts.push(w?.host);
-  return hosts.filter((h): h is string => typeof h === 'string' && !!h);
-}
-
-// Every host a change touches: the route's destinations and mirror before
-// and after, the destinations of a targeted route it inserts, and those of
-// the routes it removes (as the object had them).
-function hostsOfChange(plan: RouteChangePlan, object: any): string[] {
-  const hosts: string[] = [];
-  for (const snapshot of [plan.before, plan.after]) {
-    hosts.push(...snapshot.destinations.map(d => d.host));
-    if (snapshot.mirror) hosts.push(snapshot.mirror.host);
-  }
-  const routes: any[] = [
-    ...(plan.addedRoute ? [plan.addedRoute.route] : []),
-    ...(plan.removedRoutes ?? []).map(r => object?.spec?.http?.[r.index]),
+  const hosts: Array<string | undefined> = [
+    ...(vs?.spec?.http ?? []).flatMap(routeHosts),
+    named.canary?.host,
+    named.to?.host,
+    ...(named.weights ?? []).map(w => w?.host),
   ];
-  for (const route of routes) {
-    for (const r of route?.route ?? []) hosts.push(r?.destination?.host);
-    if (route?.mirror?.host) hosts.push(route.mirror.host);
-  }
   return hosts.filter((h): h is string => typeof h === 'string' && !!h);
 }
 
-function sameDestination(
-  a: { host: string; subset?: string },
-  b: { host: string; subset?: string },
+// The namespaces of the Services these hosts name, as seen from `namespace`
+// (`name.ns` counts when `ns` is a namespace of the cluster), and
+// `namespace` itself: where their DestinationRules and workloads are.
+function serviceNamespaces(
+  cache: ClusterObjectCache,
+  hosts: string[],
+  namespace: string,
+): Set<string> {
+  const namespaces = new Set([namespace]);
+  for (const host of hosts) {
+    const second = host.split('.')[1];
+    const known = new Set(
+      second && cache.find('namespaces', '', second) ? [second] : [],
+    );
+    const service = parseServiceFqdn(
+      resolveHost(host, namespace, { namespaces: known }),
+    );
+    if (service) namespaces.add(service.namespace);
+  }
+  return namespaces;
+}
+
+// Every host a change touches, from the routes as written: the route
+// before and after (destinations, mirror, mirrors), a targeted route it
+// inserts, and the routes it removes.
+function hostsOfChange(plan: RouteChangePlan, object: any): string[] {
+  const http: any[] = object?.spec?.http ?? [];
+  return [
+    http[plan.before.index],
+    plan.resultingRoute,
+    plan.addedRoute?.route,
+    ...(plan.removedRoutes ?? []).map(r => http[r.index]),
+  ].flatMap(routeHosts);
+}
+
+// Rollback (its own permission, for on-call people without deploy rights)
+// only ever returns traffic to the stable version: a `stable` naming
+// another version would be a promotion, and so would a guess.
+function rollbackToStable(
+  operation: RollbackOperation,
+  stable: DestinationRef | undefined,
+  namespace: string,
+): RouteOperation {
+  const name = (d: DestinationRef) =>
+    `${d.host}${d.subset ? ` subset ${d.subset}` : ''}`;
+  if (!stable) {
+    if (!operation.stable) return operation; // the planner refuses to guess
+    throw new UnprocessableError(
+      `Rollback only returns traffic to the route's stable version, and which one that is cannot be told here (no canary of it was begun through this plugin, and ${name(
+        operation.stable,
+      )} is not the first-listed version with the largest share); ask an owner to set the weights`,
+    );
+  }
+  if (operation.stable && !sameVersion(operation.stable, stable, namespace)) {
+    throw new UnprocessableError(
+      `Rollback only returns traffic to the route's stable version ${name(
+        stable,
+      )}, not to ${name(
+        operation.stable,
+      )}; to move traffic to another version, promote it (or ask for a promotion)`,
+    );
+  }
+  return { ...operation, stable };
+}
+
+// The same version: host as Istio resolves it in the VirtualService's
+// namespace, and subset; the port does not make another version.
+function sameVersion(
+  a: DestinationRef,
+  b: DestinationRef,
+  namespace: string,
 ): boolean {
-  return (
-    a.host.split('.')[0] === b.host.split('.')[0] &&
-    (a.subset ?? '') === (b.subset ?? '')
-  );
+  return refersTo({ ...a, port: undefined }, b, namespace);
 }

@@ -20,6 +20,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   CompoundEntityRef,
+  Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
@@ -114,18 +115,22 @@ export async function createRouter(
   async function authorizeEntity(
     req: express.Request,
     verb: string,
-  ): Promise<{ entityRef: CompoundEntityRef; resourceRef: string }> {
+  ): Promise<{
+    entityRef: CompoundEntityRef;
+    resourceRef: string;
+    entity: Entity;
+  }> {
     const entityRef = entityRefFromParams(req.params);
     const credentials = await httpAuth.credentials(req);
     // The plugin's read permission AND the catalog's visibility: history
     // and requests of an entity the user cannot see are not found.
-    const { ref } = await access.authorize(
+    const { ref, entity } = await access.authorize(
       entityRef,
       istioRolloutsReadPermission,
       credentials,
       `see the ${verb} of`,
     );
-    return { entityRef, resourceRef: ref };
+    return { entityRef, resourceRef: ref, entity };
   }
 
   async function authorizeAudit(req: express.Request) {
@@ -149,9 +154,8 @@ export async function createRouter(
   });
 
   router.get('/entities/:namespace/:kind/:name/view', async (req, res) => {
-    const { entityRef } = await authorizeEntity(req, 'rollouts');
-    const credentials = await httpAuth.credentials(req);
-    res.json(await views.getEntityView(entityRef, credentials));
+    const { entity } = await authorizeEntity(req, 'rollouts');
+    res.json(await views.getEntityView(entity));
   });
 
   // The release audit across services: platform teams (a basic permission).

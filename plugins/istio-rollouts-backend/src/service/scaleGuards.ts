@@ -51,18 +51,6 @@ export interface PendingRoute {
   routeName?: string;
 }
 
-const refusals = new WeakSet<Error>();
-
-function refusal<T extends Error>(error: T): T {
-  refusals.add(error);
-  return error;
-}
-
-/** Whether an error is one of these guards' refusals (nothing was changed). */
-export function isScaleRefusal(error: unknown): error is Error {
-  return error instanceof Error && refusals.has(error);
-}
-
 function withPending(virtualServices: any[], pending?: PendingRoute): any[] {
   if (!pending) return virtualServices;
   return virtualServices.map(vs => {
@@ -82,24 +70,22 @@ function withPending(virtualServices: any[], pending?: PendingRoute): any[] {
 }
 
 /**
- * Throws (a refusal, see {@link isScaleRefusal}) unless the Deployment may
- * be scaled to `replicas` by hand: to 0 only when no route of any
+ * Why the Deployment may not be scaled to `replicas` by hand, as the error
+ * to answer with, or undefined when it may: to 0 only when no route of any
  * VirtualService of the cluster still sends its pods traffic, and never
- * when something else sets its replicas.
+ * when something else sets its replicas. Nothing is changed either way.
  */
-export async function assertScalable(
+export async function scaleRefusal(
   cache: ClusterObjectCache,
   target: { namespace: string; deployment: string; replicas: number },
   pending?: PendingRoute,
-): Promise<void> {
+): Promise<Error | undefined> {
   const { namespace, deployment: name, replicas } = target;
   const what = `Deployment ${namespace}/${name} on cluster ${cache.name}`;
   const deployment = cache.find('deployments', namespace, name);
   if (!deployment) {
-    throw refusal(
-      new RouteConflictError(
-        `${what} is not in the plugin's copy of the cluster yet, so what routes to it cannot be checked; nothing was changed, try again`,
-      ),
+    return new RouteConflictError(
+      `${what} is not in the plugin's copy of the cluster yet, so what routes to it cannot be checked; nothing was changed, try again`,
     );
   }
   const local = cache.objectsIn([namespace]);
@@ -157,27 +143,22 @@ export async function assertScalable(
     );
   }
   if (reasons.length) {
-    throw refusal(
-      new RouteConflictError(
-        `${what} cannot be scaled${
-          replicas === 0 ? ' to 0' : ''
-        }: ${reasons.join('; ')}`,
-      ),
+    return new RouteConflictError(
+      `${what} cannot be scaled${replicas === 0 ? ' to 0' : ''}: ${reasons.join(
+        '; ',
+      )}`,
     );
   }
   if (listError) {
     const cannot = `${what} was not scaled: the plugin cannot check for HorizontalPodAutoscalers that scale it`;
     if (listError instanceof KubeApiError && listError.statusCode === 403) {
-      throw refusal(
-        new NotAllowedError(
-          `${cannot}, because its Kubernetes identity may not list them (RBAC: grant get and list on horizontalpodautoscalers of API group autoscaling): ${listError.message}`,
-        ),
+      return new NotAllowedError(
+        `${cannot}, because its Kubernetes identity may not list them (RBAC: grant get and list on horizontalpodautoscalers of API group autoscaling): ${listError.message}`,
       );
     }
-    throw refusal(
-      new UnprocessableError(
-        `${cannot}: ${(listError as Error)?.message ?? String(listError)}`,
-      ),
+    return new UnprocessableError(
+      `${cannot}: ${(listError as Error)?.message ?? String(listError)}`,
     );
   }
+  return undefined;
 }

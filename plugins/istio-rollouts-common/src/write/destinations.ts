@@ -60,10 +60,11 @@ export function destinationLabel(
 }
 
 /**
- * Whether `ref` names `destination`: same resolved host, same subset (both
- * absent counts as same), and the same port when `ref` gives one.
+ * Whether `ref` names `destination`: same host as Istio resolves it in
+ * `namespace` (the VirtualService's), same subset (both absent counts as
+ * same), and the same port when `ref` gives one.
  *
- * @internal
+ * @public
  */
 export function refersTo(
   ref: DestinationRef,

@@ -14,20 +14,13 @@
  * limitations under the License.
  */
 
+import { DEFAULT_NAMESPACE } from '../kube/readMeta';
+import { refersTo } from './destinations';
+import { toShares } from './shares';
 import { DestinationRef, RouteChangePlan, SnapshotDestination } from './types';
 
-// As the route compares destinations: Service name (hosts may be written
-// short or qualified) and subset.
-function same(a: DestinationRef, b: DestinationRef): boolean {
-  return (
-    a.host.split('.')[0] === b.host.split('.')[0] &&
-    (a.subset ?? '') === (b.subset ?? '')
-  );
-}
-
 function shares(destinations: SnapshotDestination[]): number[] {
-  const sum = destinations.reduce((total, d) => total + d.weight, 0);
-  return destinations.map(d => (sum > 0 ? (d.weight * 100) / sum : 0));
+  return toShares(destinations.map(d => d.weight)) ?? destinations.map(() => 0);
 }
 
 /**
@@ -35,15 +28,20 @@ function shares(destinations: SnapshotDestination[]): number[] {
  * route's traffic than it has (weights read as proportions, as Istio reads
  * them), or copies or diverts traffic to it: a new or larger mirror, a
  * targeted route. Such changes release a version, so where owners must
- * request, they go through approval; rolling back never does this.
+ * request, they go through approval; rolling back never does this. Hosts
+ * are compared as Istio resolves them in the VirtualService's `namespace`,
+ * so a same-named Service of another namespace is another version.
  *
  * @public
  */
 export function raisesNonStableShare(
   plan: RouteChangePlan,
   stable: DestinationRef,
+  namespace: string = DEFAULT_NAMESPACE,
 ): boolean {
   if (plan.addedRoute) return true;
+  const same = (a: DestinationRef, b: DestinationRef) =>
+    refersTo({ ...a, port: undefined }, b, namespace);
   const before = shares(plan.before.destinations);
   const after = shares(plan.after.destinations);
   const raised = plan.after.destinations.some((d, i) => {

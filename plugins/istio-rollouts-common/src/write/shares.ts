@@ -55,7 +55,11 @@ export function weightsSumToZero(
   );
 }
 
-/** A share for messages: `50`, `33.33`. @internal */
+/**
+ * A share for messages: `50`, `33.33`.
+ *
+ * @public
+ */
 export function formatShare(share: number): string {
   return String(Math.round(share * 100) / 100);
 }

@@ -347,12 +347,13 @@ export const RouteActions = (props: RouteActionsProps) => {
     );
   }
   if (route.delegate) return null;
-  // The cluster does not bind this route to the entity: the backend would
-  // refuse every change, so say why instead of offering buttons.
-  if (vs.readOnly || route.readOnly) {
+  // The cluster does not bind this route to the entity (the backend marks
+  // every route of an unbound VirtualService): it would refuse every
+  // change, so say why instead of offering buttons.
+  if (route.readOnly) {
     return (
       <Typography variant="body2" color="textSecondary">
-        {`Read-only here: ${route.readOnly ?? vs.readOnly}`}
+        {`Read-only here: ${route.readOnly}`}
       </Typography>
     );
   }

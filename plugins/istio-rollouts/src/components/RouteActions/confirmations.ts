@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { formatShare } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type {
   RouteView,
   VersionView,
@@ -58,7 +59,7 @@ export function promoteNext(
       title: `Promote ${label(canary.canary)} to ${canary.next}%`,
       description: `${label(canary.canary)} will get ${
         canary.next
-      }% of this route's traffic (now ${canary.canary.weight}%); ${label(
+      }% of this route's traffic (now ${formatShare(canary.current)}%); ${label(
         canary.stable,
       )} keeps ${100 - canary.next}%.`,
       confirmLabel: `Promote to ${canary.next}%`,
@@ -143,7 +144,9 @@ export function finish(
       description: `${names} will be removed from this route (${
         serving ? labelOf(versions, serving) : 'the serving version'
       } keeps all traffic)${
-        scaleDown ? ` and ${names} will be scaled to 0 pods` : ''
+        scaleDown
+          ? ` and ${names} will be scaled to 0 pods, unless another route still sends it traffic or an autoscaler or controller sets its replicas (then it keeps running, and the result says why)`
+          : ''
       }. Rolling back afterwards means starting a new canary.`,
       confirmLabel: 'Finish',
     },

@@ -53,6 +53,19 @@ describe('routeModel', () => {
     expect(canaryInfo(route([88, 12]), STEPS)?.next).toBe(25);
   });
 
+  it('reads weights as proportions, as Istio and the backend do', () => {
+    expect(canaryInfo(route([5, 5]), STEPS)).toMatchObject({
+      current: 50,
+      next: 100,
+    });
+    expect(canaryInfo(route([3, 1]), STEPS)).toMatchObject({
+      current: 25,
+      next: 50,
+    });
+    expect(canaryInfo(route([0, 7]), STEPS)).toBeUndefined();
+    expect(isBlueGreen(route([1, 0]))).toBe(true);
+  });
+
   it('sees no canary on one destination, three, or a 100/0 pair', () => {
     expect(canaryInfo(route([100]), STEPS)).toBeUndefined();
     expect(canaryInfo(route([80, 10, 10]), STEPS)).toBeUndefined();

@@ -15,8 +15,8 @@
  */
 
 import {
+  deriveCanaryPlan,
   isTargetRouteName,
-  nextStep,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type {
   DestinationRef,
@@ -100,7 +100,9 @@ export function labelOf(
 export interface CanaryInfo {
   stable: DestinationView;
   canary: DestinationView;
-  /** The canary's weight after "promote to next step". */
+  /** The canary's share of the traffic now, in percent (weights read as Istio reads them: 5/5 is 50). */
+  current: number;
+  /** The canary's share after "promote to next step". */
   next: number;
 }
 
@@ -116,14 +118,22 @@ export function canaryInfo(
 ): CanaryInfo | undefined {
   if (route.destinations.length !== 2) return undefined;
   const [stable, canary] = route.destinations;
-  if (canary.weight <= 0 || canary.weight >= 100) return undefined;
-  return { stable, canary, next: nextStep(canary.weight, steps) };
+  // The backend's own arithmetic, so the button says what will be written.
+  const derived = deriveCanaryPlan({
+    destinations: route.destinations,
+    steps,
+    stable,
+  });
+  if (!derived.ok) return undefined;
+  const { current, next } = derived.plan;
+  if (current <= 0 || current >= 100) return undefined;
+  return { stable, canary, current, next };
 }
 
-/** Blue-green: exactly two destinations at 100 and 0. */
+/** Blue-green: exactly two destinations, one with all the traffic (100/0, or 1/0 read as Istio does). */
 export function isBlueGreen(route: RouteView): boolean {
   const weights = route.destinations.map(d => d.weight).sort((a, b) => a - b);
-  return weights.length === 2 && weights[0] === 0 && weights[1] === 100;
+  return weights.length === 2 && weights[0] === 0 && weights[1] > 0;
 }
 
 /** The version that keeps all traffic after a rollback: the first listed (see canaryInfo). */
