@@ -171,7 +171,7 @@ export class RouteActionService {
         ? { ...operation, steps: annotations.canarySteps }
         : operation;
     // Only rollbacks and gated changes need the stable version (an audit
-    // query); undefined when it cannot be told, which a gate refuses.
+    // query); undefined only for a route without destinations.
     const stable =
       withSteps.type === 'rollback' || options.refuseRaising
         ? await this.stableOf(ref, target, vs)
@@ -754,7 +754,7 @@ function hostsOfChange(plan: RouteChangePlan, object: any): string[] {
 
 // Rollback (its own permission, for on-call people without deploy rights)
 // only ever returns traffic to the stable version: a `stable` naming
-// another version would be a promotion, and so would a guess.
+// another version would be a promotion.
 function rollbackToStable(
   operation: RollbackOperation,
   stable: DestinationRef | undefined,
@@ -762,14 +762,7 @@ function rollbackToStable(
 ): RouteOperation {
   const name = (d: DestinationRef) =>
     `${d.host}${d.subset ? ` subset ${d.subset}` : ''}`;
-  if (!stable) {
-    if (!operation.stable) return operation; // the planner refuses to guess
-    throw new UnprocessableError(
-      `Rollback only returns traffic to the route's stable version, and which one that is cannot be told here (no canary of it was begun through this plugin, and ${name(
-        operation.stable,
-      )} is not the first-listed version with the largest share); ask an owner to set the weights`,
-    );
-  }
+  if (!stable) return operation; // no destinations: the planner refuses
   if (operation.stable && !sameVersion(operation.stable, stable, namespace)) {
     throw new UnprocessableError(
       `Rollback only returns traffic to the route's stable version ${name(

@@ -15,43 +15,30 @@
  */
 
 import { DEFAULT_NAMESPACE } from '../kube/readMeta';
-import { identifyStable } from './canaryPlan';
 import { refersTo } from './destinations';
-import { toShares } from './shares';
-import { DestinationRef, SnapshotDestination } from './types';
+import { DestinationRef } from './types';
 
 /**
  * The stable version of a route, for rollbacks and for telling a release
  * from a return to stable: `recorded` (the version that had all the
- * route's traffic when a canary began) while it still is one of the route's
- * destinations; otherwise the planner's own rule, the first-listed
- * destination when no other has a larger share. Undefined when neither can
- * tell (a hand-written route that lists a smaller share first): then nobody
- * should guess, because a wrong guess in a rollback promotes the canary.
+ * route's traffic when a canary began through this plugin) while it still
+ * is one of the route's destinations; otherwise the first-listed
+ * destination, which is where start-canary keeps the stable and where
+ * Istio's, Argo Rollouts' and Flagger's samples put it. Weights are no
+ * guide: after a full promotion the stable has none.
  *
  * @public
  */
 export function stableVersion(
-  destinations: ReadonlyArray<SnapshotDestination>,
+  destinations: ReadonlyArray<DestinationRef>,
   namespace: string = DEFAULT_NAMESPACE,
   recorded?: DestinationRef,
 ): DestinationRef | undefined {
-  const pick = (d: DestinationRef): DestinationRef => ({
-    host: d.host,
-    subset: d.subset,
-    port: d.port,
-  });
-  if (recorded) {
-    const found = destinations.find(d =>
-      refersTo({ ...recorded, port: undefined }, d, namespace),
-    );
-    if (found) return pick(found);
-  }
-  const shares = toShares(destinations.map(d => d.weight));
-  if (!shares) return undefined;
-  const roles = identifyStable({
-    destinations: destinations.map((d, i) => ({ ...d, weight: shares[i] })),
-    namespace,
-  });
-  return roles.ok ? pick(destinations[roles.stable]) : undefined;
+  const found =
+    (recorded &&
+      destinations.find(d =>
+        refersTo({ ...recorded, port: undefined }, d, namespace),
+      )) ||
+    destinations[0];
+  return found && { host: found.host, subset: found.subset, port: found.port };
 }
