@@ -31,9 +31,10 @@ import { startBackend } from './__testUtils__/realBackend';
 // catalog entities of his own and tries to move other teams' traffic through
 // them. Everything is real: the catalog ingests the entities, the permission
 // backend runs the demo policy (owners apply), and the plugin talks to the
-// local kube-apiserver. Each attack also runs under the explicit
-// catalog-only opt-in (the behaviour before the trust model), where it goes
-// through: that is what the cluster's agreement stops.
+// local kube-apiserver. The last test shows the first attack going through
+// under the explicit catalog-only opt-in, the behaviour before the trust
+// model; every attack here was also run against the code before it, where
+// each one went through.
 
 jest.setTimeout(180_000);
 
@@ -328,6 +329,7 @@ describe('trust: traffic moves only where the cluster agrees the service is your
       dryRun: true,
     });
     expect(alice.status).toBe(403);
+    expect(alice.body.error.message).toContain("'reviews' is claimed by");
   });
 
   it('reads an unqualified VirtualService name in the entity namespace, not in every namespace', async () => {
@@ -371,6 +373,7 @@ describe('trust: traffic moves only where the cluster agrees the service is your
       to: { host: 'other', subset: 'v2' },
     });
     expect(target.status).toBe(403);
+    expect(target.body.error.message).toContain('Destination other');
     const webRoute = {
       namespace: ns,
       virtualService: 'gateway',
@@ -381,6 +384,7 @@ describe('trust: traffic moves only where the cluster agrees the service is your
       canary: { host: `other.${ns}.svc.cluster.local`, subset: 'v2' },
     });
     expect(canary.status).toBe(403);
+    expect(canary.body.error.message).toContain(`Service ${ns}/other`);
     // His own canary on the shared VirtualService's route to his Service is fine.
     const own = await act(
       server,
@@ -415,6 +419,7 @@ describe('trust: traffic moves only where the cluster agrees the service is your
       percentage: 100,
     });
     expect(mirror.status).toBe(403);
+    expect(mirror.body.error.message).toContain('Destination other');
     const view = await untilIngested(server, 'mobile-web');
     const gateway = view.clusters[0].virtualServices.find(
       (v: any) => v.name === 'gateway',
@@ -548,8 +553,18 @@ describe('permissions mean what they say, and guards hold, through the real back
         ],
       },
     );
-    // The watch brings the change to the plugin's cache in milliseconds.
-    await new Promise(r => setTimeout(r, 1000));
+    // Once the plugin's watch has brought the change to its view.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const view = await untilIngested(server, 'mobile-web');
+      const web = view.clusters[0].virtualServices.find(
+        (v: any) => v.name === 'web',
+      );
+      const now = web.routes[0].destinations.map((d: any) => d.weight);
+      if (now.join() === '5,5') break;
+      if (Date.now() > deadline) throw new Error(`still ${now}`);
+      await new Promise(r => setTimeout(r, 50));
+    }
     const res = await act(
       server,
       'mobile-web',

@@ -39,7 +39,7 @@ const examples = resolvePath(__dirname, '../../../../examples');
 
 // What the sign-in resolver puts in each person's token (see demoSignIn):
 // the user and the groups it is a member of in examples/org.yaml.
-export const MEMBERSHIP: Record<string, string[]> = {
+const MEMBERSHIP: Record<string, string[]> = {
   'user:default/alice': ['group:default/team-bookinfo'],
   'user:default/bob': ['group:default/team-mobile'],
   'user:default/carol': ['group:default/platform'],

@@ -192,11 +192,15 @@ export async function startPlugin(
   });
 }
 
-/** A service with versions v1 and v2 (ready) and v3 (no ready pods) in `ns`. */
+/**
+ * A service with versions v1 and v2 (ready) and v3 (no ready pods, unless
+ * `readyV3` says how many) in `ns`; the route sends no traffic to v3.
+ */
 export async function createWebService(
   ns: string,
   vsExtra: Record<string, any> = {},
   annotations: Record<string, string> = {},
+  readyV3 = 0,
 ) {
   const deployment = (version: string) => ({
     apiVersion: 'apps/v1',
@@ -285,7 +289,7 @@ export async function createWebService(
   for (const [version, ready] of [
     ['v1', 2],
     ['v2', 2],
-    ['v3', 0],
+    ['v3', readyV3],
   ] as const) {
     await apiRequest(
       'PATCH',

@@ -322,9 +322,9 @@ describe('findScaleControllers', () => {
     );
     expect(found.map(c => c.description)).toEqual([
       'HorizontalPodAutoscaler shop/cpu sets its replicas',
-      'its controller WebApp web (platform.example.com/v1) manages it',
       'Flagger Canary shop/web targets it (spec.targetRef) and scales it',
       'Argo Rollouts Rollout shop/web references it (spec.workloadRef) and scales it',
+      'its controller WebApp web (platform.example.com/v1) manages it',
     ]);
   });
 

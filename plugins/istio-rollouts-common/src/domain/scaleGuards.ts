@@ -19,6 +19,7 @@ import { asArray, asString, dig } from '../kube/guards';
 import { parseServiceFqdn } from '../kube/hosts';
 import { labelsInclude } from '../kube/labels';
 import { DestinationModel, MirrorModel } from '../kube/readIstio';
+import { readMeta } from '../kube/readMeta';
 import { indexClusterObjects } from './objectIndex';
 import { findSubset } from './versions';
 
@@ -190,13 +191,6 @@ function namesDeployment(ref: unknown, name: string): boolean {
   );
 }
 
-function metaOf(raw: unknown) {
-  return {
-    name: asString(dig(raw, 'metadata', 'name')) ?? '',
-    namespace: asString(dig(raw, 'metadata', 'namespace')),
-  };
-}
-
 /**
  * What else sets the replicas of a Deployment (a raw object): a
  * HorizontalPodAutoscaler whose scaleTargetRef names it, an owner
@@ -215,22 +209,52 @@ export function findScaleControllers(
     rollouts?: unknown[];
   },
 ): ScaleController[] {
-  const { name, namespace = 'default' } = metaOf(deployment);
-  const inNamespace = (raw: unknown) =>
-    (metaOf(raw).namespace ?? 'default') === namespace;
+  const meta = readMeta(deployment);
+  if (!meta) return [];
+  const { name, namespace } = meta;
   const out: ScaleController[] = [];
-  for (const hpa of asArray(objects.horizontalPodAutoscalers)) {
-    if (
-      inNamespace(hpa) &&
-      namesDeployment(dig(hpa, 'spec', 'scaleTargetRef'), name)
-    ) {
-      const hpaName = metaOf(hpa).name;
-      out.push({
-        kind: 'HorizontalPodAutoscaler',
-        namespace,
-        name: hpaName,
-        description: `HorizontalPodAutoscaler ${namespace}/${hpaName} sets its replicas`,
-      });
+  // Namespace-local references to the Deployment, by kind.
+  const referrers: Array<{
+    kind: 'HorizontalPodAutoscaler' | 'Canary' | 'Rollout';
+    objects?: unknown[];
+    ref: string[];
+    says: (who: string) => string;
+  }> = [
+    {
+      kind: 'HorizontalPodAutoscaler',
+      objects: objects.horizontalPodAutoscalers,
+      ref: ['spec', 'scaleTargetRef'],
+      says: who => `HorizontalPodAutoscaler ${who} sets its replicas`,
+    },
+    {
+      kind: 'Canary',
+      objects: objects.canaries,
+      ref: ['spec', 'targetRef'],
+      says: who =>
+        `Flagger Canary ${who} targets it (spec.targetRef) and scales it`,
+    },
+    {
+      kind: 'Rollout',
+      objects: objects.rollouts,
+      ref: ['spec', 'workloadRef'],
+      says: who =>
+        `Argo Rollouts Rollout ${who} references it (spec.workloadRef) and scales it`,
+    },
+  ];
+  for (const { kind, objects: list, ref, says } of referrers) {
+    for (const raw of asArray(list)) {
+      const other = readMeta(raw);
+      if (
+        other?.namespace === namespace &&
+        namesDeployment(dig(raw, ...ref), name)
+      ) {
+        out.push({
+          kind,
+          namespace,
+          name: other.name,
+          description: says(`${namespace}/${other.name}`),
+        });
+      }
     }
   }
   for (const owner of asArray(dig(deployment, 'metadata', 'ownerReferences'))) {
@@ -245,34 +269,6 @@ export function findScaleControllers(
         apiVersion ? ` (${apiVersion})` : ''
       } manages it`,
     });
-  }
-  for (const canary of asArray(objects.canaries)) {
-    if (
-      inNamespace(canary) &&
-      namesDeployment(dig(canary, 'spec', 'targetRef'), name)
-    ) {
-      const canaryName = metaOf(canary).name;
-      out.push({
-        kind: 'Canary',
-        namespace,
-        name: canaryName,
-        description: `Flagger Canary ${namespace}/${canaryName} targets it (spec.targetRef) and scales it`,
-      });
-    }
-  }
-  for (const rollout of asArray(objects.rollouts)) {
-    if (
-      inNamespace(rollout) &&
-      namesDeployment(dig(rollout, 'spec', 'workloadRef'), name)
-    ) {
-      const rolloutName = metaOf(rollout).name;
-      out.push({
-        kind: 'Rollout',
-        namespace,
-        name: rolloutName,
-        description: `Argo Rollouts Rollout ${namespace}/${rolloutName} references it (spec.workloadRef) and scales it`,
-      });
-    }
   }
   return out;
 }
