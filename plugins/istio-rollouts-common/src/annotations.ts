@@ -15,6 +15,7 @@
  */
 
 import { Entity } from '@backstage/catalog-model';
+import { DEFAULT_NAMESPACE } from './kube/readMeta';
 
 /**
  * The Kubernetes plugin's annotations, reused so that an entity configured
@@ -73,7 +74,8 @@ export interface VirtualServiceRef {
  * @public
  */
 export interface RolloutAnnotations {
-  virtualServices: VirtualServiceRef[];
+  /** Always qualified: see VirtualServiceRef. */
+  virtualServices: Array<Required<VirtualServiceRef>>;
   route?: string;
   canarySteps: number[];
   kubernetesId?: string;
@@ -112,28 +114,29 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+// A name written without a namespace means `home` (see VirtualServiceRef).
 function parseVirtualServices(
   raw: string,
+  home: string,
   problems: string[],
-): VirtualServiceRef[] {
-  const refs: VirtualServiceRef[] = [];
+): Array<Required<VirtualServiceRef>> {
+  const refs: Array<Required<VirtualServiceRef>> = [];
   for (const item of raw
     .split(',')
     .map(s => s.trim())
     .filter(Boolean)) {
     const parts = item.split('/');
-    const [namespace, name] =
-      parts.length === 2 ? parts : [undefined, parts[0]];
+    const [namespace, name] = parts.length === 2 ? parts : [home, parts[0]];
     if (parts.length > 2 || !isValidObjectName(name)) {
       problems.push(
         `${ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices}: '${item}' is not a VirtualService name or namespace/name`,
       );
-    } else if (namespace !== undefined && !isValidNamespaceName(namespace)) {
+    } else if (!isValidNamespaceName(namespace)) {
       problems.push(
         `${ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices}: '${namespace}' in '${item}' is not a valid namespace`,
       );
     } else if (!refs.some(r => r.name === name && r.namespace === namespace)) {
-      refs.push(namespace === undefined ? { name } : { namespace, name });
+      refs.push({ namespace, name });
     }
   }
   return refs;
@@ -186,7 +189,6 @@ export function readRolloutAnnotations(entity: Entity): RolloutAnnotations {
   const vsRaw = nonEmpty(
     annotations[ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices],
   );
-  const written = vsRaw ? parseVirtualServices(vsRaw, problems) : [];
 
   let canarySteps = [...DEFAULT_CANARY_STEPS];
   const stepsRaw = nonEmpty(
@@ -214,18 +216,13 @@ export function readRolloutAnnotations(entity: Entity): RolloutAnnotations {
 
   const validNamespace =
     namespace && isValidNamespaceName(namespace) ? namespace : undefined;
-  const home = validNamespace ?? entity.metadata.namespace ?? 'default';
-  const virtualServices: VirtualServiceRef[] = [];
-  for (const ref of written) {
-    const qualified = { namespace: ref.namespace ?? home, name: ref.name };
-    if (
-      !virtualServices.some(
-        r => r.name === qualified.name && r.namespace === qualified.namespace,
+  const virtualServices = vsRaw
+    ? parseVirtualServices(
+        vsRaw,
+        validNamespace ?? entity.metadata.namespace ?? DEFAULT_NAMESPACE,
+        problems,
       )
-    ) {
-      virtualServices.push(qualified);
-    }
-  }
+    : [];
 
   return {
     virtualServices,

@@ -23,7 +23,6 @@ import {
   routeWriteRefusal,
   EntityRolloutView,
   EntityClusterObjects,
-  RolloutAnnotations,
   buildVirtualServiceViews,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -99,7 +98,7 @@ export class RolloutViewService {
         virtualServices: views,
         signalTopics: topics.clusterView(
           cache.name,
-          views.length ? namespacesOf(selected, annotations) : undefined,
+          views.length ? namespacesOf(selected) : undefined,
         ),
       });
     }
@@ -145,10 +144,7 @@ function markReadOnly(
 // objects it was computed from (VirtualServices, DestinationRules,
 // Services, the versions' workloads and their controllers), and those of
 // named VirtualServices not found yet.
-function namespacesOf(
-  selected: EntityClusterObjects,
-  annotations: RolloutAnnotations,
-): Set<string> {
+function namespacesOf(selected: EntityClusterObjects): Set<string> {
   const namespaces = new Set<string>();
   for (const objects of [
     selected.virtualServices,
@@ -163,8 +159,7 @@ function namespacesOf(
     }
   }
   for (const ref of selected.notFound) {
-    const namespace = ref.namespace ?? annotations.namespace;
-    if (namespace) namespaces.add(namespace);
+    if (ref.namespace) namespaces.add(ref.namespace);
   }
   return namespaces;
 }

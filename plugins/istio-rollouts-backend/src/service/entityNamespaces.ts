@@ -15,7 +15,6 @@
  */
 
 import {
-  DEFAULT_NAMESPACE,
   EntityClusterObjects,
   RolloutAnnotations,
   matchesLabelSelector,
@@ -39,11 +38,7 @@ export function entityNamespaces(
     return new Set([annotations.namespace]);
   }
   const namespaces = new Set<string>();
-  // Unqualified names mean one namespace (see readRolloutAnnotations), never
-  // a scan of the whole cluster for the name.
-  for (const ref of annotations.virtualServices) {
-    namespaces.add(ref.namespace ?? DEFAULT_NAMESPACE);
-  }
+  for (const ref of annotations.virtualServices) namespaces.add(ref.namespace);
 
   let matches: ((labels: Record<string, string>) => boolean) | undefined;
   if (annotations.labelSelector) {

@@ -97,22 +97,21 @@ const cluster = bag(
 );
 
 describe('selectEntityVirtualServices', () => {
-  it('takes VirtualServices by name; an unqualified name is never matched in every namespace', () => {
+  it('takes VirtualServices by namespace and name, each from its own namespace only', () => {
     const selected = selectEntityVirtualServices(
       annotations({
         virtualServices: [
-          { name: 'reviews' },
+          { namespace: 'default', name: 'reviews' },
           { namespace: 'shop', name: 'missing' },
           { namespace: 'staging', name: 'reviews' },
         ],
       }),
       cluster,
     );
-    // `reviews` alone means namespace `default`, which has none: shop's and
-    // staging's are not claimed by it (staging's is, by its full name).
+    // `default` has no `reviews`: shop's is not claimed by the name alone.
     expect(names(selected, 'virtualServices')).toEqual(['staging/reviews']);
     expect(selected.notFound).toEqual([
-      { name: 'reviews' },
+      { namespace: 'default', name: 'reviews' },
       { namespace: 'shop', name: 'missing' },
     ]);
   });
@@ -120,7 +119,7 @@ describe('selectEntityVirtualServices', () => {
   it('limits names to the entity namespace, and brings only what the view needs', () => {
     const selected = selectEntityVirtualServices(
       annotations({
-        virtualServices: [{ name: 'reviews' }],
+        virtualServices: [{ namespace: 'shop', name: 'reviews' }],
         namespace: 'shop',
       }),
       cluster,
@@ -221,7 +220,10 @@ describe('selectEntityVirtualServices', () => {
     });
     const selected = selectEntityVirtualServices(
       annotations({
-        virtualServices: [{ name: 'root' }, { name: 'ratings' }],
+        virtualServices: [
+          { namespace: 'shop', name: 'root' },
+          { namespace: 'shop', name: 'ratings' },
+        ],
         namespace: 'shop',
       }),
       objects,

@@ -27,7 +27,7 @@ import {
   matchesLabelSelector,
   parseLabelSelector,
 } from '../kube/labels';
-import { DEFAULT_NAMESPACE, readMeta } from '../kube/readMeta';
+import { readMeta } from '../kube/readMeta';
 import { VirtualServiceModel } from '../kube/readIstio';
 import { ClusterObjects } from '../kube/types';
 import { findController } from './controllers';
@@ -156,13 +156,10 @@ function byName(
 ): VirtualServiceModel[] {
   const found: VirtualServiceModel[] = [];
   for (const ref of annotations.virtualServices) {
-    // Never "this name in every namespace": that would let an entity claim
-    // a same-named VirtualService of any team (readRolloutAnnotations
-    // qualifies names already; this keeps hand-made annotations safe too).
-    const namespace =
-      ref.namespace ?? annotations.namespace ?? DEFAULT_NAMESPACE;
+    // Names are qualified (readRolloutAnnotations): never "this name in
+    // every namespace", which would claim any team's same-named object.
     const matches = index.virtualServices.filter(
-      vs => vs.meta.name === ref.name && vs.meta.namespace === namespace,
+      vs => vs.meta.name === ref.name && vs.meta.namespace === ref.namespace,
     );
     if (!matches.length) {
       notFound.push(ref);
