@@ -186,9 +186,20 @@ export function readRolloutAnnotations(entity: Entity): RolloutAnnotations {
   const annotations = entity.metadata.annotations ?? {};
   const problems: string[] = [];
 
+  const namespace = nonEmpty(annotations[KUBERNETES_ANNOTATIONS.namespace]);
+  const validNamespace =
+    namespace && isValidNamespaceName(namespace) ? namespace : undefined;
+
   const vsRaw = nonEmpty(
     annotations[ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices],
   );
+  const virtualServices = vsRaw
+    ? parseVirtualServices(
+        vsRaw,
+        validNamespace ?? entity.metadata.namespace ?? DEFAULT_NAMESPACE,
+        problems,
+      )
+    : [];
 
   let canarySteps = [...DEFAULT_CANARY_STEPS];
   const stepsRaw = nonEmpty(
@@ -207,22 +218,11 @@ export function readRolloutAnnotations(entity: Entity): RolloutAnnotations {
     }
   }
 
-  const namespace = nonEmpty(annotations[KUBERNETES_ANNOTATIONS.namespace]);
-  if (namespace && !isValidNamespaceName(namespace)) {
+  if (namespace && !validNamespace) {
     problems.push(
       `${KUBERNETES_ANNOTATIONS.namespace}: '${namespace}' is not a valid namespace`,
     );
   }
-
-  const validNamespace =
-    namespace && isValidNamespaceName(namespace) ? namespace : undefined;
-  const virtualServices = vsRaw
-    ? parseVirtualServices(
-        vsRaw,
-        validNamespace ?? entity.metadata.namespace ?? DEFAULT_NAMESPACE,
-        problems,
-      )
-    : [];
 
   return {
     virtualServices,
