@@ -14,6 +14,10 @@
  * limitations under the License.
  */
 
+import {
+  ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
+  RolloutChangeSignal,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { SignalPayload } from '@backstage/plugin-signals-node';
@@ -36,13 +40,11 @@ function getView(server: any, name: string) {
     .set('Authorization', mockCredentials.user.header());
 }
 
-type ChangeSignal = SignalPayload & {
-  message: { topic: string; clusterTopic: string };
-};
+type ChangeSignal = SignalPayload & { message: RolloutChangeSignal };
 
 function changeSignals(signals: SignalPayload[]): ChangeSignal[] {
   return signals.filter(
-    s => s.channel === 'istio-rollouts:changes',
+    s => s.channel === ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
   ) as ChangeSignal[];
 }
 

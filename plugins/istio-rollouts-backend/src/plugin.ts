@@ -22,7 +22,10 @@ import { readDurationFromConfig } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { istioRolloutsPermissions } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
+  istioRolloutsPermissions,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from './cluster/ClusterCaches';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
@@ -37,12 +40,6 @@ import { RouteActionService } from './service/RouteActionService';
 import { EntityAccess, readOwnershipPolicy } from './service/EntityAccess';
 import { createRouter } from './service/router';
 import { SignalTopics } from './service/signalTopics';
-
-/**
- * Signal channel announcing changed objects, as opaque topics (see
- * SignalTopics); the frontend refetches the views they concern.
- */
-export const SIGNAL_CHANNEL = 'istio-rollouts:changes';
 
 /**
  * The Istio Rollouts backend plugin: reads Istio routing for catalog
@@ -100,7 +97,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
           signals
             .publish({
               recipients: { type: 'broadcast' },
-              channel: SIGNAL_CHANNEL,
+              channel: ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
               message: topics.change(cluster, namespace),
             })
             .catch(error =>

@@ -53,6 +53,7 @@ export type { PodTrafficRoute, ScaleController } from './domain/scaleGuards';
 export * from './actions';
 export * from './approvals';
 export * from './ownership';
+export * from './signals';
 export type {
   DestinationRef,
   FlipOperation,

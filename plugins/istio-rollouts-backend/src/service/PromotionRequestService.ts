@@ -45,6 +45,7 @@ import {
   istioRolloutsApplyPermission,
   istioRolloutsRequestPermission,
   sameSplit,
+  ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type { Request } from 'express';
 import { NewAuditRecord } from '../database/AuditStore';
@@ -53,12 +54,6 @@ import { AuditTrail } from './AuditTrail';
 import { RouteConflictError, StaleRequestError } from './errors';
 import { RouteActionService } from './RouteActionService';
 import { SignalTopics } from './signalTopics';
-
-/**
- * Signal channel announcing created and decided promotion requests, by the
- * entity's opaque topic only (see {@link PromotionRequestService.signalTopic}).
- */
-export const REQUESTS_SIGNAL_CHANNEL = 'istio-rollouts:requests';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 /** An approval still `approving` after this long lost its replica. */
@@ -563,7 +558,7 @@ export class PromotionRequestService {
     try {
       await this.options.signals?.publish({
         recipients: { type: 'broadcast' },
-        channel: REQUESTS_SIGNAL_CHANNEL,
+        channel: ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL,
         // Broadcast: the entity's opaque topic, never its name or the status.
         message: { topic: this.signalTopic(request.entityRef) },
       });

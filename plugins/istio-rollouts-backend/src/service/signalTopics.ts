@@ -20,6 +20,7 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
+import { RolloutChangeSignal } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { createHmac } from 'node:crypto';
 import { DatabaseSecretStore } from '../database/DatabaseSecretStore';
 
@@ -27,14 +28,6 @@ import { DatabaseSecretStore } from '../database/DatabaseSecretStore';
 const SECRET_NAME = 'signal-topics';
 /** Bytes of the HMAC kept: 128 bits, as 32 hex characters. */
 const TOPIC_BYTES = 16;
-
-/** Message of a change signal: what changed, and on which cluster. */
-export type ChangeSignalMessage = {
-  /** The namespace that changed (the whole cluster: namespace ''). */
-  topic: string;
-  /** The cluster it changed on. */
-  clusterTopic: string;
-};
 
 /**
  * Signals are broadcast to every signed-in user, so they carry opaque
@@ -58,7 +51,7 @@ export class SignalTopics {
   constructor(private readonly secret: Buffer) {}
 
   /** What a change signal of one namespace (or of the whole cluster: '') says. */
-  change(cluster: string, namespace: string): ChangeSignalMessage {
+  change(cluster: string, namespace: string): RolloutChangeSignal {
     return {
       topic: this.namespaceTopic(cluster, namespace),
       clusterTopic: this.topic(`cluster:${cluster}`),

@@ -157,44 +157,12 @@ export const istioRolloutsApiRef = createApiRef<IstioRolloutsApi>({
   id: 'plugin.istio-rollouts.service',
 });
 
-/**
- * The signal channel on which the backend announces changed objects, as
- * {@link RolloutChangeSignal}s.
- *
- * @public
- */
-export const ISTIO_ROLLOUTS_SIGNAL_CHANNEL = 'istio-rollouts:changes';
-
-/**
- * Message of {@link ISTIO_ROLLOUTS_SIGNAL_CHANNEL}. Signals go to every
- * signed-in user, so they carry opaque topics, no names: a view concerns a
- * change when one of them is among its clusters' `signalTopics`.
- *
- * @public
- */
-export type RolloutChangeSignal = {
-  /** The namespace that changed (or the whole cluster). */
-  topic: string;
-  /** The cluster it changed on. */
-  clusterTopic: string;
-};
-
-/**
- * The signal channel on which the backend announces promotion requests
- * created or decided.
- *
- * @public
- */
-export const ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL = 'istio-rollouts:requests';
-
-/**
- * Message of {@link ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL}: the opaque
- * topic of the entity whose requests changed, as its request list's
- * `signalTopic` gives it. Signals go to every signed-in user, so they name
- * no entity, request or status.
- *
- * @public
- */
-export type PromotionRequestSignal = {
-  topic: string;
-};
+// The signal channels and messages are shared with the backend.
+export {
+  ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL,
+  ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+export type {
+  PromotionRequestSignal,
+  RolloutChangeSignal,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
