@@ -205,42 +205,7 @@ describe('istioRolloutsPlugin', () => {
 
   it('follows a kubectl change through the watch, and signals it', async () => {
     const ns = await createTestNamespace('live');
-    await kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'networking.istio.io/v1',
-            kind: 'DestinationRule',
-            metadata: { name: 'web', namespace: ns },
-            spec: {
-              host: 'web',
-              subsets: [
-                { name: 'v1', labels: { version: 'v1' } },
-                { name: 'v2', labels: { version: 'v2' } },
-              ],
-            },
-          },
-          {
-            apiVersion: 'networking.istio.io/v1',
-            kind: 'VirtualService',
-            metadata: { name: 'web', namespace: ns },
-            spec: {
-              hosts: ['web'],
-              http: [
-                {
-                  route: [
-                    { destination: { host: 'web', subset: 'v1' }, weight: 80 },
-                    { destination: { host: 'web', subset: 'v2' }, weight: 20 },
-                  ],
-                },
-              ],
-            },
-          },
-        ],
-      }),
-    });
+    await applyCanary(ns);
     const signals: SignalPayload[] = [];
     const { server } = await startPlugin({
       entities: [
@@ -258,19 +223,7 @@ describe('istioRolloutsPlugin', () => {
     };
     expect(await weights()).toEqual([80, 20]);
 
-    await kubectl([
-      '-n',
-      ns,
-      'patch',
-      'vs',
-      'web',
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 30 },
-        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 70 },
-      ]),
-    ]);
+    await patchWeights(ns, [30, 70]);
 
     const deadline = Date.now() + 5_000;
     let seen = await weights();

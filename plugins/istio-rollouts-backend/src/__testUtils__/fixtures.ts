@@ -37,7 +37,13 @@ import {
   SignalPayload,
   signalsServiceRef,
 } from '@backstage/plugin-signals-node';
-import { apiRequest, clusterConfig, kubectl } from '@internal/test-cluster';
+import {
+  apiRequest,
+  clusterConfig,
+  createTestNamespace,
+  kubectl,
+} from '@internal/test-cluster';
+import request from 'supertest';
 import { istioRolloutsPlugin } from '../plugin';
 
 // Builders shared by the plugin's tests against the real local cluster.
@@ -308,6 +314,88 @@ export async function createWebService(
       },
     );
   }
+}
+
+/** What startWebPlugin started. */
+export interface WebPlugin {
+  ns: string;
+  server: Awaited<ReturnType<typeof startPlugin>>['server'];
+  act(
+    operation: unknown,
+    extra?: Record<string, unknown>,
+    route?: number | string,
+  ): request.Test;
+  scale(body: object): request.Test;
+}
+
+/**
+ * createWebService in a new namespace, the entity `web` naming its
+ * VirtualService (canary steps 10,25,50,100), and the plugin started.
+ * `act` posts a route action on a route of `web` (default `primary`) as the
+ * mock user, `scale` a scale of one of its Deployments.
+ */
+export async function startWebPlugin(
+  options: {
+    /** Prefix of the test namespace's name. */
+    prefix?: string;
+    annotations?: Record<string, string>;
+    vsExtra?: Record<string, any>;
+    readyV3?: number;
+    /** Objects applied (as admin) before the plugin starts and lists. */
+    extra?: (ns: string) => Promise<void>;
+    clusters?: any[];
+    permission?: NonNullable<Parameters<typeof startPlugin>[0]>['permission'];
+    audits?: any[];
+    /** Merged into the root config's `istioRollouts`. */
+    istioRollouts?: Record<string, unknown>;
+  } = {},
+): Promise<WebPlugin> {
+  const ns = await createTestNamespace(options.prefix ?? 'web');
+  await createWebService(
+    ns,
+    options.vsExtra,
+    options.annotations,
+    options.readyV3,
+  );
+  await options.extra?.(ns);
+  const { server } = await startPlugin({
+    entities: [
+      serviceEntity('web', {
+        'istio-rollouts/virtual-services': `${ns}/web`,
+        'istio-rollouts/canary-steps': '10,25,50,100',
+      }),
+    ],
+    clusters: options.clusters,
+    permission: options.permission,
+    audits: options.audits,
+    config: {
+      istioRollouts: { driftWatchSeconds: 2, ...options.istioRollouts },
+    },
+  });
+  const act = (
+    operation: unknown,
+    extra: Record<string, unknown> = {},
+    route: number | string = 'primary',
+  ) =>
+    request(server)
+      .post('/api/istio-rollouts/entities/default/component/web/route-actions')
+      .set('Authorization', mockCredentials.user.header())
+      .send({
+        target: {
+          cluster: 'local',
+          namespace: ns,
+          virtualService: 'web',
+          route,
+        },
+        operation,
+        ...extra,
+      });
+  const scale = (body: object) =>
+    request(server)
+      .post('/api/istio-rollouts/entities/default/component/web/scale')
+      .set('Authorization', mockCredentials.user.header())
+      .send({ cluster: 'local', namespace: ns, ...body });
+  return { ns, server, act, scale };
 }
 
 export async function readVs(ns: string, name = 'web') {

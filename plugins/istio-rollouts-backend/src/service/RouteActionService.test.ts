@@ -24,10 +24,10 @@ import {
 } from '@internal/test-cluster';
 import request from 'supertest';
 import {
-  createWebService,
   readVs,
   serviceEntity,
   startPlugin,
+  startWebPlugin,
   weightsOf,
 } from '../__testUtils__/fixtures';
 
@@ -36,58 +36,8 @@ import {
 
 jest.setTimeout(60_000);
 
-async function setUp(
-  options: {
-    annotations?: Record<string, string>;
-    vsExtra?: Record<string, any>;
-    readyV3?: number;
-    clusters?: any[];
-    permission?:
-      | AuthorizeResult.ALLOW
-      | AuthorizeResult.DENY
-      | ((name: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY);
-    audits?: any[];
-  } = {},
-) {
-  const ns = await createTestNamespace('actions');
-  await createWebService(
-    ns,
-    options.vsExtra,
-    options.annotations,
-    options.readyV3,
-  );
-  const { server } = await startPlugin({
-    entities: [
-      serviceEntity('web', {
-        'istio-rollouts/virtual-services': `${ns}/web`,
-        'istio-rollouts/canary-steps': '10,25,50,100',
-      }),
-    ],
-    clusters: options.clusters,
-    permission: options.permission,
-    audits: options.audits,
-    config: { istioRollouts: { driftWatchSeconds: 2 } },
-  });
-  const act = (
-    operation: unknown,
-    extra: Record<string, unknown> = {},
-    route: number | string = 'primary',
-  ) =>
-    request(server)
-      .post('/api/istio-rollouts/entities/default/component/web/route-actions')
-      .set('Authorization', mockCredentials.user.header())
-      .send({
-        target: {
-          cluster: 'local',
-          namespace: ns,
-          virtualService: 'web',
-          route,
-        },
-        operation,
-        ...extra,
-      });
-  return { ns, server, act };
-}
+const setUp = (options: Parameters<typeof startWebPlugin>[0] = {}) =>
+  startWebPlugin({ prefix: 'actions', ...options });
 
 describe('route actions', () => {
   it('dry run returns the exact patch and resulting route, and changes nothing', async () => {

@@ -14,17 +14,8 @@
  * limitations under the License.
  */
 
-import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createTestNamespace } from '@internal/test-cluster';
-import request from 'supertest';
-import {
-  createWebService,
-  readVs,
-  serviceEntity,
-  startPlugin,
-  weightsOf,
-} from '../__testUtils__/fixtures';
+import { readVs, startWebPlugin, weightsOf } from '../__testUtils__/fixtures';
 
 // Permissions mean what they say, against the real local kube-apiserver:
 // the rollback permission (for on-call people without deploy rights) never
@@ -34,32 +25,18 @@ import {
 jest.setTimeout(60_000);
 
 async function setUp(
-  config: Record<string, unknown> = {},
+  istioRollouts: Record<string, unknown> = {},
   permission?: (name: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY,
 ) {
-  const ns = await createTestNamespace('gates');
-  await createWebService(ns);
-  const { server } = await startPlugin({
-    entities: [
-      serviceEntity('web', { 'istio-rollouts/virtual-services': `${ns}/web` }),
-    ],
+  const { ns, act } = await startWebPlugin({
+    prefix: 'gates',
     permission,
-    config: { istioRollouts: { driftWatchSeconds: 0, ...config } },
+    istioRollouts: { driftWatchSeconds: 0, ...istioRollouts },
   });
-  const act = (operation: unknown, route: string = 'primary') =>
-    request(server)
-      .post('/api/istio-rollouts/entities/default/component/web/route-actions')
-      .set('Authorization', mockCredentials.user.header())
-      .send({
-        target: {
-          cluster: 'local',
-          namespace: ns,
-          virtualService: 'web',
-          route,
-        },
-        operation,
-      });
-  return { ns, act };
+  return {
+    ns,
+    act: (operation: unknown, route = 'primary') => act(operation, {}, route),
+  };
 }
 
 // Only the rollback permission: an on-call person.

@@ -14,20 +14,13 @@
  * limitations under the License.
  */
 
-import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   apiRequest,
   clusterConfig,
   createTestNamespace,
   kubectl,
 } from '@internal/test-cluster';
-import request from 'supertest';
-import {
-  createWebService,
-  readVs,
-  serviceEntity,
-  startPlugin,
-} from '../__testUtils__/fixtures';
+import { readVs, startWebPlugin } from '../__testUtils__/fixtures';
 
 // What scaling a version refuses, against the real local kube-apiserver:
 // scaling to 0 a Deployment that some route still sends traffic to, and
@@ -36,48 +29,8 @@ import {
 
 jest.setTimeout(60_000);
 
-async function setUp(
-  options: {
-    vsExtra?: Record<string, any>;
-    /** Objects applied (as admin) before the plugin starts and lists. */
-    extra?: (ns: string) => Promise<void>;
-    clusters?: any[];
-  } = {},
-) {
-  const ns = await createTestNamespace('guards');
-  await createWebService(ns, options.vsExtra);
-  await options.extra?.(ns);
-  const { server } = await startPlugin({
-    entities: [
-      serviceEntity('web', {
-        'istio-rollouts/virtual-services': `${ns}/web`,
-        'istio-rollouts/canary-steps': '10,25,50,100',
-      }),
-    ],
-    clusters: options.clusters,
-    config: { istioRollouts: { driftWatchSeconds: 2 } },
-  });
-  const scale = (body: object) =>
-    request(server)
-      .post('/api/istio-rollouts/entities/default/component/web/scale')
-      .set('Authorization', mockCredentials.user.header())
-      .send({ cluster: 'local', namespace: ns, ...body });
-  const act = (operation: unknown, extra: Record<string, unknown> = {}) =>
-    request(server)
-      .post('/api/istio-rollouts/entities/default/component/web/route-actions')
-      .set('Authorization', mockCredentials.user.header())
-      .send({
-        target: {
-          cluster: 'local',
-          namespace: ns,
-          virtualService: 'web',
-          route: 'primary',
-        },
-        operation,
-        ...extra,
-      });
-  return { ns, scale, act };
-}
+const setUp = (options: Parameters<typeof startWebPlugin>[0] = {}) =>
+  startWebPlugin({ prefix: 'guards', ...options });
 
 async function apply(...items: any[]) {
   await kubectl(['apply', '-f', '-'], {

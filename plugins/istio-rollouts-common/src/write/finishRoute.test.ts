@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { v1, v2 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { applyJsonPatch } from './__testUtils__/applyJsonPatch';
 
@@ -28,9 +29,6 @@ function vs(route: object[]) {
     },
   };
 }
-
-const v1 = { host: 'reviews', subset: 'v1' };
-const v2 = { host: 'reviews', subset: 'v2' };
 
 describe('finish', () => {
   it('removes the idle destinations once one version has all the traffic', () => {

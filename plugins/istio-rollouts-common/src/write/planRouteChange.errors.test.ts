@@ -19,16 +19,16 @@ import {
   debugRoute,
   dest,
   primary,
+  refused,
   reviewsVs,
+  v2,
+  where,
 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { PlanRouteChangeOptions } from './types';
 
 // Every refusal of planRouteChange: the status and a message that says
 // what is wrong, never an exception.
-
-const v2 = { host: 'reviews', subset: 'v2' };
-const where = "VirtualService shop/reviews, route 'primary'";
 
 function plan(
   vs: unknown,
@@ -43,13 +43,6 @@ function plan(
     knownSubsets,
   } as PlanRouteChangeOptions);
 }
-
-const refused = (status: number, message: RegExp | string) => ({
-  ok: false,
-  status,
-  message:
-    typeof message === 'string' ? message : expect.stringMatching(message),
-});
 
 describe('planRouteChange refusals', () => {
   it.each([

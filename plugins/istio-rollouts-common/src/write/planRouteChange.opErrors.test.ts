@@ -19,17 +19,17 @@ import {
   dest,
   loneVs,
   primary,
+  refused,
   reviewsVs,
+  v1,
+  v2,
+  where,
 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { PlanRouteChangeOptions } from './types';
 
 // Refusals of the weight operations: the status and a message that says
 // what is wrong (the object and route refusals: planRouteChange.errors.test.ts).
-
-const v1 = { host: 'reviews', subset: 'v1' };
-const v2 = { host: 'reviews', subset: 'v2' };
-const where = "VirtualService shop/reviews, route 'primary'";
 
 function plan(
   vs: unknown,
@@ -44,13 +44,6 @@ function plan(
     knownSubsets,
   } as PlanRouteChangeOptions);
 }
-
-const refused = (status: number, message: RegExp | string) => ({
-  ok: false,
-  status,
-  message:
-    typeof message === 'string' ? message : expect.stringMatching(message),
-});
 
 describe('planRouteChange refusals of operations', () => {
   describe('set-weights', () => {

@@ -19,7 +19,11 @@ import {
   dest,
   expectSafePlan,
   primary,
+  refused,
   reviewsVs,
+  v1,
+  v2,
+  where,
 } from './__testUtils__/fixtures';
 import { deriveCanaryPlan } from './canaryPlan';
 import { planRouteChange } from './planRouteChange';
@@ -30,10 +34,6 @@ import { PlanRouteChangeOptions, RouteChangePlan } from './types';
 // 75/25. Every operation that reads the current weights must read them
 // the same way, write weights that add up to 100, and refuse a route
 // whose weights add up to 0 (it has no split to read).
-
-const v1 = { host: 'reviews', subset: 'v1' };
-const v2 = { host: 'reviews', subset: 'v2' };
-const where = "VirtualService shop/reviews, route 'primary'";
 
 function plan(
   vs: unknown,
@@ -53,12 +53,6 @@ function written(vs: unknown, operation: unknown): unknown[] {
   const { plan: p } = expectSafePlan(vs as any, plan(vs, operation));
   return ((p.resultingRoute as any).route as any[]).map(r => r.weight);
 }
-
-const refused = (status: number, message: RegExp) => ({
-  ok: false,
-  status,
-  message: expect.stringMatching(message),
-});
 
 const sumsToZero = new RegExp(
   `^${where}: the weights of its 2 destinations sum to 0`,

@@ -21,14 +21,13 @@ import {
   loneVs,
   primary,
   reviewsVs,
+  v1,
 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { RollbackOperation } from './types';
 
 // Rollback: all traffic to the stable version, and this plugin's targeted
 // routes and mirror around the route removed; everything else kept.
-
-const v1 = { host: 'reviews', subset: 'v1' };
 
 const ours = (name: string, subset = 'v2') => ({
   name: `istio-rollouts-target-${name}`,

@@ -22,6 +22,8 @@ import {
   loneVs,
   primary,
   reviewsVs,
+  v1,
+  v2,
 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { RouteOperation } from './types';
@@ -29,9 +31,6 @@ import { RouteOperation } from './types';
 // The weight operations end to end: the exact patch, the snapshots, and
 // (through expectSafePlan) that the patch applies to the original object,
 // changes nothing else, and fails against a stale one.
-
-const v1 = { host: 'reviews', subset: 'v1' };
-const v2 = { host: 'reviews', subset: 'v2' };
 
 function plan(
   vs: unknown,

@@ -21,14 +21,14 @@ import {
   expectSafePlan,
   loneVs,
   primary,
+  refused,
   reviewsVs,
+  v2,
 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { RouteOperation } from './types';
 
 // Mirroring end to end, through planRouteChange.
-
-const v2 = { host: 'reviews', subset: 'v2' };
 
 function plan(
   vs: unknown,
@@ -42,13 +42,6 @@ function plan(
     knownSubsets,
   });
 }
-
-const refused = (status: number, message: RegExp | string) => ({
-  ok: false,
-  status,
-  message:
-    typeof message === 'string' ? message : expect.stringMatching(message),
-});
 
 describe('set-mirror and remove-mirror', () => {
   it('adds a mirror and its percentage', () => {

@@ -21,14 +21,15 @@ import {
   expectSafePlan,
   loneVs,
   primary,
+  refused,
   reviewsVs,
+  v2,
 } from './__testUtils__/fixtures';
 import { planRouteChange } from './planRouteChange';
 import { RouteOperation } from './types';
 
 // Targeting end to end, through planRouteChange (mirroring: routeEdits.mirror.test.ts).
 
-const v2 = { host: 'reviews', subset: 'v2' };
 const jason = { kind: 'header' as const, name: 'end-user', value: 'jason' };
 
 function plan(
@@ -43,13 +44,6 @@ function plan(
     knownSubsets,
   });
 }
-
-const refused = (status: number, message: RegExp | string) => ({
-  ok: false,
-  status,
-  message:
-    typeof message === 'string' ? message : expect.stringMatching(message),
-});
 
 describe('target-users', () => {
   it('inserts a header route before the route, inheriting its policies', () => {

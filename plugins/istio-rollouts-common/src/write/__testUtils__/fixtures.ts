@@ -91,6 +91,20 @@ export function loneVs(): Json {
   return reviewsVs([debugRoute, primary(dest('v1'))]);
 }
 
+/** The reviews versions the fixtures route to, as a write names them. */
+export const v1 = { host: 'reviews', subset: 'v1' };
+export const v2 = { host: 'reviews', subset: 'v2' };
+/** How refusals name the fixtures' primary route. */
+export const where = "VirtualService shop/reviews, route 'primary'";
+
+/** What a refusal with this status and message (exact, or matched) equals. */
+export const refused = (status: number, message: RegExp | string) => ({
+  ok: false,
+  status,
+  message:
+    typeof message === 'string' ? message : expect.stringMatching(message),
+});
+
 export const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /** The plan, or a failure that shows the refusal. */
