@@ -160,6 +160,13 @@ export interface DecidePromotionRequest {
 /**
  * How a write action ended. Dry runs are never recorded.
  *
+ * - `observed`: not the plugin's action — a change to a route that the
+ *   watch saw (kubectl, a GitOps tool, a rollout controller); `actor` is the
+ *   field manager that made it.
+ * - `unknown`: the cluster did not answer in time, so whether the write was
+ *   applied is not known yet; the record is settled to `applied` or `failed`
+ *   once the cluster answers again (see `message`).
+ *
  * @public
  */
 export type AuditOutcome =
@@ -167,7 +174,9 @@ export type AuditOutcome =
   | 'failed'
   | 'denied'
   | 'stale'
-  | 'expired';
+  | 'expired'
+  | 'observed'
+  | 'unknown';
 
 /**
  * One record of the audit trail, as the API returns it.
@@ -179,10 +188,20 @@ export interface AuditRecord {
   id: string;
   /** ISO 8601, millisecond precision. */
   createdAt: string;
-  /** User entity ref; absent for system actions such as an expiry. */
+  /**
+   * User entity ref; absent for system actions such as an expiry. For an
+   * `observed` change, the Kubernetes field manager that made it (e.g.
+   * `kubectl-patch`, `argocd-controller`), or absent when unknown.
+   */
   actor?: string;
   /** Who approved the promotion request behind the action. */
   approver?: string;
+  /**
+   * The entity the action was for. An `observed` change names the entity
+   * the cluster binds the VirtualService to, or is empty when none (a
+   * shared VirtualService); an entity's history also lists the observed
+   * changes of the VirtualServices its view shows.
+   */
   entityRef: string;
   /** e.g. `promote-next`, `rollback`, `scale`. */
   action: string;
@@ -227,6 +246,8 @@ export interface AuditQuery {
   actor?: string;
   action?: string;
   outcome?: AuditOutcome;
+  /** Leave out `observed` changes (the plugin's own actions only). */
+  hideObserved?: boolean;
   /** ISO 8601, inclusive. */
   from?: string;
   /** ISO 8601, exclusive. */

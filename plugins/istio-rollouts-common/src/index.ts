@@ -96,3 +96,9 @@ export { stableVersion } from './write/stableVersion';
 export { formatShare } from './write/shares';
 export { refersTo } from './write/destinations';
 export { describeSplit, sameSplit, snapshotRoute } from './write/snapshot';
+export {
+  describeObservedChange,
+  lastRouteWriter,
+  observedRouteChanges,
+} from './observedChanges';
+export type { FieldWriter, ObservedRouteChange } from './observedChanges';

@@ -48,6 +48,20 @@ export interface ListAuditRecordsOptions
   to?: Date;
   /** Records about one VirtualService (used to find a route's stable version). */
   virtualService?: { cluster: string; namespace: string; name: string };
+  /**
+   * With `entityRef`: also the `observed` changes of these VirtualServices
+   * (the ones the entity's view shows), whatever entity they were recorded
+   * for — a shared VirtualService's changes belong to every entity on it.
+   */
+  observedOn?: Array<{ cluster: string; namespace: string; name: string }>;
+}
+
+/** How a write whose outcome was `unknown` ended, once the cluster answered. */
+export interface SettledOutcome {
+  outcome: 'applied' | 'failed';
+  message: string;
+  weightsAfter?: unknown;
+  resourceVersionAfter?: string;
 }
 
 /**
@@ -64,4 +78,17 @@ export interface AuditStore {
    * cursor throws `InputError`.
    */
   list(options: ListAuditRecordsOptions): Promise<AuditRecordPage>;
+  /**
+   * Stores an `observed` change under its unique key (cluster, uid,
+   * resourceVersion, route); false when a replica (or an earlier run)
+   * already recorded it.
+   */
+  appendObserved(record: NewAuditRecord, key: string): Promise<boolean>;
+  /**
+   * Settles a record whose outcome is `unknown`; false when it is not (any
+   * more) unknown — another replica settled it first.
+   */
+  settle(id: string, outcome: SettledOutcome): Promise<boolean>;
+  /** Records still `unknown`, oldest first. */
+  listUnsettled(limit?: number): Promise<AuditRecord[]>;
 }

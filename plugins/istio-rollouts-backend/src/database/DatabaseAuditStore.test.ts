@@ -293,11 +293,103 @@ describe('DatabaseAuditStore', () => {
       expect((await store.list({ limit: NaN })).items).toHaveLength(50);
     });
 
-    it('has no way to change or remove a record', () => {
+    it('has no way to remove a record, and changes only unknown outcomes', async () => {
       const methods = Object.getOwnPropertyNames(
         DatabaseAuditStore.prototype,
       ).filter(name => name !== 'constructor');
-      expect(methods.sort()).toEqual(['append', 'list']);
+      expect(methods.sort()).toEqual([
+        'append',
+        'appendObserved',
+        'list',
+        'listUnsettled',
+        'settle',
+      ]);
+      const applied = await store.append(newRecord());
+      expect(
+        await store.settle(applied.id, { outcome: 'failed', message: 'no' }),
+      ).toBe(false);
+      expect((await store.list({})).items[0]).toEqual(applied);
+    });
+
+    it('settles an unknown outcome once', async () => {
+      const unknown = await store.append(
+        newRecord({ outcome: 'unknown', message: 'no answer in 10 s' }),
+      );
+      await store.append(newRecord());
+      expect((await store.listUnsettled()).map(r => r.id)).toEqual([
+        unknown.id,
+      ]);
+      const settled = {
+        outcome: 'applied' as const,
+        message: 'applied (checked when the cluster answered)',
+        weightsAfter: { index: 1, destinations: [] },
+        resourceVersionAfter: '42',
+      };
+      expect(await store.settle(unknown.id, settled)).toBe(true);
+      // A second replica settling the same record finds it settled.
+      expect(
+        await store.settle(unknown.id, { outcome: 'failed', message: 'late' }),
+      ).toBe(false);
+      expect(await store.listUnsettled()).toEqual([]);
+      const [, record] = (await store.list({})).items;
+      expect(record).toMatchObject({ id: unknown.id, ...settled });
+    });
+
+    it('records an observed change once per key', async () => {
+      const observed = newRecord({
+        outcome: 'observed',
+        action: 'observed-change',
+        actor: 'kubectl-patch',
+        entityRef: '',
+        resourceVersionAfter: '7',
+      });
+      const key = 'local/uid-1/7/primary';
+      const answers = await Promise.all([
+        store.appendObserved(observed, key),
+        store.appendObserved(observed, key),
+      ]);
+      expect(answers.sort()).toEqual([false, true]);
+      expect(await store.appendObserved(observed, key)).toBe(false);
+      expect(
+        await store.appendObserved(observed, 'local/uid-1/8/primary'),
+      ).toBe(true);
+      expect((await store.list({})).items).toHaveLength(2);
+      await expect(
+        store.appendObserved(newRecord(), 'local/uid-1/9/primary'),
+      ).rejects.toThrow(InputError);
+    });
+
+    it("lists an entity's records with the observed changes of its VirtualServices", async () => {
+      const own = await store.append(newRecord());
+      const observedHere = await store.append(
+        newRecord({ outcome: 'observed', entityRef: '', actor: 'flagger' }),
+      );
+      await store.append(
+        newRecord({
+          outcome: 'observed',
+          entityRef: '',
+          actor: undefined,
+          virtualService: 'ratings',
+        }),
+      );
+      // Another entity's own action on the same VirtualService is not ours.
+      await store.append(newRecord({ entityRef: 'component:default/other' }));
+      const ids = async (options: object) =>
+        (
+          await store.list({
+            entityRef: 'component:default/reviews',
+            ...options,
+          })
+        ).items.map(r => r.id);
+      const on = [{ cluster: 'local', namespace: 'shop', name: 'reviews' }];
+      expect(await ids({ observedOn: on })).toEqual([observedHere.id, own.id]);
+      expect(await ids({})).toEqual([own.id]);
+      expect(await ids({ observedOn: on, hideObserved: true })).toEqual([
+        own.id,
+      ]);
+      expect(
+        (await store.list({ outcome: 'observed' })).items.map(r => r.actor),
+      ).toEqual([undefined, 'flagger']);
     });
   });
 });

@@ -23,6 +23,7 @@ import {
   AuditStore,
   ListAuditRecordsOptions,
   NewAuditRecord,
+  SettledOutcome,
 } from './AuditStore';
 import { Knex, migratedClient, toIsoString } from './migrate';
 
@@ -35,6 +36,8 @@ const OUTCOMES: ReadonlyArray<AuditOutcome> = [
   'denied',
   'stale',
   'expired',
+  'observed',
+  'unknown',
 ];
 
 /** Columns of istio_rollouts_audit_records, as the drivers return them. */
@@ -60,6 +63,8 @@ type RawDbAuditRecordRow = {
   reason: string | null;
   message: string | null;
   request_id: string | null;
+  observed_key?: string | null;
+  settled_at?: Date | number | string | null;
 };
 
 /**
@@ -79,44 +84,74 @@ export class DatabaseAuditStore implements AuditStore {
   private constructor(private readonly db: Knex) {}
 
   async append(record: NewAuditRecord): Promise<AuditRecord> {
-    // Callers pass outcomes through from several code paths; a typo must not
-    // become a record that no outcome filter can find.
-    if (!OUTCOMES.includes(record.outcome)) {
-      throw new InputError(`Invalid audit outcome '${record.outcome}'`);
-    }
-    const row: Omit<RawDbAuditRecordRow, 'id'> = {
-      // Set here rather than by the column default, so both databases store
-      // the same representation (and milliseconds) that `from`/`to` compare to.
-      created_at: new Date(),
-      actor: record.actor ?? null,
-      approver: record.approver ?? null,
-      entity_ref: record.entityRef,
-      action: record.action,
-      outcome: record.outcome,
-      cluster: record.cluster,
-      namespace: record.namespace,
-      virtual_service: record.virtualService ?? null,
-      workload: record.workload ?? null,
-      route: record.route === undefined ? null : String(record.route),
-      weights_before: toJson(record.weightsBefore),
-      weights_after: toJson(record.weightsAfter),
-      resource_version_before: record.resourceVersionBefore ?? null,
-      resource_version_after: record.resourceVersionAfter ?? null,
-      reason: record.reason ?? null,
-      message: record.message ?? null,
-      request_id: record.requestId ?? null,
-    };
     const [stored] = await this.db<RawDbAuditRecordRow>(TABLE)
-      .insert(row)
+      .insert(toRow(record))
       .returning('*');
     return toAuditRecord(stored as RawDbAuditRecordRow);
+  }
+
+  async appendObserved(record: NewAuditRecord, key: string): Promise<boolean> {
+    if (record.outcome !== 'observed') {
+      throw new InputError(
+        `appendObserved takes observed changes, not '${record.outcome}'`,
+      );
+    }
+    // The unique index on observed_key decides which replica's insert
+    // counts; the others are ignored, not errors.
+    const inserted = await this.db<RawDbAuditRecordRow>(TABLE)
+      .insert({ ...toRow(record), observed_key: key })
+      .onConflict('observed_key')
+      .ignore()
+      .returning('id');
+    return inserted.length > 0;
+  }
+
+  async settle(id: string, settled: SettledOutcome): Promise<boolean> {
+    const updated = await this.db<RawDbAuditRecordRow>(TABLE)
+      .where({ id: Number(id), outcome: 'unknown' })
+      .update({
+        outcome: settled.outcome,
+        message: settled.message,
+        settled_at: new Date(),
+        ...(settled.weightsAfter !== undefined
+          ? { weights_after: toJson(settled.weightsAfter) }
+          : {}),
+        ...(settled.resourceVersionAfter !== undefined
+          ? { resource_version_after: settled.resourceVersionAfter }
+          : {}),
+      });
+    return Number(updated) > 0;
+  }
+
+  async listUnsettled(limit = 100): Promise<AuditRecord[]> {
+    const rows: RawDbAuditRecordRow[] = await this.db<RawDbAuditRecordRow>(
+      TABLE,
+    )
+      .where('outcome', 'unknown')
+      .orderBy('id', 'asc')
+      .limit(limit);
+    return rows.map(toAuditRecord);
   }
 
   async list(options: ListAuditRecordsOptions): Promise<AuditRecordPage> {
     const limit = clampLimit(options.limit);
     const query = this.db<RawDbAuditRecordRow>(TABLE);
     if (options.entityRef !== undefined) {
-      query.where('entity_ref', options.entityRef);
+      const { entityRef, observedOn = [] } = options;
+      query.where(q => {
+        q.where('entity_ref', entityRef);
+        for (const vs of observedOn) {
+          q.orWhere({
+            outcome: 'observed',
+            cluster: vs.cluster,
+            namespace: vs.namespace,
+            virtual_service: vs.name,
+          });
+        }
+      });
+    }
+    if (options.hideObserved) {
+      query.whereNot('outcome', 'observed');
     }
     if (options.actor !== undefined) {
       query.where('actor', options.actor);
@@ -158,6 +193,36 @@ export class DatabaseAuditStore implements AuditStore {
         : undefined;
     return nextCursor ? { items, nextCursor } : { items };
   }
+}
+
+function toRow(record: NewAuditRecord): Omit<RawDbAuditRecordRow, 'id'> {
+  // Callers pass outcomes through from several code paths; a typo must not
+  // become a record that no outcome filter can find.
+  if (!OUTCOMES.includes(record.outcome)) {
+    throw new InputError(`Invalid audit outcome '${record.outcome}'`);
+  }
+  return {
+    // Set here rather than by the column default, so both databases store
+    // the same representation (and milliseconds) that `from`/`to` compare to.
+    created_at: new Date(),
+    actor: record.actor ?? null,
+    approver: record.approver ?? null,
+    entity_ref: record.entityRef,
+    action: record.action,
+    outcome: record.outcome,
+    cluster: record.cluster,
+    namespace: record.namespace,
+    virtual_service: record.virtualService ?? null,
+    workload: record.workload ?? null,
+    route: record.route === undefined ? null : String(record.route),
+    weights_before: toJson(record.weightsBefore),
+    weights_after: toJson(record.weightsAfter),
+    resource_version_before: record.resourceVersionBefore ?? null,
+    resource_version_after: record.resourceVersionAfter ?? null,
+    reason: record.reason ?? null,
+    message: record.message ?? null,
+    request_id: record.requestId ?? null,
+  };
 }
 
 function clampLimit(limit: number | undefined): number {

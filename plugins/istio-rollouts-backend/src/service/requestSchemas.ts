@@ -179,7 +179,21 @@ export const auditQuerySchema = z
     actor: z.string().max(500).optional(),
     action: z.string().max(100).optional(),
     outcome: z
-      .enum(['applied', 'failed', 'denied', 'stale', 'expired'])
+      .enum([
+        'applied',
+        'failed',
+        'denied',
+        'stale',
+        'expired',
+        'observed',
+        'unknown',
+      ])
+      .optional(),
+    hideObserved: z
+      .enum(['true', 'false'], {
+        errorMap: () => ({ message: "must be 'true' or 'false'" }),
+      })
+      .transform(v => v === 'true')
       .optional(),
     from: z
       .string()

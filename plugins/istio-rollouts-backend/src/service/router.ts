@@ -188,13 +188,32 @@ export async function createRouter(
   });
 
   // One entity's history: whoever may read its rollout view.
+  // Its own actions, and the observed changes (kubectl, GitOps, rollout
+  // controllers) of the VirtualServices its view shows.
   router.get('/entities/:namespace/:kind/:name/history', async (req, res) => {
-    const { limit, cursor } = parseBody(
-      auditQuerySchema.pick({ limit: true, cursor: true }),
+    const { limit, cursor, hideObserved } = parseBody(
+      auditQuerySchema.pick({ limit: true, cursor: true, hideObserved: true }),
       req.query,
     );
-    const { resourceRef } = await authorizeEntity(req, 'history');
-    res.json(await auditStore.list({ entityRef: resourceRef, limit, cursor }));
+    const { resourceRef, entity } = await authorizeEntity(req, 'history');
+    const observedOn = hideObserved
+      ? []
+      : (await views.getEntityView(entity)).clusters.flatMap(c =>
+          c.virtualServices.map(vs => ({
+            cluster: c.cluster,
+            namespace: vs.namespace,
+            name: vs.name,
+          })),
+        );
+    res.json(
+      await auditStore.list({
+        entityRef: resourceRef,
+        observedOn,
+        hideObserved,
+        limit,
+        cursor,
+      }),
+    );
   });
 
   // Promotion requests of an entity, newest first, with the approval rules

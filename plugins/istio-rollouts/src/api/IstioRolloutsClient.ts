@@ -202,7 +202,7 @@ function entityPath(entity: CompoundEntityRef): string {
 // left out too: the backend validates each parameter it receives, and an
 // empty filter means "no filter".
 function queryString(
-  params: Record<string, string | number | undefined>,
+  params: Record<string, string | number | boolean | undefined>,
 ): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {

@@ -29,6 +29,8 @@ const TONES: Record<AuditOutcome | PromotionRequestStatus, Tone> = {
   denied: 'warning',
   stale: 'warning',
   expired: 'neutral',
+  observed: 'info',
+  unknown: 'warning',
   pending: 'info',
   approving: 'info',
   rejected: 'warning',
