@@ -375,6 +375,22 @@ describe('istioRolloutsPlugin', () => {
       "Malformed entity reference: name 'bad/name' is not a valid entity name",
     );
 
+    // Paths and methods the plugin does not serve get a 404 that says so,
+    // not the root's empty one.
+    for (const [method, path] of [
+      ['get', '/entities/default/component/a/b/view'],
+      ['put', '/entities/default/component/reviews/route-actions'],
+      ['post', '/audit'],
+    ] as const) {
+      const res = await request(server)
+        [method](`/api/istio-rollouts${path}`)
+        .set('Authorization', mockCredentials.user.header());
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toContain(
+        `Istio Rollouts has no ${method.toUpperCase()} ${path}`,
+      );
+    }
+
     const denied = await startPlugin({
       entities: [
         serviceEntity('reviews', {

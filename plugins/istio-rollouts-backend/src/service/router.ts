@@ -23,7 +23,7 @@ import {
   Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   CreatePromotionRequest,
@@ -351,6 +351,14 @@ export async function createRouter(
       }),
     });
     res.json(result);
+  });
+
+  // Anything else (a wrong method, a name with a slash in it) is answered
+  // here with a message, rather than by the root's empty 404.
+  router.use((req, _res) => {
+    throw new NotFoundError(
+      `Istio Rollouts has no ${req.method} ${req.path}; entity paths are /entities/<namespace>/<kind>/<name>/(view|history|requests|route-actions|scale), names without slashes`,
+    );
   });
 
   return router;

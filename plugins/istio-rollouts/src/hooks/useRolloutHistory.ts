@@ -33,17 +33,19 @@ interface Loaded {
 
 /**
  * Puts a freshly fetched first page on top of what is loaded. Records are
- * append-only and newest first, so the new ones are those not yet known.
- * Without any overlap more happened than a page holds, and the gap cannot
- * be told: start again from the new first page.
+ * appended newest first, so the new ones are those not yet known; a known
+ * one is taken as the page has it (a write whose outcome was `unknown` is
+ * settled later). Without any overlap more happened than a page holds, and
+ * the gap cannot be told: start again from the new first page.
  */
 export function mergeFirstPage(current: Loaded, page: AuditRecordPage): Loaded {
   const known = new Set(current.records.map(r => r.id));
   if (current.records.length === 0 || !page.items.some(r => known.has(r.id))) {
     return { records: page.items, nextCursor: page.nextCursor };
   }
+  const fresh = new Set(page.items.map(r => r.id));
   return {
-    records: [...page.items.filter(r => !known.has(r.id)), ...current.records],
+    records: [...page.items, ...current.records.filter(r => !fresh.has(r.id))],
     nextCursor: current.nextCursor,
   };
 }

@@ -43,6 +43,7 @@ import {
 } from '../../api/IstioRolloutsApi';
 import { useAuditPages } from '../../hooks/useAuditPages';
 import {
+  ActorRef,
   StatusChip,
   UserRef,
   actionLabel,
@@ -80,13 +81,15 @@ const columns: TableColumn<AuditRecord>[] = [
   },
   {
     title: 'Entity',
-    render: r => <EntityRefLink entityRef={r.entityRef} />,
+    // An observed change on a shared VirtualService is bound to no entity.
+    render: r =>
+      r.entityRef ? <EntityRefLink entityRef={r.entityRef} /> : '—',
   },
   {
     title: 'Actor',
     render: r => (
       <>
-        <UserRef entityRef={r.actor} />
+        <ActorRef record={r} />
         {r.approver && (
           <Typography variant="caption" display="block">
             approved by <UserRef entityRef={r.approver} />
@@ -122,7 +125,11 @@ const columns: TableColumn<AuditRecord>[] = [
         {r.message && (
           <Typography
             variant="body2"
-            color={r.outcome === 'applied' ? 'textSecondary' : 'error'}
+            color={
+              ['applied', 'observed'].includes(r.outcome)
+                ? 'textSecondary'
+                : 'error'
+            }
           >
             {r.message}
           </Typography>

@@ -47,6 +47,8 @@ export const OUTCOMES: AuditOutcome[] = [
   'denied',
   'stale',
   'expired',
+  'observed',
+  'unknown',
 ];
 
 // The backend matches refs exactly as it stores them (lower case, full

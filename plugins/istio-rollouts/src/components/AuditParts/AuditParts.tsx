@@ -17,9 +17,10 @@
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type {
   AuditOutcome,
+  AuditRecord,
   PromotionRequestStatus,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { Chip, Typography, makeStyles } from '@material-ui/core';
+import { Chip, Tooltip, Typography, makeStyles } from '@material-ui/core';
 
 type Tone = 'success' | 'error' | 'warning' | 'info' | 'neutral';
 
@@ -74,6 +75,21 @@ export const StatusChip = ({
  * A user (or group) entity ref as a catalog link; `system` for actions no
  * person took, such as an expiry.
  */
+/**
+ * Who made a recorded change: the user, or for an `observed` change (made
+ * outside Backstage) the Kubernetes field manager, e.g. `kubectl-patch`.
+ */
+export const ActorRef = ({ record }: { record: AuditRecord }) =>
+  record.outcome === 'observed' ? (
+    <Tooltip title="Made outside Backstage; the Kubernetes field manager that wrote the route">
+      <Typography component="span" variant="body2">
+        <code>{record.actor ?? 'an unknown writer'}</code> (outside Backstage)
+      </Typography>
+    </Tooltip>
+  ) : (
+    <UserRef entityRef={record.actor} />
+  );
+
 export const UserRef = ({ entityRef }: { entityRef?: string }) =>
   entityRef ? (
     <EntityRefLink entityRef={entityRef} defaultKind="user" />

@@ -40,6 +40,8 @@ const ACTION_LABELS: Record<string, string> = {
   'remove-mirror': 'Remove mirror',
   finish: 'Finish',
   scale: 'Scale',
+  // Made outside Backstage (kubectl, GitOps, a rollout controller).
+  'observed-change': 'Changed outside Backstage',
   // Refused decisions on promotion requests (recorded as denied).
   'reject-request': 'Reject request',
   'cancel-request': 'Cancel request',

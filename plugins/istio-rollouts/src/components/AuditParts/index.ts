@@ -14,5 +14,5 @@
  * limitations under the License.
  */
 
-export { StatusChip, UserRef } from './AuditParts';
+export { ActorRef, StatusChip, UserRef } from './AuditParts';
 export * from './format';

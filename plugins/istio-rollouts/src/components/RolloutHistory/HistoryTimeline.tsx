@@ -17,6 +17,7 @@
 import type { AuditRecord } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Box, Tooltip, Typography, makeStyles } from '@material-ui/core';
 import {
+  ActorRef,
   StatusChip,
   UserRef,
   VersionsLookup,
@@ -98,7 +99,7 @@ export const HistoryTimeline = ({
               </Tooltip>
             </div>
             <Typography variant="body2" component="div">
-              by <UserRef entityRef={record.actor} />
+              by <ActorRef record={record} />
               {record.approver && (
                 <>
                   {' · approved by '}
@@ -119,7 +120,9 @@ export const HistoryTimeline = ({
                 <Typography
                   variant="body2"
                   color={
-                    record.outcome === 'applied' ? 'textSecondary' : 'error'
+                    ['applied', 'observed'].includes(record.outcome)
+                      ? 'textSecondary'
+                      : 'error'
                   }
                 >
                   {record.message}

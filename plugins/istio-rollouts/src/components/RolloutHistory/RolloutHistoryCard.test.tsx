@@ -132,6 +132,56 @@ describe('RolloutHistoryCard', () => {
     ]);
   });
 
+  it('shows a change made outside Backstage: its field manager, in the chart, and can hide it', async () => {
+    const observed = {
+      ...CANARY_RECORDS[0],
+      id: '105',
+      createdAt: new Date(T.second + 60_000).toISOString(),
+      actor: 'kubectl-patch',
+      approver: undefined,
+      requestId: undefined,
+      reason: undefined,
+      action: 'observed-change',
+      outcome: 'observed' as const,
+      weightsBefore: CANARY_RECORDS[0].weightsAfter,
+      weightsAfter: {
+        index: 0,
+        name: 'primary',
+        destinations: [
+          { host: 'reviews', subset: 'v1', weight: 80 },
+          { host: 'reviews', subset: 'v2', weight: 20 },
+        ],
+      },
+      message:
+        'kubectl-patch (Update) changed route primary: v1 50% / v2 50% → v1 80% / v2 20%',
+    };
+    await renderHistory(
+      jest.fn().mockResolvedValue({ items: [observed, ...CANARY_RECORDS] }),
+    );
+
+    const item = await screen.findByTestId('history-105');
+    expect(within(item).getByText('observed')).toBeInTheDocument();
+    expect(
+      within(item).getByText('Changed outside Backstage'),
+    ).toBeInTheDocument();
+    expect(item).toHaveTextContent('by kubectl-patch (outside Backstage)');
+    expect(
+      within(item).getByText('v1 50% · v2 50% → v1 80% · v2 20%'),
+    ).toBeInTheDocument();
+    // It moved traffic, so the chart counts it.
+    expect(
+      screen.getByRole('img', {
+        name: 'Weights over time on local · demo/reviews · Route "primary": v1 90% → 75% → 50% → 80%; v2 10% → 25% → 50% → 20%',
+      }),
+    ).toBeInTheDocument();
+
+    fireEvent.click(
+      screen.getByLabelText(/Show changes made outside Backstage/),
+    );
+    expect(screen.queryByTestId('history-105')).not.toBeInTheDocument();
+    expect(screen.getByTestId('history-104')).toBeInTheDocument();
+  });
+
   it('loads older records with the cursor, extending the chart', async () => {
     const getHistory = jest
       .fn()

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import {
   InfoCard,
   Progress,
@@ -22,7 +22,13 @@ import {
 } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import type { EntityRolloutView } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { Box, Button, Typography } from '@material-ui/core';
+import {
+  Box,
+  Button,
+  FormControlLabel,
+  Switch,
+  Typography,
+} from '@material-ui/core';
 import { useRolloutHistory } from '../../hooks/useRolloutHistory';
 import { versionsLookup } from '../AuditParts';
 import { HistoryTimeline } from './HistoryTimeline';
@@ -48,6 +54,16 @@ export const RolloutHistoryCard = ({
   const { entity } = useEntity();
   const history = useRolloutHistory(entity, refreshKey);
   const lookup = useMemo(() => versionsLookup(view), [view]);
+  // Changes made outside Backstage are shown by default: the chart always
+  // counts them (they moved traffic); the list can leave them out.
+  const [showObserved, setShowObserved] = useState(true);
+  const listed = useMemo(
+    () =>
+      showObserved
+        ? history.records
+        : history.records.filter(r => r.outcome !== 'observed'),
+    [history.records, showObserved],
+  );
   const timelines = useMemo(
     () => weightTimelines(history.records),
     [history.records],
@@ -62,7 +78,8 @@ export const RolloutHistoryCard = ({
     body = (
       <Typography variant="body2" color="textSecondary">
         No changes recorded yet. Promotions, rollbacks and scaling appear here
-        with who made them and why.
+        with who made them and why, and so do route changes made outside
+        Backstage (kubectl, GitOps tools, rollout controllers).
       </Typography>
     );
   } else {
@@ -77,7 +94,17 @@ export const RolloutHistoryCard = ({
             />
           </Box>
         ))}
-        <HistoryTimeline records={history.records} versions={lookup} />
+        <FormControlLabel
+          control={
+            <Switch
+              size="small"
+              checked={showObserved}
+              onChange={(_e, checked) => setShowObserved(checked)}
+            />
+          }
+          label="Show changes made outside Backstage (kubectl, GitOps, controllers)"
+        />
+        <HistoryTimeline records={listed} versions={lookup} />
         {history.moreError && (
           <Typography variant="body2" color="error" role="alert">
             Could not load older records: {history.moreError.message}

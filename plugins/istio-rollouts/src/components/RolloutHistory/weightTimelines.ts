@@ -87,15 +87,16 @@ function routeOf(record: AuditRecord, after: RouteSnapshot): string {
 }
 
 /**
- * One timeline per route that has applied changes among `records` (in any
- * order), the most recently changed route first. Refusals, failures and
- * scales do not move traffic and are left out.
+ * One timeline per route that has applied or observed changes among
+ * `records` (in any order), the most recently changed route first — a
+ * kubectl or GitOps change moves traffic as much as the plugin's own.
+ * Refusals, failures, unknown outcomes and scales are left out.
  */
 export function weightTimelines(records: AuditRecord[]): WeightTimeline[] {
   const applied = records
     .filter(
       r =>
-        r.outcome === 'applied' &&
+        (r.outcome === 'applied' || r.outcome === 'observed') &&
         r.virtualService &&
         isRouteSnapshot(r.weightsAfter),
     )
