@@ -35,6 +35,11 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(permissionPolicyModule);
 
+// The events backend carries signals (and the other plugins' events) between
+// replicas: on PostgreSQL it keeps the event bus in the database, so a browser
+// connected to any replica hears what another one published. On SQLite it is
+// in memory, i.e. one process only.
+backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-user-settings-backend'));

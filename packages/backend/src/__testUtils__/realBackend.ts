@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
+import { createBackend } from '@backstage/backend-defaults';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import {
+  BackendFeature,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -24,9 +27,12 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
+import eventsPlugin from '@backstage/plugin-events-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
+import signalsPlugin from '@backstage/plugin-signals-backend';
 import istioRolloutsPlugin from '@istio-rollouts/plugin-istio-rollouts-backend';
 import { clusterConfig } from '@internal/test-cluster';
+import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'path';
 import { permissionPolicyModule } from '../modules/permissionPolicy';
 
@@ -93,6 +99,25 @@ const authWithActor = createServiceFactory({
   },
 });
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * Starts the backend. `server` is what supertest takes: the test server, or
+ * with `signals` the backend's own base URL (also in `baseUrl`).
+ */
 export async function startBackend(
   options: {
     /** More catalog files (absolute paths), e.g. an attacker's entities. */
@@ -101,46 +126,102 @@ export async function startBackend(
     clusters?: any[];
     /** Merged into the root config's `istioRollouts`. */
     istioRollouts?: Record<string, unknown>;
+    /**
+     * Keep the plugins' databases in this real PostgreSQL, one database per
+     * plugin named `<prefix><pluginId>`, instead of an in-memory SQLite:
+     * backends given the same one are replicas of one installation. Their
+     * scheduler is then the real one too, which coordinates global tasks
+     * through the same databases, as in production.
+     */
+    postgres?: { connectionString: string; prefix: string };
+    /**
+     * Run the real signals backend (WebSocket at /api/signals) over the real
+     * events service, which goes through the events backend when
+     * `events` is true (as packages/backend does) and stays in-process
+     * otherwise.
+     */
+    signals?: { events: boolean };
   } = {},
-) {
-  return startTestBackend({
-    features: [
-      catalogPlugin,
-      permissionPlugin,
-      permissionPolicyModule,
-      istioRolloutsPlugin,
-      userInfo,
-      authWithActor,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          istioRollouts: {
-            platformGroups: ['group:default/platform'],
-            ...options.istioRollouts,
-          },
-          catalog: {
-            rules: [
-              { allow: ['Component', 'System', 'Group', 'User', 'Location'] },
-            ],
-            locations: [
-              { type: 'file', target: `${examples}/entities.yaml` },
-              { type: 'file', target: `${examples}/org.yaml` },
-              ...(options.locations ?? []).map(target => ({
-                type: 'file',
-                target,
-              })),
-            ],
-          },
-          kubernetes: {
-            clusterLocatorMethods: [
-              {
-                type: 'config',
-                clusters: options.clusters ?? [clusterConfig('plugin')],
-              },
-            ],
-          },
+): Promise<{ server: any; baseUrl?: string; stop(): Promise<void> }> {
+  let listen: { baseUrl: string; port: number } | undefined;
+  if (options.signals) {
+    const port = await freePort();
+    listen = { port, baseUrl: `http://127.0.0.1:${port}` };
+  }
+  const features: BackendFeature[] = [
+    catalogPlugin,
+    permissionPlugin,
+    permissionPolicyModule,
+    istioRolloutsPlugin,
+    userInfo,
+    authWithActor,
+    ...(options.postgres ? [schedulerServiceFactory] : []),
+    mockServices.rootConfig.factory({
+      data: {
+        backend: {
+          ...(listen && {
+            baseUrl: listen.baseUrl,
+            listen: { host: '127.0.0.1', port: listen.port },
+          }),
+          ...(options.postgres && {
+            database: {
+              client: 'pg',
+              connection: options.postgres.connectionString,
+              prefix: options.postgres.prefix,
+            },
+          }),
         },
-      }),
-    ],
-  });
+        permission: { enabled: true },
+        istioRollouts: {
+          platformGroups: ['group:default/platform'],
+          ...options.istioRollouts,
+        },
+        catalog: {
+          rules: [
+            { allow: ['Component', 'System', 'Group', 'User', 'Location'] },
+          ],
+          locations: [
+            { type: 'file', target: `${examples}/entities.yaml` },
+            { type: 'file', target: `${examples}/org.yaml` },
+            ...(options.locations ?? []).map(target => ({
+              type: 'file',
+              target,
+            })),
+          ],
+        },
+        kubernetes: {
+          clusterLocatorMethods: [
+            {
+              type: 'config',
+              clusters: options.clusters ?? [clusterConfig('plugin')],
+            },
+          ],
+        },
+      },
+    }),
+  ];
+  if (!options.signals || !listen) {
+    return startTestBackend({ features });
+  }
+  // The signals backend's WebSocket route (httpRouter.addWebSocketHandler)
+  // came with backend-defaults 0.19, while backend-test-utils 1.11's test
+  // backend serves HTTP through the backend-defaults 0.18 it brings: so
+  // this is the production backend (createBackend, on a port of its own),
+  // with the same test identities as above.
+  const backend = createBackend();
+  for (const feature of [
+    ...features,
+    signalsPlugin,
+    ...(options.signals.events ? [eventsPlugin] : []),
+    mockServices.httpAuth.factory(),
+    mockServices.rootLogger.factory({ level: 'warn' }),
+  ]) {
+    backend.add(feature);
+  }
+  await backend.start();
+  return {
+    server: listen.baseUrl,
+    baseUrl: listen.baseUrl,
+    stop: () => backend.stop(),
+  };
 }
