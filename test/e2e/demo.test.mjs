@@ -20,6 +20,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import { chromium } from 'playwright-core';
@@ -265,6 +266,43 @@ describe('moving traffic from the tab', () => {
       path: `${process.cwd()}/.state/e2e-promoted.png`,
       fullPage: true,
     });
+  });
+  it('shows a kubectl change in the History within 5 s, attributed to kubectl', async () => {
+    // Alice is still on reviews' tab. Someone runs kubectl, as people do.
+    execFileSync(cluster.kubectl, [
+      '--kubeconfig',
+      cluster.kubeconfigs.admin,
+      'patch',
+      '-n',
+      'demo',
+      'virtualservice.networking.istio.io',
+      'reviews',
+      '--type=json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 70 },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 30 },
+      ]),
+    ]);
+    const started = Date.now();
+    await page
+      .getByText('by kubectl-patch (outside Backstage)')
+      .first()
+      .waitFor({ timeout: 5_000 });
+    assert.ok(Date.now() - started < 5_000);
+    await page
+      .getByText(/v1 75% · v2 25% → v1 70% · v2 30%/)
+      .first()
+      .waitFor();
+    await page
+      .getByRole('img', { name: 'Traffic split: v1 70%, v2 30%' })
+      .waitFor();
+    // Once, not once per signal or refresh.
+    await page.waitForTimeout(1_500);
+    assert.equal(
+      await page.getByText('by kubectl-patch (outside Backstage)').count(),
+      1,
+    );
   });
 });
 
