@@ -30,6 +30,37 @@ export interface Config {
      * seconds to watch it for a revert before answering (default 3).
      */
     driftWatchSeconds?: number;
+    /**
+     * The deadline of every call to a cluster's API server (connecting,
+     * sending and the whole answer), e.g. `{ seconds: 10 }` (the default),
+     * `'PT5S'`, or a number of seconds. A write that gets no answer in time
+     * is answered 504 (sent, outcome unknown: the plugin checks and the
+     * audit record says) or 503 (cluster unreachable, nothing sent).
+     */
+    clusterRequestTimeout?: HumanDuration | string | number;
+    /**
+     * When a cluster's copy counts as stale: not confirmed current (a list,
+     * a watch event or BOOKMARK, or a heartbeat answered while every watch
+     * is open) for this long. The tab then flags the cluster, and writes
+     * read the object from the API server before planning. Default
+     * `{ seconds: 30 }` (three missed heartbeats).
+     */
+    staleAfter?: HumanDuration | string;
+    /**
+     * How often each cluster's API server is asked `GET /version` (deadline:
+     * the interval, at most 5 s). When it answers again after failing,
+     * every watch is re-established. Default `{ seconds: 10 }`.
+     */
+    heartbeatInterval?: HumanDuration | string;
+    /**
+     * A watch stream on which no byte arrives for this long is presumed dead
+     * (a hung API server or a dropped network path keeps TCP open) and is
+     * resumed on a new connection. The API server is asked to end each
+     * stream at 60–80% of it, since its BOOKMARKs come only about once a
+     * minute. Default `{ seconds: 45 }`: a silent watch is noticed within a
+     * minute.
+     */
+    watchIdleTimeout?: HumanDuration | string;
     /** Which cluster objects an entity may change (see docs/security-model.md). */
     ownership?: {
       /**

@@ -610,6 +610,8 @@ async function startOnce(opts, log, built, t0) {
       if (stopping) return stopping;
       stopping = (async () => {
         const t = Date.now();
+        // A paused apiserver (pauseApiserver) only acts on SIGTERM once continued.
+        signalChild(children.apiserver, 'SIGCONT');
         await terminate(children.apiserver?.pid, 15000);
         await terminate(children.etcd?.pid, 10000);
         liveClusters.delete(cluster);
@@ -625,9 +627,9 @@ async function startOnce(opts, log, built, t0) {
   liveClusters.add(cluster);
   installProcessHandlers();
 
-  const spawnLogged = (name, bin, args) => {
+  const spawnLogged = (name, bin, args, append = false) => {
     const logFile = path.join(stateDir, `${name}.log`);
-    const fd = fs.openSync(logFile, 'w');
+    const fd = fs.openSync(logFile, append ? 'a' : 'w');
     const child = spawn(bin, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
@@ -636,7 +638,7 @@ async function startOnce(opts, log, built, t0) {
     child.unref();
     child.logFile = logFile;
     child.on('exit', (code, signal) => {
-      if (!stopping)
+      if (!stopping && !child.expectedExit)
         log(
           `${name} exited unexpectedly (code ${code}, signal ${signal}); see ${logFile}:\n${tail(
             logFile,
@@ -705,7 +707,7 @@ async function startOnce(opts, log, built, t0) {
     );
     const tEtcd = Date.now();
 
-    const apiserver = spawnLogged('apiserver', built.bin.apiserver, [
+    const apiserverArgs = [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       // Without it the apiserver looks for a non-loopback interface to advertise.
@@ -727,22 +729,29 @@ async function startOnce(opts, log, built, t0) {
       // Priority & fairness bootstrapping only slows startup of a test server.
       '--enable-priority-and-fairness=false',
       '--profiling=false',
-    ]);
+    ];
+    const apiserver = spawnLogged(
+      'apiserver',
+      built.bin.apiserver,
+      apiserverArgs,
+    );
 
     const ca = pki.caPem;
-    await waitFor(
-      'kube-apiserver /readyz',
-      async () => {
-        const r = await request(`${apiserverUrl}/readyz`, {
-          token: tokens.admin,
-          ca,
-          timeoutMs: 2000,
-        });
-        return r.status === 200;
-      },
-      60000,
-      apiserver,
-    );
+    const apiserverReady = child =>
+      waitFor(
+        'kube-apiserver /readyz',
+        async () => {
+          const r = await request(`${apiserverUrl}/readyz`, {
+            token: tokens.admin,
+            ca,
+            timeoutMs: 2000,
+          });
+          return r.status === 200;
+        },
+        60000,
+        child,
+      );
+    await apiserverReady(apiserver);
     const tReady = Date.now();
 
     // RBAC + CRDs in one kubectl invocation (kubectl parses the YAML for us).
@@ -825,6 +834,44 @@ async function startOnce(opts, log, built, t0) {
         owner: process.pid,
       },
       logs: { apiserver: apiserver.logFile, etcd: etcd.logFile },
+      /**
+       * Fault injection (tests with a private cluster only): SIGSTOP the
+       * apiserver, so connections hang instead of failing; resume with SIGCONT.
+       */
+      pauseApiserver: () => signalChild(children.apiserver, 'SIGSTOP'),
+      resumeApiserver: () => signalChild(children.apiserver, 'SIGCONT'),
+      /**
+       * Stop only the apiserver (SIGTERM, or `{ signal: 'SIGKILL' }` for a
+       * crash); etcd and its data stay, so restartApiserver() brings the same
+       * objects back on the same port.
+       */
+      async stopApiserver({ signal = 'SIGTERM' } = {}) {
+        const child = children.apiserver;
+        if (!child || child.exitCode !== null || child.signalCode !== null)
+          return;
+        child.expectedExit = true;
+        const exited = new Promise(r => child.once('exit', r));
+        signalChild(child, 'SIGCONT');
+        if (signal === 'SIGTERM') await terminate(child.pid, 15000);
+        else signalChild(child, signal);
+        await exited;
+      },
+      /** (Re)starts the apiserver with the same flags, port and etcd; waits for /readyz. */
+      async restartApiserver() {
+        await cluster.stopApiserver();
+        const child = spawnLogged(
+          'apiserver',
+          built.bin.apiserver,
+          apiserverArgs,
+          /* append */ true,
+        );
+        cluster.pids.apiserver = child.pid;
+        fs.writeFileSync(
+          clusterJson,
+          `${JSON.stringify(describe(cluster), null, 2)}\n`,
+        );
+        await apiserverReady(child);
+      },
       /** Apply the demo objects in seed/ (idempotent). */
       seed: () =>
         require('./seed.js').seedCluster({
@@ -864,6 +911,16 @@ async function startOnce(opts, log, built, t0) {
     }
     await cluster.stop();
     throw err;
+  }
+}
+
+function signalChild(child, signal) {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(child.pid, signal);
+    } catch {
+      /* gone */
+    }
   }
 }
 

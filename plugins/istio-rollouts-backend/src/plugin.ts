@@ -26,7 +26,10 @@ import {
   ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
   istioRolloutsPermissions,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { ClusterCaches } from './cluster/ClusterCaches';
+import {
+  ClusterCaches,
+  readClusterFreshnessOptions,
+} from './cluster/ClusterCaches';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
 import { readClustersFromConfig } from './cluster/ConfigClusters';
@@ -38,6 +41,11 @@ import {
 import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
 import { EntityAccess, readOwnershipPolicy } from './service/EntityAccess';
+import { ObservedChangeRecorder } from './service/ObservedChangeRecorder';
+import {
+  WriteReconciler,
+  readClusterRequestTimeoutMs,
+} from './service/WriteReconciler';
 import { createRouter } from './service/router';
 import { SignalTopics } from './service/signalTopics';
 
@@ -87,13 +95,24 @@ export const istioRolloutsPlugin = createBackendPlugin({
         // resource type, so we only register the permissions themselves.
         permissionsRegistry.addPermissions(istioRolloutsPermissions);
 
+        // Traffic changes made outside the plugin go on record (see
+        // ObservedChangeRecorder); set before the caches list anything.
+        let observed: ObservedChangeRecorder | undefined = undefined;
+        // The deadline of every cluster call (istioRollouts.clusterRequestTimeout).
+        const requestTimeoutMs = readClusterRequestTimeoutMs(config);
         const caches = new ClusterCaches({
-          clusters: readClustersFromConfig(config),
+          clusters: readClustersFromConfig(config).map(c => ({
+            ...c,
+            requestTimeoutMs,
+          })),
           logger,
+          freshness: readClusterFreshnessOptions(config),
+          onVirtualService: (cluster, event) =>
+            observed?.handle(cluster, event),
         });
         // Signals reach every user: they carry opaque topics, no names.
         const topics = await SignalTopics.create({ database });
-        caches.onChange((cluster, namespace) => {
+        const signalChange = (cluster: string, namespace: string) => {
           signals
             .publish({
               recipients: { type: 'broadcast' },
@@ -103,16 +122,50 @@ export const istioRolloutsPlugin = createBackendPlugin({
             .catch(error =>
               logger.warn(`could not publish change signal: ${error}`),
             );
-        });
-        caches.start();
-        lifecycle.addShutdownHook(() => caches.stop());
-
+        };
+        caches.onChange(signalChange);
         const policy = readApprovalPolicy(config);
         const auditStore = await DatabaseAuditStore.create({ database });
+        const ownership = readOwnershipPolicy(config, logger);
+        observed = new ObservedChangeRecorder({
+          store: auditStore,
+          caches,
+          catalog,
+          auth,
+          policy: ownership,
+          logger,
+          onRecorded: signalChange,
+        });
+        caches.start();
+        lifecycle.addShutdownHook(async () => {
+          await caches.stop();
+          await observed?.stop();
+        });
+
+        const requestStore = await DatabasePromotionRequestStore.create({
+          database,
+        });
+        // Writes sent but not answered are settled once the cluster answers;
+        // an approval failed as "not known yet" becomes applied if it was.
+        const reconciler = new WriteReconciler({
+          caches,
+          store: auditStore,
+          logger,
+          requestTimeoutMs,
+          onSettled: async (record, outcome) => {
+            if (outcome.outcome !== 'applied' || !record.requestId) return;
+            await requestStore.settleUnknownApproval(record.requestId, {
+              message: `Applied: the cluster did not answer in time, and the plugin confirmed later that the change was made (audit record ${record.id}).`,
+              resourceVersionAfter: outcome.resourceVersionAfter,
+            });
+          },
+        });
+        lifecycle.addShutdownHook(() => reconciler.stop());
         const auditTrail = new AuditTrail({
           auditor,
           store: auditStore,
           logger,
+          onUnknown: record => reconciler.track(record),
         });
         // Writes need the catalog (permissions on the entity) and the
         // cluster (objects bound to the entity) to agree.
@@ -120,7 +173,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
           permissions,
           catalog,
           auth,
-          policy: readOwnershipPolicy(config, logger),
+          policy: ownership,
         });
         const actions = new RouteActionService({
           caches,
@@ -134,7 +187,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
               : undefined,
         });
         const requests = new PromotionRequestService({
-          store: await DatabasePromotionRequestStore.create({ database }),
+          store: requestStore,
           actions,
           permissions,
           auditTrail,
@@ -166,6 +219,23 @@ export const istioRolloutsPlugin = createBackendPlugin({
             if (expired || abandoned) {
               logger.info(
                 `expired ${expired} promotion request(s), failed ${abandoned} abandoned approval(s)`,
+              );
+            }
+          },
+        });
+
+        // Records a replica left `unknown` (it died before the cluster
+        // answered) are settled by one replica at a time.
+        await scheduler.scheduleTask({
+          id: 'istio-rollouts-settle-unknown-writes',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            const { settled, pending } = await reconciler.settleUnsettled();
+            if (settled || pending) {
+              logger.info(
+                `settled ${settled} write(s) of unknown outcome, ${pending} still waiting for their cluster`,
               );
             }
           },

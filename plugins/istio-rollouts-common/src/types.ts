@@ -236,6 +236,23 @@ export interface ClusterRolloutView {
   virtualServices: VirtualServiceView[];
   error?: ClusterErrorView;
   /**
+   * ISO time up to which the backend's copy of this cluster is known to be
+   * current: its last list, watch event or BOOKMARK, or — while every watch
+   * stream is open — the last time the API server answered the backend's
+   * heartbeat (every 10 s by default). The same for every kind: the oldest
+   * wins. Absent until the cluster has been listed once.
+   */
+  syncedAt?: string;
+  /**
+   * Set when `syncedAt` is older than the backend's threshold
+   * (`istioRollouts.staleAfter`, default 30 s): the API server stopped
+   * answering or a watch is broken, and `virtualServices` are the last copy,
+   * possibly out of date (writes to the cluster read it first). `since`: ISO
+   * time it went stale (`syncedAt` plus the threshold); `message`: why, for
+   * people. Absent when the copy is current.
+   */
+  stale?: { since: string; message: string };
+  /**
    * Opaque topics of the changes that concern this part of the view: the
    * tab refetches when a signal on `istio-rollouts:changes` carries one of
    * them (as `topic` or `clusterTopic`). Signals go to everyone, so they

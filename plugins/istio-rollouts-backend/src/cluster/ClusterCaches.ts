@@ -15,8 +15,40 @@
  */
 
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ClusterObjectCache } from './ClusterObjectCache';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
+import {
+  ClusterFreshnessOptions,
+  ClusterObjectCache,
+} from './ClusterObjectCache';
 import { ClusterDetails } from './ConfigClusters';
+import { ObjectListener } from './KindInformer';
+
+/**
+ * `istioRollouts.staleAfter`, `.heartbeatInterval` and `.watchIdleTimeout`
+ * (durations: `'30s'`, `'PT30S'` or `{ seconds: 30 }`); unset ones keep
+ * their defaults.
+ */
+export function readClusterFreshnessOptions(
+  config: Config,
+): ClusterFreshnessOptions {
+  const ms = (key: string) => {
+    const full = `istioRollouts.${key}`;
+    if (!config.has(full)) return undefined;
+    const value = durationToMilliseconds(
+      readDurationFromConfig(config, { key: full }),
+    );
+    if (!(value > 0)) {
+      throw new Error(`${full} must be a positive duration`);
+    }
+    return value;
+  };
+  return {
+    staleAfterMs: ms('staleAfter'),
+    heartbeatIntervalMs: ms('heartbeatInterval'),
+    watchIdleTimeoutMs: ms('watchIdleTimeout'),
+  };
+}
 
 /** Called at most once per debounce window for each changed (cluster, namespace). */
 export type NamespaceChangeListener = (
@@ -38,6 +70,13 @@ export class ClusterCaches {
     clusters: ClusterDetails[];
     logger: LoggerService;
     debounceMs?: number;
+    /** Staleness threshold, heartbeat and watch idle deadline. */
+    freshness?: ClusterFreshnessOptions;
+    /** Every VirtualService added or changed on any cluster, raw. */
+    onVirtualService?: (
+      cluster: string,
+      event: Parameters<ObjectListener>[0],
+    ) => void;
   }) {
     const debounceMs = options.debounceMs ?? 200;
     this.caches = options.clusters.map(
@@ -45,6 +84,10 @@ export class ClusterCaches {
         new ClusterObjectCache({
           cluster,
           logger: options.logger.child({ cluster: cluster.name }),
+          freshness: options.freshness,
+          onVirtualService: options.onVirtualService
+            ? event => options.onVirtualService!(cluster.name, event)
+            : undefined,
           onChange: (name, namespace) => {
             const key = `${name}\u0000${namespace}`;
             if (this.pending.has(key)) return;

@@ -20,9 +20,44 @@ import type {
   ClusterObjects,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterDetails } from './ConfigClusters';
-import { ChangeListener, KindInformer } from './KindInformer';
+import { ChangeListener, KindInformer, ObjectListener } from './KindInformer';
 import { KubeApi, KubeApiError } from './KubeApi';
 import { WATCHED_KINDS } from './watchedKinds';
+
+/** How a cluster's copy keeps track of its own age (see freshness()). */
+export interface ClusterFreshnessOptions {
+  /**
+   * The copy is stale when it has not been confirmed current for this long
+   * (`istioRollouts.staleAfter`). Default 30 s: three missed heartbeats.
+   */
+  staleAfterMs?: number;
+  /**
+   * How often the API server is asked whether it answers, with a short
+   * deadline (`istioRollouts.heartbeatInterval`). Default 10 s.
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * Client-side idle deadline of each watch stream
+   * (`istioRollouts.watchIdleTimeout`). Default 45 s; see KindInformer.
+   */
+  watchIdleTimeoutMs?: number;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 30_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+/** A heartbeat waits at most this long (and never longer than its interval). */
+const MAX_HEARTBEAT_TIMEOUT_MS = 5_000;
+// Every identity may GET it (system:public-info-viewer), and it touches
+// neither etcd nor the plugin's RBAC.
+const HEARTBEAT_PATH = '/version';
+
+/** When a cluster's copy was last confirmed current; whether too long ago. */
+export interface ClusterFreshness {
+  /** Date.now() up to which the copy is known current; absent before sync. */
+  syncedAt?: number;
+  /** Set when syncedAt is older than the threshold. */
+  stale?: { since: number; message: string };
+}
 
 /**
  * The watch-backed copy of one cluster's objects that the rollout view is
@@ -32,28 +67,159 @@ export class ClusterObjectCache {
   readonly name: string;
   readonly api: KubeApi;
   private readonly informers: KindInformer[];
+  private readonly logger: LoggerService;
+  private readonly onChange: (cluster: string, namespace: string) => void;
+  // Heartbeats: own connections and a short deadline, so that they neither
+  // queue behind nor wait on the informers' (possibly dead) connections.
+  private readonly heartbeatApi: KubeApi;
+  private readonly staleAfterMs: number;
+  private readonly heartbeatIntervalMs: number;
+  /** Date.now() of the last heartbeat the API server answered. */
+  private heartbeatAt?: number;
+  /** Why the last heartbeat got no answer; undefined when it got one. */
+  private heartbeatError?: string;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private heartbeating?: Promise<void>;
+  private stopped = false;
+  private wasStale = false;
 
   constructor(options: {
     cluster: ClusterDetails;
     logger: LoggerService;
     onChange: (cluster: string, namespace: string) => void;
+    /** Every VirtualService added or changed, raw (see ObjectListener). */
+    onVirtualService?: ObjectListener;
+    freshness?: ClusterFreshnessOptions;
   }) {
     this.name = options.cluster.name;
     this.api = new KubeApi({ cluster: options.cluster });
+    this.logger = options.logger;
+    this.onChange = options.onChange;
+    const freshness = options.freshness ?? {};
+    this.staleAfterMs = freshness.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.heartbeatIntervalMs =
+      freshness.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.heartbeatApi = new KubeApi({
+      cluster: options.cluster,
+      timeoutMs: Math.min(MAX_HEARTBEAT_TIMEOUT_MS, this.heartbeatIntervalMs),
+    });
     const listener: ChangeListener = (_kind, namespace) =>
       options.onChange(this.name, namespace);
     this.informers = WATCHED_KINDS.map(
-      kind => new KindInformer(kind, this.api, options.logger, listener),
+      kind =>
+        new KindInformer(
+          kind,
+          this.api,
+          options.logger,
+          listener,
+          kind.key === 'virtualServices' ? options.onVirtualService : undefined,
+          { watchIdleTimeoutMs: freshness.watchIdleTimeoutMs },
+        ),
     );
   }
 
   start() {
     for (const informer of this.informers) informer.start();
+    this.heartbeating ??= this.heartbeat();
   }
 
   async stop() {
-    await Promise.all(this.informers.map(i => i.stop()));
+    this.stopped = true;
+    clearTimeout(this.heartbeatTimer);
+    await Promise.all([
+      ...this.informers.map(i => i.stop()),
+      this.heartbeating,
+    ]);
     this.api.close();
+    this.heartbeatApi.close();
+  }
+
+  /**
+   * When the copy was last confirmed current, and whether that is longer
+   * ago than the threshold. The copy of a kind is current as of its last
+   * list or watch event (BOOKMARKs included), or, while its watch stream is
+   * open, as of the last time the API server answered a heartbeat; the
+   * cluster's copy is as old as its oldest kind's.
+   */
+  freshness(now = Date.now()): ClusterFreshness {
+    let syncedAt = Infinity;
+    let oldest: KindInformer | undefined;
+    for (const informer of this.informers) {
+      const at = informer.syncedAt(this.heartbeatAt);
+      if (at === undefined) return {};
+      if (at < syncedAt) {
+        syncedAt = at;
+        oldest = informer;
+      }
+    }
+    if (!oldest || now - syncedAt <= this.staleAfterMs) return { syncedAt };
+    let why: string;
+    if (this.heartbeatError) {
+      why = `the API server does not answer (${this.heartbeatError})`;
+    } else if (oldest.error) {
+      why = `the watch of ${oldest.kind.key} is broken (${oldest.error.message})`;
+    } else {
+      why = `no news of ${oldest.kind.key}`;
+    }
+    return {
+      syncedAt,
+      stale: {
+        since: syncedAt + this.staleAfterMs,
+        message: `cluster ${this.name}: not confirmed current for ${Math.round(
+          (now - syncedAt) / 1000,
+        )} s (threshold ${Math.round(
+          this.staleAfterMs / 1000,
+        )} s): ${why}; showing the last copy`,
+      },
+    };
+  }
+
+  // Every heartbeatIntervalMs: does the API server answer? Any HTTP answer
+  // counts (even 403: it is alive). When it answers again after failing,
+  // every watch is re-established: the old streams may sit on connections
+  // that went silent. After each, say whether the copy became stale (or
+  // fresh again): a change of the whole cluster, so open tabs refetch.
+  private async heartbeat() {
+    try {
+      await this.heartbeatApi.get(HEARTBEAT_PATH);
+      this.answered();
+    } catch (error) {
+      if (error instanceof KubeApiError) {
+        this.answered();
+      } else {
+        if (this.heartbeatError === undefined) {
+          this.logger.warn(
+            `cluster ${this.name}: heartbeat failed: ${
+              (error as Error).message
+            }`,
+          );
+        }
+        this.heartbeatError = (error as Error).message;
+      }
+    }
+    const stale = this.freshness().stale;
+    if (!!stale !== this.wasStale) {
+      this.wasStale = !!stale;
+      if (stale) this.logger.warn(stale.message);
+      else this.logger.info(`cluster ${this.name}: the copy is current again`);
+      this.onChange(this.name, '');
+    }
+    if (!this.stopped) {
+      this.heartbeatTimer = setTimeout(() => {
+        this.heartbeating = this.heartbeat();
+      }, this.heartbeatIntervalMs);
+    }
+  }
+
+  private answered() {
+    this.heartbeatAt = Date.now();
+    if (this.heartbeatError !== undefined) {
+      this.heartbeatError = undefined;
+      this.logger.info(
+        `cluster ${this.name}: the API server answers again; re-establishing watches`,
+      );
+      for (const informer of this.informers) informer.reconnect();
+    }
   }
 
   get isSynced(): boolean {

@@ -25,9 +25,35 @@ export type ChangeListener = (
   namespace: string,
 ) => void;
 
+/**
+ * Called with every object added or changed, as the API server sent it
+ * (not slimmed: managedFields included), with the cached copy it replaces.
+ * `via` says how it was seen: a watch event, the first list after start
+ * (nothing cached to compare with), or a re-list after the watch broke.
+ */
+export type ObjectListener = (event: {
+  object: any;
+  previous?: any;
+  via: 'watch' | 'initial-list' | 'relist';
+}) => void;
+
 const MIN_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 const ABSENT_RECHECK_MS = 5 * 60_000;
+
+/**
+ * Default client-side idle deadline of a watch stream. kube-apiserver sends
+ * BOOKMARKs only about once a minute (measured: 60 s on 1.36), so a quiet
+ * stream is kept alive by asking the server to end it before this (see
+ * KubeApi.watch); 45 s notices a silent (hung) stream within a minute with
+ * room for the reconnect.
+ */
+export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 45_000;
+
+export interface KindInformerOptions {
+  /** Client-side idle deadline of each watch stream (0: none). */
+  watchIdleTimeoutMs?: number;
+}
 
 /**
  * Keeps an up-to-date copy of one kind on one cluster: list, then watch from
@@ -44,13 +70,25 @@ export class KindInformer {
   private readonly stopController = new AbortController();
   private running?: Promise<void>;
   private currentWatch?: AbortController;
+  /** Aborted by reconnect() to cut a backoff sleep short. */
+  private wake = new AbortController();
+  /** Date.now() of the last answer: a list, or a sign of life of a watch. */
+  private contactAt?: number;
+  /** Whether a watch stream is open (its 200 headers came). */
+  private watching = false;
+  private readonly watchIdleTimeoutMs: number;
 
   constructor(
     readonly kind: WatchedKind,
     private readonly api: KubeApi,
     private readonly logger: LoggerService,
     private readonly onChange: ChangeListener,
-  ) {}
+    private readonly onObject?: ObjectListener,
+    options: KindInformerOptions = {},
+  ) {
+    this.watchIdleTimeoutMs =
+      options.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
+  }
 
   start() {
     this.running ??= this.run();
@@ -62,11 +100,29 @@ export class KindInformer {
   }
 
   /**
-   * Drops the current watch; the informer resumes from its last
-   * resourceVersion (or re-lists, if the server says it expired).
+   * Drops the current watch, or cuts a retry's backoff short; the informer
+   * resumes from its last resourceVersion (or re-lists, if the server says
+   * it expired).
    */
   reconnect() {
     this.currentWatch?.abort();
+    this.wake.abort();
+  }
+
+  /**
+   * Date.now() up to which this copy is known to be current, or undefined
+   * before the first list. The last list or sign of life of the watch;
+   * while a watch is open (or the optional kind is absent), also the last
+   * time the cluster answered anything (`contactAt`, e.g. a heartbeat): an
+   * open stream of a server that answers is current, and a stream that went
+   * silent is dropped within the idle deadline.
+   */
+  syncedAt(contactAt?: number): number | undefined {
+    if (!this.synced || this.contactAt === undefined) return undefined;
+    if (this.watching || this.absent) {
+      return Math.max(this.contactAt, contactAt ?? 0);
+    }
+    return this.contactAt;
   }
 
   /** True once the first list has completed (or the optional CRD is absent). */
@@ -126,8 +182,12 @@ export class KindInformer {
             (error as Error).message
           }; retrying in ${backoff} ms`,
         );
-        await sleep(backoff, stopSignal);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        if (this.wake.signal.aborted) this.wake = new AbortController();
+        await sleep(backoff, AbortSignal.any([stopSignal, this.wake.signal]));
+        // reconnect() woke us: the cluster answers again, retry at once.
+        backoff = this.wake.signal.aborted
+          ? MIN_BACKOFF_MS
+          : Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
   }
@@ -138,15 +198,16 @@ export class KindInformer {
       try {
         const list = await this.api.list<any>(path);
         const fresh = NamespacedStore.from(list.items.map(this.kind.slim));
+        const via = this.synced ? 'relist' : 'initial-list';
+        const seen: Array<{ object: any; previous?: any }> = [];
         // Report what changed while we were not watching (deletions included).
         const touched = new Set<string>();
-        for (const obj of fresh.values()) {
+        for (const obj of list.items) {
           const { namespace = '', name, resourceVersion } = obj.metadata ?? {};
-          if (
-            this.objects.get(namespace, name)?.metadata?.resourceVersion !==
-            resourceVersion
-          ) {
+          const previous = this.objects.get(namespace, name);
+          if (previous?.metadata?.resourceVersion !== resourceVersion) {
             touched.add(changedNamespace(obj));
+            seen.push({ object: obj, previous });
           }
         }
         for (const obj of this.objects.values()) {
@@ -159,7 +220,9 @@ export class KindInformer {
         this.absent = false;
         this.synced = true;
         this.lastError = undefined;
+        this.contactAt = Date.now();
         for (const ns of touched) this.onChange(this.kind.key, ns);
+        for (const event of seen) this.onObject?.({ ...event, via });
         return;
       } catch (error) {
         if (error instanceof KubeApiError && error.statusCode === 404) {
@@ -176,6 +239,7 @@ export class KindInformer {
     this.absent = true;
     this.synced = true;
     this.lastError = undefined;
+    this.contactAt = Date.now();
     if (this.objects.size > 0) {
       this.objects = new NamespacedStore();
       this.onChange(this.kind.key, '');
@@ -203,8 +267,16 @@ export class KindInformer {
           }
         },
         watchController.signal,
+        {
+          idleTimeoutMs: this.watchIdleTimeoutMs,
+          onActivity: () => {
+            this.contactAt = Date.now();
+            this.watching = true;
+          },
+        },
       );
     } finally {
+      this.watching = false;
       stopSignal.removeEventListener('abort', abortWatch);
     }
     if (gone) throw gone;
@@ -215,12 +287,18 @@ export class KindInformer {
     const object = event.object;
     switch (event.type) {
       case 'ADDED':
-      case 'MODIFIED':
+      case 'MODIFIED': {
+        const previous = this.objects.get(
+          object.metadata?.namespace ?? '',
+          object.metadata?.name,
+        );
         this.objects.set(this.kind.slim(object));
         this.resourceVersion =
           object.metadata?.resourceVersion ?? this.resourceVersion;
         this.onChange(this.kind.key, changedNamespace(object));
+        this.onObject?.({ object, previous, via: 'watch' });
         return undefined;
+      }
       case 'DELETED':
         this.objects.delete(object);
         this.resourceVersion =

@@ -16,6 +16,7 @@
 
 import https from 'node:https';
 import http from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { ClusterDetails } from './ConfigClusters';
 
 // A deliberately small Kubernetes API client: list, watch, get and patch on
@@ -35,6 +36,42 @@ export class KubeApiError extends Error {
   }
 }
 
+/**
+ * A request that got no HTTP answer: its deadline passed
+ * ({@link KubeTimeoutError}) or its connection failed
+ * ({@link KubeConnectionError}). `sent` tells a caller what a write may have
+ * done: false only when no connection was ever established for it (refused,
+ * unresolvable, TLS handshake not finished), so the API server cannot have
+ * seen it and nothing was applied; true when it may have been received, so
+ * whether it was applied is unknown.
+ */
+export abstract class KubeRequestError extends Error {
+  abstract readonly kind: 'timeout' | 'connection';
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    /** The socket error's code (ECONNREFUSED, ECONNRESET, …), if any. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The overall deadline (connect, TLS, request and response) passed. */
+export class KubeTimeoutError extends KubeRequestError {
+  readonly name = 'KubeTimeoutError';
+  readonly kind = 'timeout' as const;
+  constructor(message: string, sent: boolean, readonly timeoutMs: number) {
+    super(message, sent, 'ETIMEDOUT');
+  }
+}
+
+/** The connection failed or broke before a whole answer arrived. */
+export class KubeConnectionError extends KubeRequestError {
+  readonly name = 'KubeConnectionError';
+  readonly kind = 'connection' as const;
+}
+
 /** A list response: items and the collection's resourceVersion. */
 export interface KubeList<T> {
   items: T[];
@@ -47,9 +84,19 @@ export interface KubeWatchEvent {
   object: any;
 }
 
+/** The default deadline of a non-watch call. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 export interface KubeApiOptions {
-  cluster: ClusterDetails;
-  /** Per-request timeout for non-watch calls. */
+  /**
+   * The cluster; `requestTimeoutMs` (set by the plugin from
+   * `istioRollouts.clusterRequestTimeout`) is the deadline of its calls.
+   */
+  cluster: ClusterDetails & { requestTimeoutMs?: number };
+  /**
+   * Overall deadline of each non-watch call: connecting, TLS, sending and
+   * the whole response. Default the cluster's `requestTimeoutMs`, else 10 s.
+   */
   timeoutMs?: number;
 }
 
@@ -65,7 +112,10 @@ export class KubeApi {
     this.clusterName = cluster.name;
     this.baseUrl = new URL(cluster.url);
     this.token = cluster.serviceAccountToken;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs =
+      options.timeoutMs ??
+      cluster.requestTimeoutMs ??
+      DEFAULT_REQUEST_TIMEOUT_MS;
     this.agent =
       this.baseUrl.protocol === 'https:'
         ? new https.Agent({
@@ -118,23 +168,53 @@ export class KubeApi {
 
   /**
    * Streams watch events from `resourceVersion` until the server closes the
-   * stream, `signal` aborts, or the connection fails (rejects).
+   * stream, `signal` aborts, or the connection fails (rejects). With
+   * `idleTimeoutMs`, a stream on which no byte arrives for that long
+   * (response headers included) rejects too: see watchTimeoutSeconds.
    */
   watch(
     path: string,
     resourceVersion: string,
     onEvent: (event: KubeWatchEvent) => void,
     signal: AbortSignal,
+    options: {
+      /** Client-side idle deadline of the stream; 0 or absent: none. */
+      idleTimeoutMs?: number;
+      /** Called on every sign of life: the 200 headers, then each chunk. */
+      onActivity?: () => void;
+    } = {},
   ): Promise<void> {
+    const idleMs = options.idleTimeoutMs ?? 0;
     const query = {
       watch: 'true',
       resourceVersion,
       allowWatchBookmarks: 'true',
       // The server ends the stream after this; we resume from the last
-      // resourceVersion, which also detects half-open connections.
-      timeoutSeconds: String(240 + Math.floor(Math.random() * 60)),
+      // resourceVersion. Shorter than the idle deadline, if any.
+      timeoutSeconds: String(watchTimeoutSeconds(idleMs)),
     };
     return new Promise((resolve, reject) => {
+      // A hung API server or a dropped network path keeps the TCP
+      // connection open and silent: no error ever comes. No byte for
+      // idleMs means the stream is dead; the caller resumes from its last
+      // resourceVersion on a new connection.
+      let idle: NodeJS.Timeout | undefined;
+      const arm = () => {
+        if (!idleMs) return;
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          const error: NodeJS.ErrnoException = new Error(
+            `watch ${path} on cluster ${this.clusterName}: no data for ${idleMs} ms, the connection is presumed dead`,
+          );
+          error.code = 'ETIMEDOUT';
+          req.destroy(error);
+          reject(error);
+        }, idleMs);
+      };
+      const alive = () => {
+        options.onActivity?.();
+        arm();
+      };
       const req = this.send(
         'GET',
         path,
@@ -149,9 +229,11 @@ export class KubeApi {
             );
             return;
           }
+          alive();
           let buffer = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
+            alive();
             buffer += chunk;
             let newline = buffer.indexOf('\n');
             while (newline >= 0) {
@@ -168,7 +250,11 @@ export class KubeApi {
               newline = buffer.indexOf('\n');
             }
           });
-          res.on('end', () => resolve());
+          res.on('end', () => {
+            clearTimeout(idle);
+            options.onActivity?.(); // the server ended it: alive
+            resolve();
+          });
           res.on('error', reject);
           res.on('aborted', () => reject(new Error('watch stream aborted')));
         },
@@ -176,9 +262,14 @@ export class KubeApi {
       );
       req.on('error', err => (signal.aborted ? resolve() : reject(err)));
       const abort = () => {
+        clearTimeout(idle);
         req.destroy();
         resolve();
       };
+      // Armed from the request on: connecting and the TLS handshake can
+      // hang too. Disarmed when the request is over, however it ended.
+      arm();
+      req.on('close', () => clearTimeout(idle));
       if (signal.aborted) abort();
       signal.addEventListener('abort', abort, { once: true });
     });
@@ -188,6 +279,9 @@ export class KubeApi {
     this.agent.destroy();
   }
 
+  // Every non-watch call has one overall deadline; its failures are typed
+  // (KubeApiError: an HTTP answer; KubeTimeoutError / KubeConnectionError:
+  // none, with whether the request may have reached the server).
   private requestJson(
     method: string,
     path: string,
@@ -195,7 +289,20 @@ export class KubeApi {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<any> {
+    const what = `${method} ${path} on cluster ${this.clusterName}`;
     return new Promise((resolve, reject) => {
+      // Once a connection (and its TLS handshake) is up, Node writes the
+      // request at once: from then on a lost answer means "maybe received".
+      let connected = false;
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const finish = (error: Error | undefined, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(value);
+      };
       const req = this.send(
         method,
         path,
@@ -203,28 +310,57 @@ export class KubeApi {
         body,
         contentType,
         res => {
-          collect(res).then(text => {
-            const status = res.statusCode ?? 0;
-            if (status < 200 || status >= 300) {
-              reject(toError(status, text));
-              return;
-            }
-            try {
-              resolve(JSON.parse(text));
-            } catch {
-              reject(
-                new KubeApiError(
-                  status,
-                  undefined,
-                  `invalid JSON from ${method} ${path}`,
-                ),
-              );
-            }
-          }, reject);
+          connected = true;
+          collect(res).then(
+            text => {
+              const status = res.statusCode ?? 0;
+              if (status < 200 || status >= 300) {
+                finish(toError(status, text));
+                return;
+              }
+              try {
+                finish(undefined, JSON.parse(text));
+              } catch {
+                finish(
+                  new KubeApiError(
+                    status,
+                    undefined,
+                    `invalid JSON from ${method} ${path}`,
+                  ),
+                );
+              }
+            },
+            error => finish(connectionError(what, error, true)),
+          );
         },
-        this.timeoutMs,
+        /* the deadline below replaces the idle timeout */ 0,
       );
-      req.on('error', reject);
+      timer = setTimeout(() => {
+        finish(
+          new KubeTimeoutError(
+            `${what}: no answer within ${this.timeoutMs} ms${
+              connected ? '' : ' (no connection established)'
+            }`,
+            connected,
+            this.timeoutMs,
+          ),
+        );
+        req.destroy();
+      }, this.timeoutMs);
+      req.on('socket', socket => {
+        // A kept-alive socket is connected already; a new one is not yet.
+        if (req.reusedSocket) {
+          connected = true;
+        } else {
+          socket.once(
+            socket instanceof TLSSocket ? 'secureConnect' : 'connect',
+            () => {
+              connected = true;
+            },
+          );
+        }
+      });
+      req.on('error', error => finish(connectionError(what, error, connected)));
     });
   }
 
@@ -267,6 +403,22 @@ export class KubeApi {
   }
 }
 
+/**
+ * How long the server keeps a watch stream open. A quiet but healthy stream
+ * carries no byte between BOOKMARKs, which kube-apiserver sends about once a
+ * minute and ~2 s before the stream's timeout; so with an idle deadline the
+ * server is asked to end the stream at 60–80% of it (then we resume from the
+ * last resourceVersion): a healthy stream always shows life before the
+ * deadline, even where bookmarks are not sent at all (watch cache off).
+ * Without one, 4–5 minutes, jittered so that watches do not reconnect
+ * together.
+ */
+function watchTimeoutSeconds(idleTimeoutMs: number): number {
+  if (!idleTimeoutMs) return 240 + Math.floor(Math.random() * 60);
+  const fraction = 0.6 + Math.random() * 0.2;
+  return Math.max(1, Math.floor((idleTimeoutMs * fraction) / 1000));
+}
+
 function collect(res: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -293,5 +445,31 @@ function toError(status: number, text: string): KubeApiError {
     status,
     undefined,
     text.slice(0, 300) || `HTTP ${status}`,
+  );
+}
+
+// Errors that say the connection never came up: nothing was sent.
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
+
+function connectionError(
+  what: string,
+  error: Error,
+  connected: boolean,
+): KubeConnectionError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const sent = connected && !(code && NOT_CONNECTED.has(code));
+  return new KubeConnectionError(
+    `${what}: ${
+      sent ? 'the connection broke before an answer' : 'cannot connect'
+    } (${code ?? error.message})`,
+    sent,
+    code,
   );
 }

@@ -229,6 +229,40 @@ describe('DatabasePromotionRequestStore', () => {
       expect((await store.get(fresh.id))?.status).toBe('approving');
     });
 
+    it('corrects a failed approval to applied once its unknown write is confirmed, and nothing else', async () => {
+      const unknown = await store.create(newRequest());
+      const pending = await store.create(newRequest());
+      await store.claimForApproval(
+        unknown.id,
+        'user:default/alice',
+        '',
+        minutes(1),
+      );
+      await store.finishApproval(unknown.id, {
+        status: 'failed',
+        message: 'not known yet whether it was applied',
+      });
+      const settled = {
+        message: 'Applied (confirmed later)',
+        resourceVersionAfter: '77',
+      };
+
+      expect(
+        await store.settleUnknownApproval(pending.id, settled),
+      ).toBeUndefined();
+      expect((await store.get(pending.id))?.status).toBe('pending');
+      expect(
+        await store.settleUnknownApproval(unknown.id, settled),
+      ).toMatchObject({
+        status: 'applied',
+        ...settled,
+      });
+      // A second replica's correction finds nothing to do.
+      expect(
+        await store.settleUnknownApproval(unknown.id, settled),
+      ).toBeUndefined();
+    });
+
     it('closes only pending requests, recording who and why', async () => {
       const { id } = await store.create(newRequest());
 

@@ -167,6 +167,20 @@ export class DatabasePromotionRequestStore implements PromotionRequestStore {
     return this.mustGet(id);
   }
 
+  async settleUnknownApproval(
+    id: string,
+    outcome: { message: string; resourceVersionAfter?: string },
+  ): Promise<PromotionRequest | undefined> {
+    const count = await this.db<RawDbPromotionRequestRow>(TABLE)
+      .where({ id, status: 'failed' })
+      .update({
+        status: 'applied',
+        message: outcome.message,
+        resource_version_after: outcome.resourceVersionAfter ?? null,
+      });
+    return count === 1 ? this.mustGet(id) : undefined;
+  }
+
   async close(
     id: string,
     decision: {

@@ -73,6 +73,15 @@ export interface PromotionRequestStore {
       resourceVersionAfter?: string;
     },
   ): Promise<PromotionRequest>;
+  /**
+   * failed → applied: an approval whose write went unanswered was failed
+   * with "not known yet"; the write's audit record later settled as applied.
+   * Undefined when the request is not failed (nothing to correct).
+   */
+  settleUnknownApproval(
+    id: string,
+    outcome: { message: string; resourceVersionAfter?: string },
+  ): Promise<PromotionRequest | undefined>;
   /** pending → rejected or cancelled. Undefined when no longer pending. */
   close(
     id: string,

@@ -19,10 +19,11 @@ import { JsonObject } from '@backstage/types';
 import type { Request } from 'express';
 import {
   AuditOutcome,
+  AuditRecord,
   AuditStore,
   NewAuditRecord,
 } from '../database/AuditStore';
-import { StaleRequestError } from './errors';
+import { StaleRequestError, WriteOutcomeUnknownError } from './errors';
 
 /**
  * Records write actions twice: as an event of Backstage's auditor at medium
@@ -37,13 +38,21 @@ export class AuditTrail {
       auditor: AuditorService;
       store: AuditStore;
       logger: LoggerService;
+      /**
+       * Called with every `unknown` record once stored (a write sent but
+       * not answered): the WriteReconciler settles it when the cluster
+       * answers again.
+       */
+      onUnknown?: (record: AuditRecord) => void;
     },
   ) {}
 
   /**
    * Runs a write and records how it ended: `applied`, or from the error
-   * `denied` (NotAllowedError), `stale` (StaleRequestError) or `failed`.
-   * Dry runs are run without a record.
+   * `denied` (NotAllowedError), `stale` (StaleRequestError), `unknown`
+   * (WriteOutcomeUnknownError: sent, no answer; the record keeps the
+   * intended change, its id goes on the error as `auditRecordId`) or
+   * `failed`. Dry runs are run without a record.
    */
   async run<T>(args: {
     eventId: string;
@@ -70,12 +79,15 @@ export class AuditTrail {
       await event
         ?.fail({ error: error as Error, meta })
         .catch(e => this.options.logger.warn(`audit: ${e}`));
-      await this.append({
+      const stored = await this.append({
         ...record,
         ...detailsOf(error),
         outcome: outcomeOf(error),
         message: String((error as Error)?.message ?? error),
       });
+      if (error instanceof WriteOutcomeUnknownError && stored) {
+        error.auditRecordId = stored.id;
+      }
       throw error;
     }
   }
@@ -163,24 +175,44 @@ export class AuditTrail {
       });
   }
 
-  private async append(record: NewAuditRecord) {
+  private async append(
+    record: NewAuditRecord,
+  ): Promise<AuditRecord | undefined> {
+    let stored: AuditRecord;
     try {
-      await this.options.store.append(record);
+      stored = await this.options.store.append(record);
     } catch (error) {
       this.options.logger.error(
         `could not append the audit record of ${record.action} on ${record.entityRef}: ${error}`,
       );
+      return undefined;
     }
+    if (stored.outcome === 'unknown') this.options.onUnknown?.(stored);
+    return stored;
   }
 }
 
 function outcomeOf(error: unknown): AuditOutcome {
   if (error instanceof StaleRequestError) return 'stale';
+  if (error instanceof WriteOutcomeUnknownError) return 'unknown';
   return (error as Error)?.name === 'NotAllowedError' ? 'denied' : 'failed';
 }
 
 // A stale approval knows the route as it is now: keep it with the record.
+// A write of unknown outcome keeps what it meant to do (weights before,
+// the planned weights after, the resourceVersion it was conditional on).
 function detailsOf(error: unknown): Partial<NewAuditRecord> {
+  if (error instanceof WriteOutcomeUnknownError) {
+    const { weightsBefore, weightsAfter, resourceVersionBefore } =
+      error.intended;
+    return Object.fromEntries(
+      Object.entries({
+        weightsBefore,
+        weightsAfter,
+        resourceVersionBefore,
+      }).filter(([, v]) => v !== undefined),
+    );
+  }
   const current =
     error instanceof StaleRequestError ? error.current : undefined;
   return current

@@ -72,6 +72,11 @@ export class ObservedChangeRecorder {
       auth: AuthService;
       policy: OwnershipPolicy;
       logger: LoggerService;
+      /**
+       * After a change was recorded: the tab refetches its history on a
+       * change signal, which the watch sent before the record existed.
+       */
+      onRecorded?: (cluster: string, namespace: string) => void;
     },
   ) {}
 
@@ -117,6 +122,7 @@ export class ObservedChangeRecorder {
     const by = writer
       ? `${writer.manager}${writer.operation ? ` (${writer.operation})` : ''}`
       : 'an unknown writer (no managedFields)';
+    let recorded = false;
     for (const change of changes) {
       const key = [
         cluster,
@@ -147,6 +153,7 @@ export class ObservedChangeRecorder {
         key,
       );
       if (inserted) {
+        recorded = true;
         this.options.logger.info(
           `observed change on cluster ${cluster}, VirtualService ${
             metadata.namespace
@@ -154,6 +161,7 @@ export class ObservedChangeRecorder {
         );
       }
     }
+    if (recorded) this.options.onRecorded?.(cluster, metadata.namespace);
   }
 
   // The routes whose split differs from the newest record of the trail.

@@ -51,7 +51,11 @@ import type { Request } from 'express';
 import { NewAuditRecord } from '../database/AuditStore';
 import { PromotionRequestStore } from '../database/PromotionRequestStore';
 import { AuditTrail } from './AuditTrail';
-import { RouteConflictError, StaleRequestError } from './errors';
+import {
+  RouteConflictError,
+  StaleRequestError,
+  WriteOutcomeUnknownError,
+} from './errors';
 import { RouteActionService } from './RouteActionService';
 import { SignalTopics } from './signalTopics';
 
@@ -322,10 +326,17 @@ export class PromotionRequestService {
       });
     } catch (error) {
       const stale = error instanceof StaleRequestError;
+      // Sent, no answer: the request cannot wait in `approving` for the
+      // cluster; it ends `failed`, as an abandoned approval does, and says
+      // that the outcome is open and where it will be told.
+      const message =
+        error instanceof WriteOutcomeUnknownError
+          ? unknownOutcomeMessage(error.auditRecordId)
+          : String((error as Error)?.message ?? error);
       await this.decided(
         await this.options.store.finishApproval(id, {
           status: stale ? 'stale' : 'failed',
-          message: String((error as Error)?.message ?? error),
+          message,
         }),
       );
       throw error;
@@ -380,14 +391,18 @@ export class PromotionRequestService {
     }
     const abandoned = await this.options.store.failAbandoned(
       new Date(now.getTime() - ABANDONED_AFTER_MS),
-      'The backend applying this approval stopped before it finished; check the route before requesting again',
+      `The backend applying this approval stopped before it finished. ${unknownOutcomeMessage()}`,
     );
     for (const request of abandoned) {
+      // Its write may or may not have reached the cluster: an `unknown`
+      // record with the planned split, which the plugin settles by reading
+      // the route (unchanged resourceVersion since the request: not applied).
       await this.options.auditTrail.record({
         eventId: 'promotion-request-approve',
         record: {
           ...auditRecordOf(request, request.decidedBy),
-          outcome: 'failed',
+          weightsAfter: request.plannedAfter,
+          outcome: 'unknown',
           message: request.message,
         },
       });
@@ -622,4 +637,11 @@ function describe(request: PromotionRequest): string {
   } on ${target.cluster} from ${describeSplit(
     request.before,
   )} to ${describeSplit(request.plannedAfter)}`;
+}
+
+// The message of a request whose write ended without an answer.
+function unknownOutcomeMessage(auditRecordId?: string): string {
+  return `The cluster did not confirm the change: it is not known yet whether it was applied. The plugin checks when the cluster answers again, and the History/audit record${
+    auditRecordId ? ` ${auditRecordId}` : ''
+  } will say; check the route before requesting again.`;
 }

@@ -93,9 +93,19 @@ export class RolloutViewService {
         binding ??= this.options.access.binding(entity);
         markReadOnly(views, await binding, cache);
       }
+      const freshness = cache.freshness();
       clusters.push({
         cluster: cache.name,
         virtualServices: views,
+        ...(freshness.syncedAt !== undefined && {
+          syncedAt: new Date(freshness.syncedAt).toISOString(),
+        }),
+        ...(freshness.stale && {
+          stale: {
+            since: new Date(freshness.stale.since).toISOString(),
+            message: freshness.stale.message,
+          },
+        }),
         signalTopics: topics.clusterView(
           cache.name,
           views.length ? namespacesOf(selected) : undefined,

@@ -50,7 +50,7 @@ import {
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
-import { KubeApiError } from '../cluster/KubeApi';
+import { KubeApiError, KubeRequestError } from '../cluster/KubeApi';
 import {
   FIELD_MANAGER,
   IstioTrafficRouter,
@@ -58,7 +58,13 @@ import {
 import { AuditStore } from '../database/AuditStore';
 import { EntityAccess } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
-import { RouteConflictError, UnprocessableError } from './errors';
+import {
+  ClusterUnavailableError,
+  RouteConflictError,
+  UnprocessableError,
+  WriteOutcomeUnknownError,
+  clusterFailure,
+} from './errors';
 import { PendingRoute, scaleRefusal } from './scaleGuards';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
@@ -127,6 +133,19 @@ export class RouteActionService {
     request: RouteActionRequest,
     credentials: BackstageCredentials,
     options: ApplyRouteActionOptions = {},
+  ): Promise<RouteActionResult> {
+    return unanswered(
+      request.target.cluster,
+      request.dryRun,
+      this.routeAction(entityRef, request, credentials, options),
+    );
+  }
+
+  private async routeAction(
+    entityRef: CompoundEntityRef,
+    request: RouteActionRequest,
+    credentials: BackstageCredentials,
+    options: ApplyRouteActionOptions,
   ): Promise<RouteActionResult> {
     const { target, operation } = request;
     const { ref, entity } = await this.options.access.authorize(
@@ -272,6 +291,18 @@ export class RouteActionService {
     request: ScaleRequest,
     credentials: BackstageCredentials,
   ): Promise<ScaleResult> {
+    return unanswered(
+      request.cluster,
+      request.dryRun,
+      this.scaleAction(entityRef, request, credentials),
+    );
+  }
+
+  private async scaleAction(
+    entityRef: CompoundEntityRef,
+    request: ScaleRequest,
+    credentials: BackstageCredentials,
+  ): Promise<ScaleResult> {
     const { ref, entity } = await this.options.access.authorize(
       entityRef,
       istioRolloutsScalePermission,
@@ -336,9 +367,22 @@ export class RouteActionService {
     const path = `/apis/apps/v1/namespaces/${encodeURIComponent(
       request.namespace,
     )}/deployments/${encodeURIComponent(request.deployment)}/scale`;
+    const what = `Deployment ${request.namespace}/${request.deployment}`;
+    let scale: any;
     try {
-      const scale = await cache.api.get<any>(path);
-      const before = Number(scale.spec?.replicas ?? 0);
+      scale = await cache.api.get<any>(path);
+    } catch (error) {
+      if (error instanceof KubeRequestError) {
+        throw clusterFailure(error, {
+          cluster: cache.name,
+          what,
+          phase: request.dryRun ? 'dry-run' : 'before-write',
+        });
+      }
+      throw error;
+    }
+    const before = Number(scale.spec?.replicas ?? 0);
+    try {
       const stored = await cache.api.jsonPatch<any>(
         path,
         [
@@ -360,6 +404,20 @@ export class RouteActionService {
         replicasAfter: Number(stored.spec?.replicas ?? request.replicas),
       };
     } catch (error) {
+      if (error instanceof KubeRequestError) {
+        throw clusterFailure(error, {
+          cluster: cache.name,
+          what,
+          phase: request.dryRun ? 'dry-run' : 'write',
+          intended: {
+            weightsBefore: { replicas: before },
+            weightsAfter: { replicas: request.replicas },
+            resourceVersionBefore: String(
+              scale.metadata?.resourceVersion ?? '',
+            ),
+          },
+        });
+      }
       if (
         error instanceof KubeApiError &&
         (error.statusCode === 409 || error.statusCode === 422)
@@ -441,8 +499,27 @@ export class RouteActionService {
           deployment: w.name,
           reason: refusal.message,
         });
-      } else {
+        continue;
+      }
+      try {
         scaledDown.push(await this.scale(cache, request));
+      } catch (error) {
+        // The route is changed already: a cluster that stops answering now
+        // must not hide that (see above); say what is known of the scale.
+        if (
+          !(error instanceof ClusterUnavailableError) &&
+          !(error instanceof WriteOutcomeUnknownError)
+        ) {
+          throw error;
+        }
+        keptRunning.push({
+          namespace: w.namespace,
+          deployment: w.name,
+          reason:
+            error instanceof WriteOutcomeUnknownError
+              ? `the scale to 0 was sent but the cluster did not answer; whether it was applied is not known, check the Deployment (${error.message})`
+              : `not scaled: ${error.message}`,
+        });
       }
     }
     return { scaledDown, keptRunning };
@@ -511,6 +588,12 @@ export class RouteActionService {
     const cache = this.cache(cluster);
     await cache.waitForSync(5_000);
     const error = cache.error();
+    if (error?.type === 'unreachable') {
+      // The cache's own message names the socket error: logs, not users.
+      throw new ClusterUnavailableError(
+        `Cluster ${cluster} cannot be reached; the change was not applied (nothing was sent). Try again when the cluster is back.`,
+      );
+    }
     if (error)
       throw new UnprocessableError(
         `Cluster ${cluster} cannot be read: ${error.message}`,
@@ -783,4 +866,26 @@ function sameVersion(
   namespace: string,
 ): boolean {
   return refersTo({ ...a, port: undefined }, b, namespace);
+}
+
+// The safety net under every action: a cluster call that got no answer and
+// was not turned into a 503/504 where it was made (a guard's lookup, say)
+// happened before the write, so nothing was sent — never a raw 500.
+async function unanswered<T>(
+  cluster: string,
+  dryRun: boolean | undefined,
+  action: Promise<T>,
+): Promise<T> {
+  try {
+    return await action;
+  } catch (error) {
+    if (error instanceof KubeRequestError) {
+      throw clusterFailure(error, {
+        cluster,
+        what: 'the requested objects',
+        phase: dryRun ? 'dry-run' : 'before-write',
+      });
+    }
+    throw error;
+  }
 }

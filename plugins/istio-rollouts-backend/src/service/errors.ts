@@ -16,6 +16,7 @@
 
 import { ConflictError, CustomErrorBase } from '@backstage/errors';
 import type { RouteSnapshot } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { KubeRequestError, KubeTimeoutError } from '../cluster/KubeApi';
 
 // The backend's error middleware answers with an error's numeric
 // `statusCode` when it has one, and serializes its enumerable fields into
@@ -57,4 +58,91 @@ export class StaleRequestError extends ConflictError {
   ) {
     super(message);
   }
+}
+
+/**
+ * 503: the cluster could not be reached, so the request was never sent:
+ * nothing was applied. Named like @backstage/errors' ServiceUnavailableError
+ * so clients that know that name read it the same way.
+ */
+export class ClusterUnavailableError extends CustomErrorBase {
+  name = 'ServiceUnavailableError' as const;
+  readonly statusCode = 503;
+}
+
+/** 504: a read of the cluster got no answer within the deadline. */
+export class ClusterTimeoutError extends CustomErrorBase {
+  name = 'ClusterTimeoutError' as const;
+  readonly statusCode = 504;
+}
+
+/** The change a write meant to make, kept in its audit record. */
+export interface IntendedWrite {
+  weightsBefore?: unknown;
+  /** As planned: the split (or replicas) the write would leave. */
+  weightsAfter?: unknown;
+  resourceVersionBefore?: string;
+}
+
+/**
+ * 504: a write was sent but no answer came (deadline passed, connection
+ * broke): whether the cluster applied it is not known yet. The audit trail
+ * records it as `unknown` with the intended change, and the plugin settles
+ * that record once the cluster answers again; `auditRecordId` names it.
+ */
+export class WriteOutcomeUnknownError extends CustomErrorBase {
+  name = 'WriteOutcomeUnknownError' as const;
+  readonly statusCode = 504;
+  /** Set by the audit trail once the `unknown` record is stored. */
+  auditRecordId?: string;
+  constructor(message: string, readonly intended: IntendedWrite) {
+    super(message);
+  }
+}
+
+/**
+ * What a request that got no answer from the cluster means to the user:
+ * a write that may have been received is `unknown` (504); anything not sent
+ * (a read, or a write whose connection never came up) applied nothing (503,
+ * or 504 for a read that timed out). Never the socket error itself.
+ */
+export function clusterFailure(
+  error: KubeRequestError,
+  args: {
+    cluster: string;
+    /** e.g. `VirtualService ns/web`. */
+    what: string;
+    /** `read` (a pure read), `before-write` (a read or check a write needs first), `write`, `dry-run`. */
+    phase: 'read' | 'before-write' | 'write' | 'dry-run';
+    intended?: IntendedWrite;
+  },
+): Error {
+  const { cluster, what, phase } = args;
+  let silence = 'could not be reached';
+  if (error instanceof KubeTimeoutError) {
+    silence = `did not answer within ${formatSeconds(error.timeoutMs)}`;
+  } else if (error.sent) {
+    silence = 'dropped the connection before answering';
+  }
+  if (phase === 'write' && error.sent) {
+    return new WriteOutcomeUnknownError(
+      `Cluster ${cluster} ${silence} to the change of ${what}: it is not known yet whether it was applied. The plugin checks when the cluster answers again, and the History/audit record will say.`,
+      args.intended ?? {},
+    );
+  }
+  if (phase === 'read') {
+    const message = `Cluster ${cluster} ${silence} reading ${what}; try again later.`;
+    return error instanceof KubeTimeoutError
+      ? new ClusterTimeoutError(message)
+      : new ClusterUnavailableError(message);
+  }
+  return new ClusterUnavailableError(
+    phase === 'dry-run'
+      ? `Cluster ${cluster} ${silence} checking the change of ${what}; this was a dry run, nothing was changed.`
+      : `Cluster ${cluster} ${silence}; the change of ${what} was not applied (nothing was sent). Try again when the cluster is back.`,
+  );
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -24,11 +24,12 @@ import {
   snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
-import { KubeApiError } from '../../cluster/KubeApi';
+import { KubeApiError, KubeRequestError } from '../../cluster/KubeApi';
 import {
   RouteConflictError,
   StaleRequestError,
   UnprocessableError,
+  clusterFailure,
 } from '../../service/errors';
 import {
   RouteChangeOutcome,
@@ -55,10 +56,19 @@ export class IstioTrafficRouter implements TrafficRouter {
     return this.cache.objectPath('virtualServices', ref.namespace, ref.name);
   }
 
+  // Only change() reads fresh, before it writes: a read that gets no
+  // answer means the change was not sent (503).
   async get(ref: RoutingObjectRef): Promise<any> {
     try {
       return await this.cache.api.get<any>(this.path(ref));
     } catch (error) {
+      if (error instanceof KubeRequestError) {
+        throw clusterFailure(error, {
+          cluster: this.cache.name,
+          what: `VirtualService ${ref.namespace}/${ref.name}`,
+          phase: 'before-write',
+        });
+      }
       throw translate(
         error,
         `VirtualService ${ref.namespace}/${ref.name}`,
@@ -88,6 +98,8 @@ export class IstioTrafficRouter implements TrafficRouter {
     const usable =
       !expect &&
       cached &&
+      // A stale copy (the cluster stopped answering): never plan on it.
+      !this.cache.freshness().stale &&
       !olderThan(cached.metadata?.resourceVersion, this.lastWritten.get(key));
     let object: any = usable ? cached : await this.get(ref);
     for (let attempt = 1; ; attempt++) {
@@ -124,6 +136,22 @@ export class IstioTrafficRouter implements TrafficRouter {
             : String(stored.metadata?.resourceVersion ?? ''),
         };
       } catch (error) {
+        if (error instanceof KubeRequestError) {
+          // Sent and unanswered: unknown (504), kept with what it meant to
+          // do so the audit can say it and the plugin can check later.
+          throw clusterFailure(error, {
+            cluster: this.cache.name,
+            what: `${what} route ${route}`,
+            phase: dryRun ? 'dry-run' : 'write',
+            intended: {
+              weightsBefore: result.before,
+              weightsAfter: result.after,
+              resourceVersionBefore: String(
+                object.metadata?.resourceVersion ?? '',
+              ),
+            },
+          });
+        }
         if (!isFailedTest(error)) {
           throw translate(
             error,
@@ -186,7 +214,7 @@ function olderThan(version: unknown, than: string | undefined): boolean {
 }
 
 // The route a change is about, by index or name, as an object holds it.
-function pickRoute(
+export function pickRoute(
   object: any,
   route: number | string,
 ): { raw: unknown; index: number } | undefined {

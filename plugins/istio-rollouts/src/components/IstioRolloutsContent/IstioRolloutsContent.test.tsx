@@ -408,6 +408,45 @@ describe('IstioRolloutsContent', () => {
     expect(screen.getByText('demo/reviews')).toBeInTheDocument();
   });
 
+  it('says when each cluster last synced, and warns about a stale one', async () => {
+    // The view was computed at 00:00:00 (server clock): local synced 2 s
+    // before, eu-west stopped answering 45 s before and is flagged stale.
+    await renderTab({
+      getEntityView: async () =>
+        view([
+          {
+            cluster: 'local',
+            virtualServices: [vsView()],
+            syncedAt: '2026-11-25T23:59:58.000Z',
+          },
+          {
+            cluster: 'eu-west',
+            virtualServices: [vsView({ name: 'reviews-eu' })],
+            syncedAt: '2026-11-25T23:59:15.000Z',
+            stale: {
+              since: '2026-11-25T23:59:45.000Z',
+              message:
+                'cluster eu-west: not confirmed current for 45 s (threshold 30 s): the API server does not answer; showing the last copy',
+            },
+          },
+        ]),
+    });
+
+    expect(
+      await screen.findByText(
+        /Cluster eu-west may be out of date: last synced 4[5-9] s ago/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/the API server does not answer; showing the last copy/),
+    ).toBeInTheDocument();
+    expect(screen.getByText('local: last synced 2 s ago')).toBeInTheDocument();
+    expect(screen.queryByText(/Cluster local may be out of date/)).toBeNull();
+    // The last copy of the stale cluster is still shown.
+    expect(screen.getByText('demo/reviews-eu')).toBeInTheDocument();
+    expect(screen.getByText('demo/reviews')).toBeInTheDocument();
+  });
+
   it('refetches when a signal carries a topic of the view', async () => {
     // One listener per channel: the tab also listens for promotion requests.
     const listeners: Record<string, (m: any) => void> = {};

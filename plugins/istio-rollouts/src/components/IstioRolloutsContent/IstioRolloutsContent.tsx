@@ -38,6 +38,7 @@ import {
 } from '../PromotionRequests';
 import { RolloutHistoryCard } from '../RolloutHistory';
 import { VirtualServiceCard } from '../VirtualServiceCard';
+import { ClusterSyncStatus } from './ClusterSyncStatus';
 
 const ERROR_TITLES: Record<string, string> = {
   unreachable: 'Cluster unreachable',
@@ -106,6 +107,7 @@ const RolloutView = () => {
               />
             </Grid>
           ))}
+        <ClusterSyncStatus view={view} />
         {nothingFound && view.clusters.length > 0 && (
           <Grid item xs={12}>
             <EmptyState
