@@ -103,6 +103,15 @@ export interface Config {
        * Default `{ minutes: 1 }`.
        */
       expiryCheckInterval?: HumanDuration | string;
+      /**
+       * An approval still being applied after this long is taken to have
+       * lost its backend replica (it stopped mid-way): the request is failed
+       * and its write checked on the cluster (applied or not), e.g.
+       * `{ minutes: 10 }` (the default) or `'PT10M'`. Keep it well above
+       * the time an approval takes (two cluster calls of
+       * `clusterRequestTimeout`, plus `driftWatchSeconds`).
+       */
+      abandonedAfter?: HumanDuration | string;
     };
   };
 

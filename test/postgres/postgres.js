@@ -174,4 +174,149 @@ async function startPostgres({ log = () => {} } = {}) {
   };
 }
 
-module.exports = { startPostgres };
+/**
+ * A PRIVATE PostgreSQL for fault tests, which may stop and start it without
+ * disturbing the shared one: its own data directory and port, the same
+ * settings as startPostgres. `stop({ mode })` stops the server but keeps
+ * its data (`fast`: SIGINT, open sessions are terminated, as by an operator's
+ * `pg_ctl stop -m fast`; `immediate`: SIGQUIT, a crash-like stop that needs
+ * recovery at the next start); `start()` starts it again on the same port
+ * with the same data; `destroy()` stops it and removes everything.
+ *
+ *   const pg = await startPrivatePostgres({ log });
+ *   await pg.stop({ mode: 'fast' });
+ *   await pg.start();
+ *   await pg.destroy();
+ */
+async function startPrivatePostgres({ log = () => {} } = {}) {
+  const found = findBinDir();
+  if (!found) {
+    throw new Error(
+      "PostgreSQL is not installed: run 'apt-get install postgresql' (./scripts/test does it when run as root)",
+    );
+  }
+  const dir = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'istio-rollouts-pg-private-'),
+  );
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  if (process.getuid && process.getuid() === 0) {
+    execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  }
+  const [initCmd, initArgs] = asPostgresUser(path.join(found.bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
+  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  const port = await freePort();
+  const logFile = path.join(dir, 'postgres.log');
+  let child;
+
+  // The postmaster itself (as root, `child` is runuser around it).
+  const postmasterPid = () => {
+    try {
+      const pid = Number(
+        fs
+          .readFileSync(path.join(data, 'postmaster.pid'), 'utf8')
+          .split('\n')[0],
+      );
+      return pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const running = () =>
+    child !== undefined && child.exitCode === null && child.signalCode === null;
+  const killAll = () => {
+    if (!running()) return;
+    try {
+      process.kill(-child.pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+  };
+
+  async function start() {
+    if (running()) return;
+    const t0 = Date.now();
+    const [cmd, args] = asPostgresUser(path.join(found.bin, 'postgres'), [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-h',
+      '127.0.0.1',
+      '-k',
+      dir,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ]);
+    const out = fs.openSync(logFile, 'a');
+    child = spawn(cmd, args, { stdio: ['ignore', out, out], detached: true });
+    fs.closeSync(out);
+    try {
+      await waitForPort(port, child, 30_000);
+    } catch (error) {
+      killAll();
+      throw new Error(
+        `${error.message}; log: ${fs
+          .readFileSync(logFile, 'utf8')
+          .slice(-2000)}`,
+      );
+    }
+    log(
+      `private PostgreSQL ${found.version} up on 127.0.0.1:${port} in ${(
+        (Date.now() - t0) /
+        1000
+      ).toFixed(1)}s`,
+    );
+  }
+
+  async function stop({ mode = 'fast' } = {}) {
+    if (!running()) return;
+    const exited = new Promise(resolve => child.once('exit', resolve));
+    const pid = postmasterPid();
+    try {
+      process.kill(
+        pid ?? child.pid,
+        mode === 'immediate' ? 'SIGQUIT' : 'SIGINT',
+      );
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(killAll, 15_000);
+    await exited;
+    clearTimeout(timer);
+    log(`private PostgreSQL on ${port} stopped (${mode})`);
+  }
+
+  process.once('exit', killAll);
+  await start();
+  return {
+    version: found.version,
+    port,
+    connectionString: `postgresql://postgres@127.0.0.1:${port}`,
+    logFile,
+    start,
+    stop,
+    async destroy() {
+      process.removeListener('exit', killAll);
+      await stop({ mode: 'immediate' }).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+module.exports = { startPostgres, startPrivatePostgres };

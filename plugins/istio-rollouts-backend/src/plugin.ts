@@ -36,6 +36,7 @@ import { readClustersFromConfig } from './cluster/ConfigClusters';
 import { AuditTrail } from './service/AuditTrail';
 import {
   PromotionRequestService,
+  readAbandonedAfterMs,
   readApprovalPolicy,
 } from './service/PromotionRequestService';
 import { RolloutViewService } from './service/RolloutViewService';
@@ -153,11 +154,21 @@ export const istioRolloutsPlugin = createBackendPlugin({
           logger,
           requestTimeoutMs,
           onSettled: async (record, outcome) => {
-            if (outcome.outcome !== 'applied' || !record.requestId) return;
-            await requestStore.settleUnknownApproval(record.requestId, {
-              message: `Applied: the cluster did not answer in time, and the plugin confirmed later that the change was made (audit record ${record.id}).`,
-              resourceVersionAfter: outcome.resourceVersionAfter,
-            });
+            if (!record.requestId) return;
+            // A request failed as "not known yet" says what was found:
+            // applied, or still failed with the settled truth.
+            await requestStore.settleUnknownApproval(
+              record.requestId,
+              outcome.outcome === 'applied'
+                ? {
+                    message: `Applied: the cluster did not answer in time, and the plugin confirmed later that the change was made (audit record ${record.id}).`,
+                    resourceVersionAfter: outcome.resourceVersionAfter,
+                  }
+                : {
+                    status: 'failed',
+                    message: `${outcome.message} (audit record ${record.id})`,
+                  },
+            );
           },
         });
         lifecycle.addShutdownHook(() => reconciler.stop());
@@ -167,6 +178,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
           logger,
           onUnknown: record => reconciler.track(record),
         });
+        lifecycle.addShutdownHook(() => auditTrail.stop());
         // Writes need the catalog (permissions on the entity) and the
         // cluster (objects bound to the entity) to agree.
         const access = new EntityAccess({
@@ -192,6 +204,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
           permissions,
           auditTrail,
           policy,
+          abandonedAfterMs: readAbandonedAfterMs(config),
           logger,
           notifications,
           signals,
@@ -201,6 +214,8 @@ export const istioRolloutsPlugin = createBackendPlugin({
               e.name
             }/istio-rollouts`,
         });
+
+        lifecycle.addShutdownHook(() => requests.stop());
 
         // One replica expires due requests at a time (global scope, a lock
         // in the database); the store's conditional updates would keep two
@@ -246,6 +261,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
             auditTrail,
             auditStore,
             httpAuth,
+            logger,
             permissions,
             views: new RolloutViewService({ caches, access, topics }),
             access,

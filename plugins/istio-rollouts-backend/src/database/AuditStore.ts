@@ -91,4 +91,9 @@ export interface AuditStore {
   settle(id: string, outcome: SettledOutcome): Promise<boolean>;
   /** Records still `unknown`, oldest first. */
   listUnsettled(limit?: number): Promise<AuditRecord[]>;
+  /**
+   * Rejects when the store cannot be reached (one cheap round trip): a
+   * write is not sent to a cluster when its record could not be kept.
+   */
+  ping?(): Promise<void>;
 }

@@ -302,6 +302,8 @@ describe('DatabaseAuditStore', () => {
         'appendObserved',
         'list',
         'listUnsettled',
+        // A read-only round trip (is the database reachable?).
+        'ping',
         'settle',
       ]);
       const applied = await store.append(newRecord());

@@ -123,6 +123,10 @@ export class DatabaseAuditStore implements AuditStore {
     return Number(updated) > 0;
   }
 
+  async ping(): Promise<void> {
+    await this.db.raw('select 1');
+  }
+
   async listUnsettled(limit = 100): Promise<AuditRecord[]> {
     const rows: RawDbAuditRecordRow[] = await this.db<RawDbAuditRecordRow>(
       TABLE,

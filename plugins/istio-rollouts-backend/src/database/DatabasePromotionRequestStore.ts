@@ -169,14 +169,20 @@ export class DatabasePromotionRequestStore implements PromotionRequestStore {
 
   async settleUnknownApproval(
     id: string,
-    outcome: { message: string; resourceVersionAfter?: string },
+    outcome: {
+      message: string;
+      resourceVersionAfter?: string;
+      status?: 'applied' | 'failed';
+    },
   ): Promise<PromotionRequest | undefined> {
+    const status = outcome.status ?? 'applied';
     const count = await this.db<RawDbPromotionRequestRow>(TABLE)
       .where({ id, status: 'failed' })
       .update({
-        status: 'applied',
+        status,
         message: outcome.message,
-        resource_version_after: outcome.resourceVersionAfter ?? null,
+        resource_version_after:
+          status === 'applied' ? outcome.resourceVersionAfter ?? null : null,
       });
     return count === 1 ? this.mustGet(id) : undefined;
   }

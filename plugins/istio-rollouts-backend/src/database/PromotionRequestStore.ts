@@ -76,11 +76,17 @@ export interface PromotionRequestStore {
   /**
    * failed → applied: an approval whose write went unanswered was failed
    * with "not known yet"; the write's audit record later settled as applied.
+   * With `status: 'failed'` (settled as not applied) the request stays
+   * failed and only its message becomes the settled truth.
    * Undefined when the request is not failed (nothing to correct).
    */
   settleUnknownApproval(
     id: string,
-    outcome: { message: string; resourceVersionAfter?: string },
+    outcome: {
+      message: string;
+      resourceVersionAfter?: string;
+      status?: 'applied' | 'failed';
+    },
   ): Promise<PromotionRequest | undefined>;
   /** pending → rejected or cancelled. Undefined when no longer pending. */
   close(

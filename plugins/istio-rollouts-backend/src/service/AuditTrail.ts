@@ -23,7 +23,15 @@ import {
   AuditStore,
   NewAuditRecord,
 } from '../database/AuditStore';
+import {
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+} from './databaseErrors';
 import { StaleRequestError, WriteOutcomeUnknownError } from './errors';
+
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+const RETRY_GIVE_UP_MS = 60 * 60 * 1000;
 
 /**
  * Records write actions twice: as an event of Backstage's auditor at medium
@@ -33,6 +41,8 @@ import { StaleRequestError, WriteOutcomeUnknownError } from './errors';
  * action itself: a broken audit sink is logged, not propagated.
  */
 export class AuditTrail {
+  private readonly stopped = new AbortController();
+
   constructor(
     private readonly options: {
       auditor: AuditorService;
@@ -53,6 +63,13 @@ export class AuditTrail {
    * (WriteOutcomeUnknownError: sent, no answer; the record keeps the
    * intended change, its id goes on the error as `auditRecordId`) or
    * `failed`. Dry runs are run without a record.
+   *
+   * The write is not run when the store cannot be reached (503
+   * DatabaseUnavailableError, nothing changed): a change is only made when
+   * it can be put on record. Should the store go away while the write runs,
+   * its record is kept in memory and appended once the store is back
+   * (`unstored` takes it instead, for a caller that orders its own
+   * bookkeeping).
    */
   async run<T>(args: {
     eventId: string;
@@ -62,10 +79,17 @@ export class AuditTrail {
     run: () => Promise<T>;
     /** What the result adds to the record (weights after, resourceVersions). */
     outcome: (result: T) => Partial<NewAuditRecord>;
+    /** Receives the record when the store could not be reached to keep it. */
+    unstored?: (record: NewAuditRecord) => void;
+    /** The caller wrote to the store just before (no need to check it). */
+    storeJustUsed?: boolean;
   }): Promise<T> {
-    const { eventId, request, dryRun, record, run, outcome } = args;
+    const { eventId, request, dryRun, record, run, outcome, unstored } = args;
     if (dryRun) return run();
     const meta = record as unknown as JsonObject;
+    if (!args.storeJustUsed) {
+      await this.assertStoreAvailable(eventId, request, meta);
+    }
     const event = await this.startEvent(eventId, request, meta);
     try {
       const result = await run();
@@ -73,18 +97,24 @@ export class AuditTrail {
       await event
         ?.success({ meta: { ...meta, ...(details as JsonObject) } })
         .catch(e => this.options.logger.warn(`audit: ${e}`));
-      await this.append({ ...record, ...details, outcome: 'applied' });
+      await this.append(
+        { ...record, ...details, outcome: 'applied' },
+        unstored,
+      );
       return result;
     } catch (error) {
       await event
         ?.fail({ error: error as Error, meta })
         .catch(e => this.options.logger.warn(`audit: ${e}`));
-      const stored = await this.append({
-        ...record,
-        ...detailsOf(error),
-        outcome: outcomeOf(error),
-        message: String((error as Error)?.message ?? error),
-      });
+      const stored = await this.append(
+        {
+          ...record,
+          ...detailsOf(error),
+          outcome: outcomeOf(error),
+          message: String((error as Error)?.message ?? error),
+        },
+        unstored,
+      );
       if (error instanceof WriteOutcomeUnknownError && stored) {
         error.auditRecordId = stored.id;
       }
@@ -158,6 +188,42 @@ export class AuditTrail {
     await this.append(record);
   }
 
+  /**
+   * Appends a record that must not be lost: when the store cannot be
+   * reached, it is retried in the background until the store is back.
+   */
+  async keep(record: NewAuditRecord): Promise<void> {
+    await this.append(record);
+  }
+
+  /** Ends the background retries of records waiting for the store. */
+  stop() {
+    this.stopped.abort();
+  }
+
+  private async assertStoreAvailable(
+    eventId: string,
+    request: Request | undefined,
+    meta: JsonObject,
+  ) {
+    try {
+      await this.options.store.ping?.();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.options.logger.warn(
+        `${eventId} not run: the plugin's database is unavailable (${error})`,
+      );
+      const refused = new DatabaseUnavailableError(
+        "The plugin's database is unavailable, so the change could not be put on record; nothing was changed. Try again when it is back.",
+      );
+      const event = await this.startEvent(eventId, request, meta);
+      await event
+        ?.fail({ error: refused, meta })
+        .catch(e => this.options.logger.warn(`audit: ${e}`));
+      throw refused;
+    }
+  }
+
   // The auditor event is created before the action runs, so a crash
   // mid-write still leaves a trace in the logs.
   private startEvent(
@@ -177,11 +243,20 @@ export class AuditTrail {
 
   private async append(
     record: NewAuditRecord,
+    unstored?: (record: NewAuditRecord) => void,
   ): Promise<AuditRecord | undefined> {
     let stored: AuditRecord;
     try {
       stored = await this.options.store.append(record);
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        this.options.logger.warn(
+          `the audit record of ${record.action} on ${record.entityRef} (${record.outcome}) waits for the plugin's database: ${error}`,
+        );
+        if (unstored) unstored(record);
+        else this.appendLater(record);
+        return undefined;
+      }
       this.options.logger.error(
         `could not append the audit record of ${record.action} on ${record.entityRef}: ${error}`,
       );
@@ -190,6 +265,59 @@ export class AuditTrail {
     if (stored.outcome === 'unknown') this.options.onUnknown?.(stored);
     return stored;
   }
+
+  // Retries with backoff while the database is unavailable; a record still
+  // not stored when the replica stops is in the log, in full.
+  private appendLater(record: NewAuditRecord) {
+    const started = Date.now();
+    const attempt = async (delay: number): Promise<void> => {
+      await sleep(delay, this.stopped.signal);
+      if (!this.stopped.signal.aborted) {
+        try {
+          const stored = await this.options.store.append(record);
+          this.options.logger.info(
+            `stored the audit record of ${record.action} on ${record.entityRef} (${record.outcome}) now that the database is back`,
+          );
+          if (stored.outcome === 'unknown') this.options.onUnknown?.(stored);
+          return;
+        } catch (error) {
+          if (
+            isDatabaseUnavailable(error) &&
+            Date.now() - started < RETRY_GIVE_UP_MS
+          ) {
+            await attempt(Math.min(delay * 2, RETRY_MAX_MS));
+            return;
+          }
+        }
+      }
+      this.options.logger.error(
+        `lost the audit record of ${record.action} on ${
+          record.entityRef
+        }: the plugin's database was not back before the backend stopped or gave up; the record: ${JSON.stringify(
+          record,
+        )}`,
+      );
+    };
+    attempt(RETRY_FIRST_MS).catch(error =>
+      this.options.logger.error(`audit retry: ${error}`),
+    );
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function outcomeOf(error: unknown): AuditOutcome {

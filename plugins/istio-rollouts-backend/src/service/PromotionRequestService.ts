@@ -52,6 +52,10 @@ import { NewAuditRecord } from '../database/AuditStore';
 import { PromotionRequestStore } from '../database/PromotionRequestStore';
 import { AuditTrail } from './AuditTrail';
 import {
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+} from './databaseErrors';
+import {
   RouteConflictError,
   StaleRequestError,
   WriteOutcomeUnknownError,
@@ -61,7 +65,23 @@ import { SignalTopics } from './signalTopics';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 /** An approval still `approving` after this long lost its replica. */
-const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+const DEFAULT_ABANDONED_AFTER_MS = 10 * 60 * 1000;
+// An applied approval whose request could not be updated (the database was
+// unavailable) is retried in the background, with backoff, until then.
+const BOOKKEEPING_FIRST_RETRY_MS = 1_000;
+const BOOKKEEPING_MAX_RETRY_MS = 30_000;
+
+/**
+ * `istioRollouts.approvals.abandonedAfter`: how long an approval may stay
+ * `approving` before it is taken to have lost its replica (default 10 min).
+ */
+export function readAbandonedAfterMs(config: Config): number {
+  const key = 'istioRollouts.approvals.abandonedAfter';
+  if (!config.has(key)) return DEFAULT_ABANDONED_AFTER_MS;
+  const ms = durationToMilliseconds(readDurationFromConfig(config, { key }));
+  if (!(ms > 0)) throw new Error(`${key} must be positive`);
+  return ms;
+}
 
 /** Reads `istioRollouts.approvals` (see config.d.ts). */
 export function readApprovalPolicy(config: Config): ApprovalPolicy {
@@ -91,6 +111,8 @@ export function readApprovalPolicy(config: Config): ApprovalPolicy {
  */
 export class PromotionRequestService {
   private readonly now: () => Date;
+  private readonly abandonedAfterMs: number;
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly options: {
@@ -99,6 +121,8 @@ export class PromotionRequestService {
       permissions: PermissionsService;
       auditTrail: AuditTrail;
       policy: ApprovalPolicy;
+      /** See readAbandonedAfterMs; default 10 minutes. */
+      abandonedAfterMs?: number;
       logger: LoggerService;
       notifications?: NotificationService;
       signals?: SignalsService;
@@ -110,6 +134,13 @@ export class PromotionRequestService {
     },
   ) {
     this.now = options.now ?? (() => new Date());
+    this.abandonedAfterMs =
+      options.abandonedAfterMs ?? DEFAULT_ABANDONED_AFTER_MS;
+  }
+
+  /** Ends background retries (the backend stops). */
+  stop() {
+    this.stopped.abort();
   }
 
   get policy(): ApprovalPolicy {
@@ -285,11 +316,20 @@ export class PromotionRequestService {
     }
 
     let result: RouteActionResult;
+    // The audit record of the write, when the database could not take it:
+    // appended after the request is finished, never beside an abandoned
+    // approval's record of the same write.
+    let unstored: NewAuditRecord | undefined;
     try {
       result = await this.options.auditTrail.run({
         eventId: 'promotion-request-approve',
         request: httpRequest,
         record,
+        // The claim was a write to the same database a moment ago.
+        storeJustUsed: true,
+        unstored: r => {
+          unstored = r;
+        },
         run: () =>
           this.options.actions
             .applyRouteAction(
@@ -333,22 +373,94 @@ export class PromotionRequestService {
         error instanceof WriteOutcomeUnknownError
           ? unknownOutcomeMessage(error.auditRecordId)
           : String((error as Error)?.message ?? error);
-      await this.decided(
-        await this.options.store.finishApproval(id, {
+      let failed: PromotionRequest;
+      try {
+        failed = await this.options.store.finishApproval(id, {
           status: stale ? 'stale' : 'failed',
           message,
-        }),
-      );
+        });
+      } catch (bookkeeping) {
+        // The database went away: the request stays `approving` until the
+        // expiry task fails it as abandoned and checks its write on the
+        // cluster; the caller hears what happened to the change.
+        if (!isDatabaseUnavailable(bookkeeping)) throw bookkeeping;
+        this.options.logger.warn(
+          `approval of request ${id} ended (${message}), but the request could not be updated: ${bookkeeping}`,
+        );
+        throw error;
+      }
+      await this.decided(failed);
       throw error;
     }
     // Outside the try: traffic has moved, so whatever happens to this
     // bookkeeping, the request must never be marked failed.
+    let finished: PromotionRequest;
+    try {
+      finished = await this.finishApplied(id, result, unstored);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      this.options.logger.warn(
+        `request ${id} was applied, but the plugin's database is unavailable to record it; retrying: ${error}`,
+      );
+      this.finishAppliedLater(id, result, unstored);
+      throw new DatabaseUnavailableError(
+        `The change was applied to the cluster (${describe(
+          request,
+        )}), but the plugin's database is unavailable, so request ${id} and its audit record are not updated yet: the plugin records them as soon as the database is back. Do not approve or request it again.`,
+        true,
+      );
+    }
+    return finished;
+  }
+
+  // The request of an applied approval becomes `applied`, then the audit
+  // record the database could not take during the write is appended.
+  private async finishApplied(
+    id: string,
+    result: RouteActionResult,
+    unstored: NewAuditRecord | undefined,
+  ): Promise<PromotionRequest> {
     const finished = await this.options.store.finishApproval(id, {
       status: 'applied',
       resourceVersionAfter: result.resourceVersionAfter,
     });
+    if (unstored) await this.options.auditTrail.keep(unstored);
     await this.decided(finished);
     return finished;
+  }
+
+  private finishAppliedLater(
+    id: string,
+    result: RouteActionResult,
+    unstored: NewAuditRecord | undefined,
+  ) {
+    const { logger } = this.options;
+    const attempt = async (delay: number): Promise<void> => {
+      await sleep(delay, this.stopped.signal);
+      if (this.stopped.signal.aborted) return;
+      try {
+        await this.finishApplied(id, result, unstored);
+        logger.info(
+          `recorded request ${id} as applied now that the database is back`,
+        );
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) {
+          await attempt(Math.min(delay * 2, BOOKKEEPING_MAX_RETRY_MS));
+        } else if (error instanceof NotFoundError) {
+          // No longer `approving`: the expiry task failed it as abandoned
+          // and recorded the write as unknown; the reconciler finds it
+          // applied and corrects the request.
+          logger.info(
+            `request ${id} was taken over as an abandoned approval; its write is settled from the cluster`,
+          );
+        } else {
+          logger.error(`could not record request ${id} as applied: ${error}`);
+        }
+      }
+    };
+    attempt(BOOKKEEPING_FIRST_RETRY_MS).catch(error =>
+      logger.error(`could not record request ${id} as applied: ${error}`),
+    );
   }
 
   async reject(
@@ -390,7 +502,7 @@ export class PromotionRequestService {
       await this.decided(request);
     }
     const abandoned = await this.options.store.failAbandoned(
-      new Date(now.getTime() - ABANDONED_AFTER_MS),
+      new Date(now.getTime() - this.abandonedAfterMs),
       `The backend applying this approval stopped before it finished. ${unknownOutcomeMessage()}`,
     );
     for (const request of abandoned) {
@@ -637,6 +749,22 @@ function describe(request: PromotionRequest): string {
   } on ${target.cluster} from ${describeSplit(
     request.before,
   )} to ${describeSplit(request.plannedAfter)}`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 // The message of a request whose write ended without an answer.

@@ -16,6 +16,7 @@
 
 import {
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -39,6 +40,7 @@ import Router from 'express-promise-router';
 import { AuditStore } from '../database/AuditStore';
 import { streamAuditExport } from './auditExport';
 import { AuditTrail } from './AuditTrail';
+import { databaseUnavailable, isDatabaseUnavailable } from './databaseErrors';
 import { EntityAccess } from './EntityAccess';
 import { PromotionRequestService } from './PromotionRequestService';
 import { RolloutViewService } from './RolloutViewService';
@@ -67,6 +69,8 @@ export interface RouterOptions {
   auditStore: AuditStore;
   /** Permission and catalog visibility of an entity, in one place. */
   access: EntityAccess;
+  /** Logs the driver's error behind a "database unavailable" answer. */
+  logger?: LoggerService;
 }
 
 // The catalog's own rules for entity kinds, namespaces and names.
@@ -360,6 +364,26 @@ export async function createRouter(
       `Istio Rollouts has no ${req.method} ${req.path}; entity paths are /entities/<namespace>/<kind>/<name>/(view|history|requests|route-actions|scale), names without slashes`,
     );
   });
+
+  // A database that cannot be reached is a 503 in the plugin's words, never
+  // a 500 carrying the driver's error (with the server's address).
+  router.use(
+    (
+      error: unknown,
+      req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (!isDatabaseUnavailable(error)) {
+        next(error);
+        return;
+      }
+      options.logger?.warn(
+        `${req.method} ${req.path}: the plugin's database is unavailable: ${error}`,
+      );
+      next(databaseUnavailable(req.method));
+    },
+  );
 
   return router;
 }
