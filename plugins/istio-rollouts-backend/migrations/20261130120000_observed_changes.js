@@ -48,6 +48,12 @@ exports.up = async function up(knex) {
     });
     // The reconciler looks for unsettled writes; few rows ever match.
     table.index(['outcome', 'id'], 'istio_rollouts_audit_outcome_id_idx');
+    // A VirtualService's newest records: what a start compares each route
+    // with (and a route's stable version), one index range per object.
+    table.index(
+      ['cluster', 'namespace', 'virtual_service', 'id'],
+      'istio_rollouts_audit_virtual_service_id_idx',
+    );
   });
 };
 
@@ -56,6 +62,10 @@ exports.up = async function up(knex) {
  */
 exports.down = async function down(knex) {
   await knex.schema.alterTable(TABLE, table => {
+    table.dropIndex(
+      ['cluster', 'namespace', 'virtual_service', 'id'],
+      'istio_rollouts_audit_virtual_service_id_idx',
+    );
     table.dropIndex(['outcome', 'id'], 'istio_rollouts_audit_outcome_id_idx');
     table.dropUnique(['observed_key'], 'istio_rollouts_audit_observed_key_idx');
     table.dropColumn('settled_at');

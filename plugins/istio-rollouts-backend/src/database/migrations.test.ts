@@ -295,5 +295,43 @@ describe('migrations', () => {
 
       await knex.destroy();
     });
+
+    it('20261130120000_observed_changes.js keys observed changes uniquely, steps down and up again', async () => {
+      const knex = await databases.init(databaseId);
+      const table = 'istio_rollouts_audit_records';
+      const record = (key: string | null) => ({
+        entity_ref: '',
+        action: 'observed-change',
+        outcome: 'observed',
+        cluster: 'local',
+        namespace: 'shop',
+        virtual_service: 'reviews',
+        observed_key: key,
+      });
+
+      await migrateUntilBefore(knex, '20261130120000_observed_changes.js');
+      const { observed_key: _none, ...older } = record(null);
+      await knex(table).insert(older);
+
+      await up(knex);
+      expect(await uncommentedColumns(knex, databaseId, table)).toEqual([]);
+      await knex(table).insert(record('local/uid/7/primary'));
+      await expect(
+        knex(table).insert(record('local/uid/7/primary')),
+      ).rejects.toThrow(/unique|duplicate/i);
+      // Writes of the plugin have no key: any number of them.
+      await knex(table).insert([record(null), record(null)]);
+      expect(await knex(table).count({ n: '*' })).toEqual([
+        { n: databaseId.startsWith('POSTGRES') ? '4' : 4 },
+      ]);
+
+      await down(knex);
+      expect(await knex.schema.hasColumn(table, 'observed_key')).toBe(false);
+      expect(await knex.schema.hasColumn(table, 'settled_at')).toBe(false);
+      await up(knex);
+      expect(await knex.schema.hasColumn(table, 'observed_key')).toBe(true);
+
+      await knex.destroy();
+    });
   });
 });
