@@ -63,17 +63,22 @@ export function observedRouteChanges(
     const k = key(route, index);
     seen.add(k);
     const previous = oldByKey.get(k);
-    const after = snapshotRoute(route, index);
+    const current = snapshotRoute(route, index);
     if (!previous) {
-      changes.push({ route: k, after, matchChanged: false });
+      changes.push({ route: k, after: current, matchChanged: false });
       return;
     }
     const beforeSnapshot = snapshotRoute(previous.r, previous.i);
     const matchChanged =
       JSON.stringify(dig(previous.r, 'match') ?? null) !==
       JSON.stringify(dig(route, 'match') ?? null);
-    if (!sameSplit(beforeSnapshot, after) || matchChanged) {
-      changes.push({ route: k, before: beforeSnapshot, after, matchChanged });
+    if (!sameSplit(beforeSnapshot, current) || matchChanged) {
+      changes.push({
+        route: k,
+        before: beforeSnapshot,
+        after: current,
+        matchChanged,
+      });
     }
   });
   for (const [k, { r, i }] of oldByKey) {

@@ -182,12 +182,17 @@ export class KindInformer {
             (error as Error).message
           }; retrying in ${backoff} ms`,
         );
-        if (this.wake.signal.aborted) this.wake = new AbortController();
-        await sleep(backoff, AbortSignal.any([stopSignal, this.wake.signal]));
-        // reconnect() woke us: the cluster answers again, retry at once.
-        backoff = this.wake.signal.aborted
-          ? MIN_BACKOFF_MS
-          : Math.min(backoff * 2, MAX_BACKOFF_MS);
+        // reconnect() (the cluster answers again) cuts the backoff short,
+        // also when it came during the attempt that just failed.
+        if (!this.wake.signal.aborted) {
+          await sleep(backoff, AbortSignal.any([stopSignal, this.wake.signal]));
+        }
+        if (this.wake.signal.aborted) {
+          this.wake = new AbortController();
+          backoff = MIN_BACKOFF_MS;
+        } else {
+          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        }
       }
     }
   }

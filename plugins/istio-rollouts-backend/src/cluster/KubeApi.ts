@@ -199,6 +199,7 @@ export class KubeApi {
       // idleMs means the stream is dead; the caller resumes from its last
       // resourceVersion on a new connection.
       let idle: NodeJS.Timeout | undefined;
+      let request: http.ClientRequest | undefined = undefined;
       const arm = () => {
         if (!idleMs) return;
         clearTimeout(idle);
@@ -207,7 +208,7 @@ export class KubeApi {
             `watch ${path} on cluster ${this.clusterName}: no data for ${idleMs} ms, the connection is presumed dead`,
           );
           error.code = 'ETIMEDOUT';
-          req.destroy(error);
+          request?.destroy(error);
           reject(error);
         }, idleMs);
       };
@@ -268,6 +269,7 @@ export class KubeApi {
       };
       // Armed from the request on: connecting and the TLS handshake can
       // hang too. Disarmed when the request is over, however it ended.
+      request = req;
       arm();
       req.on('close', () => clearTimeout(idle));
       if (signal.aborted) abort();

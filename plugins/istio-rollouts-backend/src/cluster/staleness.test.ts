@@ -91,7 +91,11 @@ describe('a watch whose connection goes silent', () => {
     await kubectl(['apply', '-f', '-'], { input: vs(ns, 'a') });
     proxy = await startFaultProxy(new URL(clusterConfig('plugin').url));
     api = new KubeApi({
-      cluster: { ...clusterConfig('plugin'), url: proxy.url, skipTLSVerify: false },
+      cluster: {
+        ...clusterConfig('plugin'),
+        url: proxy.url,
+        skipTLSVerify: false,
+      },
     });
     const idleMs = 3_000;
     informer = new KindInformer(
@@ -182,30 +186,40 @@ describe('a cluster that stops answering', () => {
     proxy.blackholeAll();
     const cut = Date.now();
     // Meanwhile the route changes on the cluster.
-    await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=test', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'VirtualService',
-        metadata: { name: 'web', namespace: plugin.ns },
-        spec: {
-          hosts: ['web'],
-          http: [
-            {
-              name: 'admin',
-              match: [{ uri: { prefix: '/admin' } }],
-              route: [{ destination: { host: 'web', subset: 'v1' } }],
-            },
-            {
-              name: 'primary',
-              route: [
-                { destination: { host: 'web', subset: 'v1' }, weight: 50 },
-                { destination: { host: 'web', subset: 'v2' }, weight: 50 },
-              ],
-            },
-          ],
-        },
-      }),
-    });
+    await kubectl(
+      [
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--field-manager=test',
+        '-f',
+        '-',
+      ],
+      {
+        input: JSON.stringify({
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'web', namespace: plugin.ns },
+          spec: {
+            hosts: ['web'],
+            http: [
+              {
+                name: 'admin',
+                match: [{ uri: { prefix: '/admin' } }],
+                route: [{ destination: { host: 'web', subset: 'v1' } }],
+              },
+              {
+                name: 'primary',
+                route: [
+                  { destination: { host: 'web', subset: 'v1' }, weight: 50 },
+                  { destination: { host: 'web', subset: 'v2' }, weight: 50 },
+                ],
+              },
+            ],
+          },
+        }),
+      },
+    );
 
     const stale = await eventually(
       'the cluster to be flagged stale',

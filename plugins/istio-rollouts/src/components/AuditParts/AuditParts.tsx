@@ -75,6 +75,15 @@ export const StatusChip = ({
  * A user (or group) entity ref as a catalog link; `system` for actions no
  * person took, such as an expiry.
  */
+export const UserRef = ({ entityRef }: { entityRef?: string }) =>
+  entityRef ? (
+    <EntityRefLink entityRef={entityRef} defaultKind="user" />
+  ) : (
+    <Typography component="span" variant="body2" color="textSecondary">
+      system
+    </Typography>
+  );
+
 /**
  * Who made a recorded change: the user, or for an `observed` change (made
  * outside Backstage) the Kubernetes field manager, e.g. `kubectl-patch`.
@@ -88,13 +97,4 @@ export const ActorRef = ({ record }: { record: AuditRecord }) =>
     </Tooltip>
   ) : (
     <UserRef entityRef={record.actor} />
-  );
-
-export const UserRef = ({ entityRef }: { entityRef?: string }) =>
-  entityRef ? (
-    <EntityRefLink entityRef={entityRef} defaultKind="user" />
-  ) : (
-    <Typography component="span" variant="body2" color="textSecondary">
-      system
-    </Typography>
   );

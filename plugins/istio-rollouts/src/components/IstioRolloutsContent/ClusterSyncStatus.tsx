@@ -17,7 +17,7 @@
 import { WarningPanel } from '@backstage/core-components';
 import type { EntityRolloutView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Grid, Typography } from '@material-ui/core';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import useInterval from 'react-use/esm/useInterval';
 
 /** "12 s", "3 min", "2 h": how long ago, for people. */
@@ -36,10 +36,11 @@ export function formatAge(ms: number): string {
  * plus the time since the view arrived, so a skewed browser clock does not
  * matter. A fresh cluster's age is the one the view was computed with: the
  * view is kept live, and the backend signals when a cluster goes stale.
- * A stale cluster's age keeps counting.
+ * A stale cluster's age keeps counting. Mount it keyed by the view's
+ * generatedAt: it notes when the view arrived.
  */
 export const ClusterSyncStatus = ({ view }: { view: EntityRolloutView }) => {
-  const receivedAt = useMemo(() => Date.now(), [view]);
+  const [receivedAt] = useState(() => Date.now());
   const [now, setNow] = useState(() => Date.now());
   const anyStale = view.clusters.some(c => c.stale);
   useInterval(() => setNow(Date.now()), anyStale ? 1000 : null);

@@ -107,7 +107,7 @@ const RolloutView = () => {
               />
             </Grid>
           ))}
-        <ClusterSyncStatus view={view} />
+        <ClusterSyncStatus key={view.generatedAt} view={view} />
         {nothingFound && view.clusters.length > 0 && (
           <Grid item xs={12}>
             <EmptyState
