@@ -87,6 +87,12 @@ export function readOwnershipPolicy(
  * history and requests all go through here.
  */
 export class EntityAccess {
+  // kubernetes-id → when looked up, and who claimed it (see binding()).
+  private readonly claimants = new Map<
+    string,
+    { at: number; refs: Promise<string[]> }
+  >();
+
   constructor(
     private readonly options: {
       permissions: PermissionsService;
@@ -132,7 +138,16 @@ export class EntityAccess {
    * catalog-info.yaml; so every entity that claims the same id is looked up
    * (as the plugin, to see them all), and a contested id binds nothing.
    */
-  async binding(entity: Entity): Promise<EntityBinding> {
+  async binding(
+    entity: Entity,
+    options: {
+      /**
+       * Accept a look-up of the claimants this recent (a view's read-only
+       * marks); by default, and for every write, they are looked up now.
+       */
+      maxAgeMs?: number;
+    } = {},
+  ): Promise<EntityBinding> {
     const { mode, label } = this.options.policy;
     const ref = stringifyEntityRef(entity);
     const kubernetesId =
@@ -141,6 +156,28 @@ export class EntityAccess {
     if (mode === 'catalog' || !kubernetesId) {
       return entityBinding({ mode, label, entityRef: ref, kubernetesId });
     }
+    const now = Date.now();
+    const cached = this.claimants.get(kubernetesId);
+    let refs: Promise<string[]>;
+    if (cached && options.maxAgeMs && now - cached.at <= options.maxAgeMs) {
+      refs = cached.refs;
+    } else {
+      refs = this.lookUpClaimants(kubernetesId);
+      this.claimants.set(kubernetesId, { at: now, refs });
+      refs.catch(() => this.claimants.delete(kubernetesId));
+      // Bounded: entries older than any caller accepts go.
+      if (this.claimants.size > 10_000) this.claimants.clear();
+    }
+    return entityBinding({
+      mode,
+      label,
+      entityRef: ref,
+      kubernetesId,
+      claimants: await refs,
+    });
+  }
+
+  private async lookUpClaimants(kubernetesId: string): Promise<string[]> {
     const { items } = await this.options.catalog.getEntities(
       {
         filter: {
@@ -150,13 +187,7 @@ export class EntityAccess {
       },
       { credentials: await this.options.auth.getOwnServiceCredentials() },
     );
-    return entityBinding({
-      mode,
-      label,
-      entityRef: ref,
-      kubernetesId,
-      claimants: items.map(e => stringifyEntityRef(e)),
-    });
+    return items.map(e => stringifyEntityRef(e));
   }
 
   /**

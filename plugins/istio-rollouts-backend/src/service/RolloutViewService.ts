@@ -40,6 +40,10 @@ const FIRST_SYNC_WAIT_MS = 5_000;
  * catalog says which objects belong to the entity (annotations); the pure
  * functions of the common package turn those objects into the view.
  */
+// How old the catalog's answer to "who claims this kubernetes-id" may be
+// when it only marks routes read-only in a view.
+const VIEW_BINDING_MAX_AGE_MS = 5_000;
+
 export class RolloutViewService {
   constructor(
     private readonly options: {
@@ -50,6 +54,29 @@ export class RolloutViewService {
       topics: SignalTopics;
     },
   ) {}
+
+  /**
+   * The VirtualServices an entity's view shows, on each cluster it may use:
+   * its history lists their observed changes. Without building the view.
+   */
+  virtualServicesOf(
+    entity: Entity,
+  ): Array<{ cluster: string; namespace: string; name: string }> {
+    const annotations = readRolloutAnnotations(entity);
+    return this.options.caches
+      .list()
+      .filter(c => !annotations.cluster || c.name === annotations.cluster)
+      .filter(c => c.isSynced)
+      .flatMap(cache =>
+        selectEntityObjects(annotations, cache).virtualServices.map(
+          (vs: any) => ({
+            cluster: cache.name,
+            namespace: vs.metadata?.namespace,
+            name: vs.metadata?.name,
+          }),
+        ),
+      );
+  }
 
   /** The view of an entity, as the user's catalog returned it (authorized). */
   async getEntityView(entity: Entity): Promise<EntityRolloutView> {
@@ -90,7 +117,11 @@ export class RolloutViewService {
       const selected = selectEntityObjects(annotations, cache);
       const views = buildVirtualServiceViews(selected);
       if (views.length) {
-        binding ??= this.options.access.binding(entity);
+        // The marks are a hint for the tab (every write checks afresh), so
+        // the claimants of the entity's id may be a few seconds old.
+        binding ??= this.options.access.binding(entity, {
+          maxAgeMs: VIEW_BINDING_MAX_AGE_MS,
+        });
         markReadOnly(views, await binding, cache);
       }
       const freshness = cache.freshness();

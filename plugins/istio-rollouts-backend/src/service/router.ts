@@ -200,15 +200,7 @@ export async function createRouter(
       req.query,
     );
     const { resourceRef, entity } = await authorizeEntity(req, 'history');
-    const observedOn = hideObserved
-      ? []
-      : (await views.getEntityView(entity)).clusters.flatMap(c =>
-          c.virtualServices.map(vs => ({
-            cluster: c.cluster,
-            namespace: vs.namespace,
-            name: vs.name,
-          })),
-        );
+    const observedOn = hideObserved ? [] : views.virtualServicesOf(entity);
     res.json(
       await auditStore.list({
         entityRef: resourceRef,
