@@ -68,7 +68,12 @@ async function history(server: Server['server'], query = '') {
   return res.body.items as any[];
 }
 
-const observed = (items: any[]) => items.filter(r => r.outcome === 'observed');
+// Each test's own namespace: every test namespace binds its objects to the
+// entity `web` (createWebService), so the plugin, watching the whole
+// cluster, rightly records other tests' changes in web's history too.
+let testNamespace = '';
+const observed = (items: any[]) =>
+  items.filter(r => r.outcome === 'observed' && r.namespace === testNamespace);
 
 async function until(check: () => Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -104,6 +109,7 @@ describe('observed changes', () => {
 
   it('records a kubectl change in History within 5 s, once, attributed to kubectl', async () => {
     const ns = await createTestNamespace('observed');
+    testNamespace = ns;
     await createWebService(ns);
     const a = await replica(ns, await databases.init('SQLITE_3'));
     try {
@@ -156,6 +162,7 @@ describe('observed changes', () => {
 
   it("does not record the plugin's own writes as observed", async () => {
     const ns = await createTestNamespace('observed-own');
+    testNamespace = ns;
     await createWebService(ns);
     const a = await replica(ns, await databases.init('SQLITE_3'));
     try {
@@ -175,7 +182,10 @@ describe('observed changes', () => {
       // The watch delivers the plugin's write too; give it time to (not) record.
       await new Promise(r => setTimeout(r, 2_000));
       const items = await history(a.server);
-      expect(items.map(r => r.outcome)).toEqual(['applied']);
+      expect(observed(items)).toEqual([]);
+      expect(items.filter(r => r.namespace === ns).map(r => r.outcome)).toEqual(
+        ['applied'],
+      );
     } finally {
       await a.stop();
     }
@@ -183,6 +193,7 @@ describe('observed changes', () => {
 
   it('records a change made while no replica was watching once, at the next start', async () => {
     const ns = await createTestNamespace('observed-down');
+    testNamespace = ns;
     await createWebService(ns);
     const database = await databases.init('SQLITE_3');
     const first = await replica(ns, database);
@@ -240,6 +251,7 @@ const postgres = testDatabaseIds().find(id => id.startsWith('POSTGRES'));
 
     it('records a kubectl change once, whichever replica sees it first', async () => {
       const ns = await createTestNamespace('observed-pg');
+      testNamespace = ns;
       await createWebService(ns);
       const first = await databases.init(postgres!);
       // A second, independent pool to the same database: another replica's.
