@@ -169,14 +169,22 @@ export interface DecidePromotionRequest {
  *
  * @public
  */
-export type AuditOutcome =
-  | 'applied'
-  | 'failed'
-  | 'denied'
-  | 'stale'
-  | 'expired'
-  | 'observed'
-  | 'unknown';
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * Every {@link AuditOutcome}, for validation and filters.
+ *
+ * @public
+ */
+export const AUDIT_OUTCOMES = [
+  'applied',
+  'failed',
+  'denied',
+  'stale',
+  'expired',
+  'observed',
+  'unknown',
+] as const;
 
 /**
  * One record of the audit trail, as the API returns it.

@@ -18,6 +18,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubeApi, KubeApiError, KubeWatchEvent } from './KubeApi';
 import { NamespacedStore } from './NamespacedStore';
 import { WatchedKind } from './watchedKinds';
+import { sleep } from '../lib/sleep';
 
 /** Called with the namespace of every object that was added, changed or removed. */
 export type ChangeListener = (
@@ -340,21 +341,4 @@ function changedNamespace(object: any): string {
   return object?.kind === 'Namespace'
     ? object.metadata?.name ?? ''
     : object?.metadata?.namespace ?? '';
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    let timer: NodeJS.Timeout | undefined = undefined;
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

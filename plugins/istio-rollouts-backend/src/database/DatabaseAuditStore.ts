@@ -16,6 +16,7 @@
 
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
+import { AUDIT_OUTCOMES } from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
   AuditOutcome,
   AuditRecord,
@@ -30,15 +31,7 @@ import { Knex, migratedClient, toIsoString } from './migrate';
 const TABLE = 'istio_rollouts_audit_records';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
-const OUTCOMES: ReadonlyArray<AuditOutcome> = [
-  'applied',
-  'failed',
-  'denied',
-  'stale',
-  'expired',
-  'observed',
-  'unknown',
-];
+const OUTCOMES: ReadonlyArray<AuditOutcome> = AUDIT_OUTCOMES;
 
 /** Columns of istio_rollouts_audit_records, as the drivers return them. */
 type RawDbAuditRecordRow = {

@@ -28,6 +28,7 @@ import {
   isDatabaseUnavailable,
 } from './databaseErrors';
 import { StaleRequestError, WriteOutcomeUnknownError } from './errors';
+import { sleep } from '../lib/sleep';
 
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
@@ -302,22 +303,6 @@ export class AuditTrail {
       this.options.logger.error(`audit retry: ${error}`),
     );
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function outcomeOf(error: unknown): AuditOutcome {

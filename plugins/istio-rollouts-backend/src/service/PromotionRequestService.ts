@@ -62,6 +62,7 @@ import {
 } from './errors';
 import { RouteActionService } from './RouteActionService';
 import { SignalTopics } from './signalTopics';
+import { sleep } from '../lib/sleep';
 
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
 /** An approval still `approving` after this long lost its replica. */
@@ -749,22 +750,6 @@ function describe(request: PromotionRequest): string {
   } on ${target.cluster} from ${describeSplit(
     request.before,
   )} to ${describeSplit(request.plannedAfter)}`;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    if (signal.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 // The message of a request whose write ended without an answer.

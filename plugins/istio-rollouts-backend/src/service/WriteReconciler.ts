@@ -33,6 +33,7 @@ import {
 import { AuditRecord, AuditStore } from '../database/AuditStore';
 import { FIELD_MANAGER, pickRoute } from '../traffic/istio/IstioTrafficRouter';
 import { ObservedObject, decideWriteOutcome } from './writeOutcome';
+import { sleep } from '../lib/sleep';
 
 /**
  * `istioRollouts.clusterRequestTimeout`: the deadline of every call to a
@@ -190,7 +191,7 @@ export class WriteReconciler {
         sentAfter,
       });
       if (decision.verdict !== 'not-applied' || read > 1) break;
-      await this.sleep(this.confirmMs);
+      await sleep(this.confirmMs, this.stopped.signal);
       if (this.stopped.signal.aborted) return 'unreachable';
     }
     return this.settle(
@@ -230,22 +231,9 @@ export class WriteReconciler {
         );
         return;
       }
-      await this.sleep(delay);
+      await sleep(delay, this.stopped.signal);
       if (this.stopped.signal.aborted) return;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      const timer = setTimeout(done, ms);
-      const signal = this.stopped.signal;
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   // What the record is about, and how to read it as the record holds it.

@@ -25,6 +25,7 @@ import {
   startWebPlugin,
   weightsOf,
 } from '../__testUtils__/fixtures';
+import { waitFor } from '../__testUtils__/waitFor';
 
 // Faults of the API server itself, on a PRIVATE cluster: SIGSTOP or a kill
 // of the shared one would break every test running beside these. The
@@ -83,20 +84,6 @@ describe('cluster faults (private cluster)', () => {
     return res.body.items.filter(
       (r: any) => r.namespace === plugin.ns && r.outcome !== 'observed',
     );
-  }
-
-  async function waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs: number,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-      await new Promise(r => setTimeout(r, 200));
-    }
   }
 
   function expectHonestError(body: any) {

@@ -29,6 +29,7 @@ import {
   testScheduler,
   weightsOf,
 } from '../__testUtils__/fixtures';
+import { waitFor } from '../__testUtils__/waitFor';
 
 // Faults of the plugin's PostgreSQL, on a PRIVATE PostgreSQL server and a
 // PRIVATE cluster: stopping the shared ones would break every test running
@@ -322,18 +323,4 @@ async function readVs(ns: string) {
   );
   expect(res.status).toBe(200);
   return res.body;
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise(r => setTimeout(r, 250));
-  }
 }

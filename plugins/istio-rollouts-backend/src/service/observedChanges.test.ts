@@ -20,6 +20,7 @@ import { createTestNamespace, kubectl } from '@internal/test-cluster';
 import knexFactory from 'knex';
 import request from 'supertest';
 import { testDatabaseIds } from '../__testUtils__/databases';
+import { waitFor } from '../__testUtils__/waitFor';
 import {
   createWebService,
   readVs,
@@ -51,12 +52,16 @@ async function replica(ns: string, database: any): Promise<Server> {
     permission: AuthorizeResult.ALLOW,
   });
   // Listed and watching: the view answers once the cluster is synced.
-  await until(async () => {
-    const view = await request(backend.server)
-      .get(`${API}/entities/default/component/web/view`)
-      .set('Authorization', alice);
-    return view.status === 200 && !view.body.clusters[0]?.error;
-  }, 10_000);
+  await waitFor(
+    'the view, synced',
+    async () => {
+      const view = await request(backend.server)
+        .get(`${API}/entities/default/component/web/view`)
+        .set('Authorization', alice);
+      return view.status === 200 && !view.body.clusters[0]?.error;
+    },
+    10_000,
+  );
   return backend;
 }
 
@@ -74,15 +79,6 @@ async function history(server: Server['server'], query = '') {
 let testNamespace = '';
 const observed = (items: any[]) =>
   items.filter(r => r.outcome === 'observed' && r.namespace === testNamespace);
-
-async function until(check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
 
 // kubectl's own field manager for `kubectl patch` is kubectl-patch.
 function patchWeights(ns: string, weights: [number, number]) {
@@ -116,7 +112,8 @@ describe('observed changes', () => {
       const started = Date.now();
       await patchWeights(ns, [80, 20]);
       const rv = (await readVs(ns)).metadata.resourceVersion;
-      await until(
+      await waitFor(
+        'the observed record',
         async () => observed(await history(a.server)).length > 0,
         5_000,
       );
@@ -216,7 +213,8 @@ describe('observed changes', () => {
     await patchWeights(ns, [60, 40]);
     const second = await replica(ns, database);
     try {
-      await until(
+      await waitFor(
+        'the observed record',
         async () => observed(await history(second.server)).length > 0,
         5_000,
       );
@@ -265,7 +263,8 @@ const postgres = testDatabaseIds().find(id => id.startsWith('POSTGRES'));
         ] as Array<[number, number]>) {
           await patchWeights(ns, weights);
           const want = `v1:${weights[0]} v2:${weights[1]}`;
-          await until(
+          await waitFor(
+            'the observed record',
             async () =>
               observed(await history(b.server)).some(
                 r => split(r.weightsAfter) === want,

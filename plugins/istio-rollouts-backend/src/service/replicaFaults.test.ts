@@ -30,6 +30,7 @@ import {
   testScheduler,
   weightsOf,
 } from '../__testUtils__/fixtures';
+import { waitFor } from '../__testUtils__/waitFor';
 
 // A backend replica killed (SIGKILL) in the middle of an approval, with a
 // second replica running on the same PostgreSQL database. Replica A is a
@@ -261,18 +262,4 @@ async function readVs(ns: string) {
   );
   expect(res.status).toBe(200);
   return res.body;
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise(r => setTimeout(r, 250));
-  }
 }

@@ -16,6 +16,7 @@
 
 import { InputError } from '@backstage/errors';
 import {
+  AUDIT_OUTCOMES,
   PROMOTION_REQUEST_STATUSES,
   REQUESTABLE_OPERATION_TYPES,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -178,17 +179,7 @@ export const auditQuerySchema = z
     entityRef: z.string().max(500).optional(),
     actor: z.string().max(500).optional(),
     action: z.string().max(100).optional(),
-    outcome: z
-      .enum([
-        'applied',
-        'failed',
-        'denied',
-        'stale',
-        'expired',
-        'observed',
-        'unknown',
-      ])
-      .optional(),
+    outcome: z.enum(AUDIT_OUTCOMES).optional(),
     hideObserved: z
       .enum(['true', 'false'], {
         errorMap: () => ({ message: "must be 'true' or 'false'" }),

@@ -15,7 +15,10 @@
  */
 
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
-import type { AuditOutcome } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  AUDIT_OUTCOMES,
+  type AuditOutcome,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { AuditExportQuery } from '../../api/IstioRolloutsApi';
 
 // The audit page's filter form, as typed, and its translation to the API's
@@ -41,15 +44,7 @@ export const EMPTY_FILTERS: AuditFilterForm = {
   to: '',
 };
 
-export const OUTCOMES: AuditOutcome[] = [
-  'applied',
-  'failed',
-  'denied',
-  'stale',
-  'expired',
-  'observed',
-  'unknown',
-];
+export const OUTCOMES: ReadonlyArray<AuditOutcome> = AUDIT_OUTCOMES;
 
 // The backend matches refs exactly as it stores them (lower case, full
 // form): `alice` means `user:default/alice`, `reviews` a component.
