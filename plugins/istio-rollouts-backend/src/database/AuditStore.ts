@@ -46,6 +46,8 @@ export interface ListAuditRecordsOptions
   from?: Date;
   /** Exclusive upper bound on `createdAt`. */
   to?: Date;
+  /** Records of one promotion request's approval. */
+  requestId?: string;
   /** Records about one VirtualService (used to find a route's stable version). */
   virtualService?: { cluster: string; namespace: string; name: string };
   /**

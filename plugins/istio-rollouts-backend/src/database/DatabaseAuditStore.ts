@@ -147,6 +147,9 @@ export class DatabaseAuditStore implements AuditStore {
         }
       });
     }
+    if (options.requestId !== undefined) {
+      query.where('request_id', options.requestId);
+    }
     if (options.hideObserved) {
       query.whereNot('outcome', 'observed');
     }

@@ -193,6 +193,16 @@ export class AuditTrail {
    * Appends a record that must not be lost: when the store cannot be
    * reached, it is retried in the background until the store is back.
    */
+  /** The `applied` record of a promotion request's approval, if stored. */
+  async appliedRecordOf(requestId: string): Promise<AuditRecord | undefined> {
+    const { items } = await this.options.store.list({
+      requestId,
+      outcome: 'applied',
+      limit: 1,
+    });
+    return items[0];
+  }
+
   async keep(record: NewAuditRecord): Promise<void> {
     await this.append(record);
   }

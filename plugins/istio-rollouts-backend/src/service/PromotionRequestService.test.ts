@@ -60,6 +60,7 @@ async function setUp(
     approvals?: Record<string, unknown>;
     permission?: (name: string, user?: string) => AuthorizeResult;
     scheduler?: TestScheduler;
+    database?: Awaited<ReturnType<TestDatabases['init']>>;
   } = {},
 ) {
   const ns = await createTestNamespace('requests');
@@ -77,6 +78,7 @@ async function setUp(
     notifications,
     signals,
     scheduler: options.scheduler,
+    database: options.database,
     config: {
       istioRollouts: { driftWatchSeconds: 1, approvals: options.approvals },
     },
@@ -630,6 +632,36 @@ describe('promotion requests', () => {
     const late = await t.decide(ALICE, body.id, 'approve');
     expect(late.status).toBe(409);
     expect(weightsOf(await readVs(t.ns))).toEqual([90, 10]);
+  });
+
+  it('ends an abandoned approval whose applied record was stored as applied, without a second record', async () => {
+    // The write and its audit record landed, then the replica stopped (or
+    // its database went away) before the request left `approving`.
+    const scheduler = testScheduler();
+    const database = await databases.init('SQLITE_3');
+    const t = await setUp({
+      scheduler,
+      database,
+      approvals: { abandonedAfter: { seconds: 1 } },
+    });
+    const { body } = await t.create(BOB);
+    expect((await t.decide(ALICE, body.id, 'approve')).status).toBe(200);
+    await database('istio_rollouts_promotion_requests')
+      .where({ id: body.id })
+      .update({
+        status: 'approving',
+        decided_at: new Date(Date.now() - 60_000),
+      });
+
+    await scheduler.triggerTask(EXPIRE_TASK);
+
+    expect((await t.list()).body.items[0]).toMatchObject({
+      id: body.id,
+      status: 'applied',
+    });
+    const records = (await t.history()).filter(r => r.requestId === body.id);
+    expect(records.map(r => r.outcome)).toEqual(['applied']);
+    expect(weightsOf(await readVs(t.ns))).toEqual([75, 25]);
   });
 
   it('makes owners request too when ownersApplyDirectly is false', async () => {

@@ -507,6 +507,22 @@ export class PromotionRequestService {
       `The backend applying this approval stopped before it finished. ${unknownOutcomeMessage()}`,
     );
     for (const request of abandoned) {
+      // The write and its record landed, and only the request was not
+      // updated (the replica stopped, or its database went away, after the
+      // write): the record says applied, so the request does too — no
+      // second record.
+      const applied = await this.options.auditTrail.appliedRecordOf(request.id);
+      if (applied) {
+        const corrected = await this.options.store.settleUnknownApproval(
+          request.id,
+          {
+            message: `Applied: the change was made and recorded (audit record ${applied.id}) before the backend applying it stopped.`,
+            resourceVersionAfter: applied.resourceVersionAfter,
+          },
+        );
+        if (corrected) await this.decided(corrected);
+        continue;
+      }
       // Its write may or may not have reached the cluster: an `unknown`
       // record with the planned split, which the plugin settles by reading
       // the route (unchanged resourceVersion since the request: not applied).
