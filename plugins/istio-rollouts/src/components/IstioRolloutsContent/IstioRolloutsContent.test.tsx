@@ -162,6 +162,10 @@ function renderTab(
   );
 }
 
+// Whole-tab flows (dialogs, refetches) render the full tab several times:
+// on a loaded 2-core machine one can take longer than Jest's default 5 s.
+jest.setTimeout(30_000);
+
 describe('IstioRolloutsContent', () => {
   it('shows the missing-annotation state without calling the backend', async () => {
     const getEntityView = jest.fn();
