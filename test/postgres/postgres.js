@@ -84,15 +84,19 @@ async function waitForPort(port, child, timeoutMs) {
   }
 }
 
-async function startPostgres({ log = () => {} } = {}) {
+/** The installed PostgreSQL, or an error that says how to install it. */
+function requireBinDir() {
   const found = findBinDir();
   if (!found) {
     throw new Error(
       "PostgreSQL is not installed: run 'apt-get install postgresql' (./scripts/test does it when run as root)",
     );
   }
-  const t0 = Date.now();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'istio-rollouts-pg-'));
+  return found;
+}
+
+/** A fresh cluster in `dir`/data, owned by postgres when run as root. */
+function initDataDir(found, dir) {
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
   if (process.getuid && process.getuid() === 0) {
@@ -109,6 +113,14 @@ async function startPostgres({ log = () => {} } = {}) {
     'UTF8',
   ]);
   execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  return data;
+}
+
+async function startPostgres({ log = () => {} } = {}) {
+  const found = requireBinDir();
+  const t0 = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'istio-rollouts-pg-'));
+  const data = initDataDir(found, dir);
   const port = await freePort();
   const [cmd, args] = asPostgresUser(path.join(found.bin, 'postgres'), [
     '-D',
@@ -189,31 +201,11 @@ async function startPostgres({ log = () => {} } = {}) {
  *   await pg.destroy();
  */
 async function startPrivatePostgres({ log = () => {} } = {}) {
-  const found = findBinDir();
-  if (!found) {
-    throw new Error(
-      "PostgreSQL is not installed: run 'apt-get install postgresql' (./scripts/test does it when run as root)",
-    );
-  }
+  const found = requireBinDir();
   const dir = fs.mkdtempSync(
     path.join(os.tmpdir(), 'istio-rollouts-pg-private-'),
   );
-  const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
-  if (process.getuid && process.getuid() === 0) {
-    execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-  }
-  const [initCmd, initArgs] = asPostgresUser(path.join(found.bin, 'initdb'), [
-    '-D',
-    data,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '--no-sync',
-    '-E',
-    'UTF8',
-  ]);
-  execFileSync(initCmd, initArgs, { stdio: 'ignore' });
+  const data = initDataDir(found, dir);
   const port = await freePort();
   const logFile = path.join(dir, 'postgres.log');
   let child;

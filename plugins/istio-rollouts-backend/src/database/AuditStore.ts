@@ -91,6 +91,12 @@ export interface AuditStore {
    * more) unknown — another replica settled it first.
    */
   settle(id: string, outcome: SettledOutcome): Promise<boolean>;
+  /**
+   * The VirtualServices of a cluster with a route on record (an applied
+   * write or an observed change), as `namespace/name`: a start compares only
+   * those with the trail.
+   */
+  virtualServicesOnRecord(cluster: string): Promise<Set<string>>;
   /** Records still `unknown`, oldest first. */
   listUnsettled(limit?: number): Promise<AuditRecord[]>;
   /**

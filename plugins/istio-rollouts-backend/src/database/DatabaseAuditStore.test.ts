@@ -305,6 +305,7 @@ describe('DatabaseAuditStore', () => {
         // A read-only round trip (is the database reachable?).
         'ping',
         'settle',
+        'virtualServicesOnRecord',
       ]);
       const applied = await store.append(newRecord());
       expect(
@@ -335,6 +336,21 @@ describe('DatabaseAuditStore', () => {
       expect(await store.listUnsettled()).toEqual([]);
       const [, record] = (await store.list({})).items;
       expect(record).toMatchObject({ id: unknown.id, ...settled });
+    });
+
+    it('names the VirtualServices of a cluster with a route on record', async () => {
+      await store.append(newRecord());
+      await store.append(
+        newRecord({ outcome: 'observed', virtualService: 'ratings' }),
+      );
+      await store.append(newRecord({ outcome: 'denied', virtualService: 'a' }));
+      await store.append(newRecord({ cluster: 'other', virtualService: 'b' }));
+      await store.append(
+        newRecord({ action: 'scale', virtualService: undefined }),
+      );
+      expect(await store.virtualServicesOnRecord('local')).toEqual(
+        new Set(['shop/reviews', 'shop/ratings']),
+      );
     });
 
     it('records an observed change once per key', async () => {

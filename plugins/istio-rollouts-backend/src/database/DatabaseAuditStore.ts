@@ -116,6 +116,16 @@ export class DatabaseAuditStore implements AuditStore {
     return Number(updated) > 0;
   }
 
+  async virtualServicesOnRecord(cluster: string): Promise<Set<string>> {
+    const rows: Array<{ namespace: string; virtual_service: string }> =
+      await this.db(TABLE)
+        .distinct('namespace', 'virtual_service')
+        .where('cluster', cluster)
+        .whereIn('outcome', ['applied', 'observed'])
+        .whereNotNull('virtual_service');
+    return new Set(rows.map(r => `${r.namespace}/${r.virtual_service}`));
+  }
+
   async ping(): Promise<void> {
     await this.db.raw('select 1');
   }

@@ -63,6 +63,10 @@ export class ObservedChangeRecorder {
   // start's burst of comparisons does not flood the database.
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly recordedVirtualServices = new Map<
+    string,
+    Promise<Set<string>>
+  >();
 
   constructor(
     private readonly options: {
@@ -98,9 +102,15 @@ export class ObservedChangeRecorder {
     await this.queue;
   }
 
-  /** Resolves when everything seen so far is recorded (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.queue;
+  // Per cluster, loaded once at its first list (see record()).
+  private onRecord(cluster: string): Promise<Set<string>> {
+    let found = this.recordedVirtualServices.get(cluster);
+    if (!found) {
+      found = this.options.store.virtualServicesOnRecord(cluster);
+      this.recordedVirtualServices.set(cluster, found);
+      found.catch(() => this.recordedVirtualServices.delete(cluster));
+    }
+    return found;
   }
 
   private async record(cluster: string, event: ObjectEvent) {
@@ -111,6 +121,16 @@ export class ObservedChangeRecorder {
     // until settled).
     if (writer?.manager === FIELD_MANAGER) return;
     const notWatching = previous === undefined;
+    // A start lists every VirtualService: only those with a route on record
+    // can differ from it, so the others cost no query.
+    if (
+      event.via === 'initial-list' &&
+      !(await this.onRecord(cluster)).has(
+        `${metadata.namespace}/${metadata.name}`,
+      )
+    ) {
+      return;
+    }
     const changes: Array<
       ObservedRouteChange & { recordedResourceVersion?: string }
     > = notWatching

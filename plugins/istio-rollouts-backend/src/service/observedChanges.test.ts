@@ -65,6 +65,23 @@ async function replica(ns: string, database: any): Promise<Server> {
   return backend;
 }
 
+/** The plugin's own write: promote-next on web's primary route, as alice. */
+async function promoteNext(server: Server['server'], ns: string) {
+  await request(server)
+    .post(`${API}/entities/default/component/web/route-actions`)
+    .set('Authorization', alice)
+    .send({
+      target: {
+        cluster: 'local',
+        namespace: ns,
+        virtualService: 'web',
+        route: 'primary',
+      },
+      operation: { type: 'promote-next' },
+    })
+    .expect(200);
+}
+
 async function history(server: Server['server'], query = '') {
   const res = await request(server)
     .get(`${HISTORY}${query}`)
@@ -163,19 +180,7 @@ describe('observed changes', () => {
     await createWebService(ns);
     const a = await replica(ns, await databases.init('SQLITE_3'));
     try {
-      const res = await request(a.server)
-        .post(`${API}/entities/default/component/web/route-actions`)
-        .set('Authorization', alice)
-        .send({
-          target: {
-            cluster: 'local',
-            namespace: ns,
-            virtualService: 'web',
-            route: 'primary',
-          },
-          operation: { type: 'promote-next' },
-        });
-      expect(res.status).toBe(200);
+      await promoteNext(a.server, ns);
       // The watch delivers the plugin's write too; give it time to (not) record.
       await new Promise(r => setTimeout(r, 2_000));
       const items = await history(a.server);
@@ -195,19 +200,7 @@ describe('observed changes', () => {
     const database = await databases.init('SQLITE_3');
     const first = await replica(ns, database);
     // The plugin moves the route, so the trail knows its split…
-    await request(first.server)
-      .post(`${API}/entities/default/component/web/route-actions`)
-      .set('Authorization', alice)
-      .send({
-        target: {
-          cluster: 'local',
-          namespace: ns,
-          virtualService: 'web',
-          route: 'primary',
-        },
-        operation: { type: 'promote-next' },
-      })
-      .expect(200);
+    await promoteNext(first.server, ns);
     await first.stop();
     // …then someone changes it while the backend is down.
     await patchWeights(ns, [60, 40]);
