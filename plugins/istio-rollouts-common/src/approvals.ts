@@ -18,6 +18,7 @@
 // trail, shared by the backend's API and the frontend's client.
 
 import type { RouteTarget } from './actions';
+import type { ControllerAction, ControllerTarget } from './controllers';
 import type {
   PromoteFullOperation,
   PromoteNextOperation,
@@ -34,7 +35,22 @@ import type {
 export type RequestedChange =
   | SetWeightsOperation
   | PromoteNextOperation
-  | PromoteFullOperation;
+  | PromoteFullOperation
+  | ControllerActionChange;
+
+/**
+ * A request that a controller (Argo Rollouts, Flagger) move the release on:
+ * promote a Rollout (a step, or fully), or open a Flagger gate that lets
+ * the canary's traffic grow. The request's `target` is the route the
+ * controller drives (for display); `controller` is what approval acts on.
+ *
+ * @public
+ */
+export interface ControllerActionChange {
+  type: 'controller-action';
+  controller: ControllerTarget;
+  action: ControllerAction;
+}
 
 /**
  * The operation types a promotion request may carry (those of
@@ -44,7 +60,7 @@ export type RequestedChange =
  */
 export const REQUESTABLE_OPERATION_TYPES: ReadonlyArray<
   RequestedChange['type']
-> = ['set-weights', 'promote-next', 'promote-full'];
+> = ['set-weights', 'promote-next', 'promote-full', 'controller-action'];
 
 /**
  * Where a promotion request is in its life. `approving` is held only while

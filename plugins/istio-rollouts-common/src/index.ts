@@ -52,6 +52,7 @@ export {
 export type { PodTrafficRoute, ScaleController } from './domain/scaleGuards';
 export * from './actions';
 export * from './approvals';
+export * from './controllers';
 export * from './ownership';
 export * from './signals';
 export type {

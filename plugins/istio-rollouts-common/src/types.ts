@@ -14,6 +14,11 @@
  * limitations under the License.
  */
 
+import type {
+  ArgoRolloutStateView,
+  FlaggerCanaryStateView,
+} from './controllers';
+
 // Wire types of the rollout view: what the backend computes from cluster
 // objects (with the pure functions of this package) and the frontend shows.
 // Mesh-neutral names where possible, so a Gateway API HTTPRoute reader can
@@ -177,6 +182,10 @@ export interface ManagedByView {
   phase?: string;
   /** e.g. `step 2 of 5`, `canary weight 20%`. */
   step?: string;
+  /** Argo Rollouts: the Rollout's steps, pauses, analyses, ReplicaSets and which actions make sense. */
+  argo?: ArgoRolloutStateView;
+  /** Flagger: the Canary's phase, weight, checks and webhook gates. */
+  flagger?: FlaggerCanaryStateView;
 }
 
 /**
