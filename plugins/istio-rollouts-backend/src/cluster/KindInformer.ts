@@ -202,7 +202,9 @@ export class KindInformer {
     const paths = this.path ? [this.path] : this.kind.paths;
     for (const path of paths) {
       try {
-        const list = await this.api.list<any>(path);
+        const list = await this.api.list<any>(path, undefined, {
+          labelSelector: this.kind.labelSelector,
+        });
         const fresh = NamespacedStore.from(list.items.map(this.kind.slim));
         const via = this.synced ? 'relist' : 'initial-list';
         const seen: Array<{ object: any; previous?: any }> = [];
@@ -279,6 +281,7 @@ export class KindInformer {
             this.contactAt = Date.now();
             this.watching = true;
           },
+          labelSelector: this.kind.labelSelector,
         },
       );
     } finally {

@@ -128,13 +128,21 @@ export class KubeApi {
         : new http.Agent({ keepAlive: true });
   }
 
-  /** Lists every object under `path`, following `continue` pages. */
-  async list<T>(path: string, pageSize = 500): Promise<KubeList<T>> {
+  /**
+   * Lists every object under `path`, following `continue` pages; with
+   * `labelSelector`, only the objects it selects.
+   */
+  async list<T>(
+    path: string,
+    pageSize = 500,
+    options: { labelSelector?: string } = {},
+  ): Promise<KubeList<T>> {
     const items: T[] = [];
     let cont: string | undefined;
     let resourceVersion = '';
     do {
       const query: Record<string, string> = { limit: String(pageSize) };
+      if (options.labelSelector) query.labelSelector = options.labelSelector;
       if (cont) query.continue = cont;
       const page = await this.requestJson('GET', path, query);
       items.push(...(page.items ?? []));
@@ -182,10 +190,12 @@ export class KubeApi {
       idleTimeoutMs?: number;
       /** Called on every sign of life: the 200 headers, then each chunk. */
       onActivity?: () => void;
+      /** Only the objects it selects (as the list that came before). */
+      labelSelector?: string;
     } = {},
   ): Promise<void> {
     const idleMs = options.idleTimeoutMs ?? 0;
-    const query = {
+    const query: Record<string, string> = {
       watch: 'true',
       resourceVersion,
       allowWatchBookmarks: 'true',
@@ -193,6 +203,7 @@ export class KubeApi {
       // resourceVersion. Shorter than the idle deadline, if any.
       timeoutSeconds: String(watchTimeoutSeconds(idleMs)),
     };
+    if (options.labelSelector) query.labelSelector = options.labelSelector;
     return new Promise((resolve, reject) => {
       // A hung API server or a dropped network path keeps the TCP
       // connection open and silent: no error ever comes. No byte for

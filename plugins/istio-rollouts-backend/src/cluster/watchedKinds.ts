@@ -23,6 +23,11 @@ export interface WatchedKind {
   paths: string[];
   /** CRDs a cluster may not have (Argo Rollouts, Flagger): absent means empty. */
   optional: boolean;
+  /**
+   * Lists and watches only the objects this selects, so that the others
+   * never reach the plugin's memory (ReplicaSets: Argo Rollouts' only).
+   */
+  labelSelector?: string;
   /** Keeps only what the view needs, so the cache's memory stays bounded. */
   slim(object: any): any;
 }
@@ -83,6 +88,79 @@ function slimDeployment(object: any) {
         }
       : undefined,
   };
+}
+
+// Argo Rollouts' ReplicaSets: each revision's own pod counts. Only what
+// the tab shows, as there are several per Rollout (revisionHistoryLimit).
+function slimReplicaSet(object: any) {
+  const metadata = object.metadata ?? {};
+  const spec = object.spec ?? {};
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      uid: metadata.uid,
+      resourceVersion: metadata.resourceVersion,
+      creationTimestamp: metadata.creationTimestamp,
+      labels: metadata.labels,
+      ownerReferences: slimOwnerReferences(metadata.ownerReferences),
+    },
+    spec: {
+      replicas: spec.replicas,
+      template: {
+        metadata: { labels: spec.template?.metadata?.labels },
+        spec: {
+          containers: (spec.template?.spec?.containers ?? []).map((c: any) => ({
+            name: c.name,
+            image: c.image,
+          })),
+        },
+      },
+    },
+    status: object.status
+      ? {
+          replicas: object.status.replicas,
+          readyReplicas: object.status.readyReplicas,
+          availableReplicas: object.status.availableReplicas,
+        }
+      : undefined,
+  };
+}
+
+// Argo's AnalysisRuns: which ran and how they ended. Their spec (the
+// metrics) and per-measurement status are large and not shown.
+function slimAnalysisRun(object: any) {
+  const metadata = object.metadata ?? {};
+  return {
+    apiVersion: object.apiVersion,
+    kind: 'AnalysisRun',
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      uid: metadata.uid,
+      resourceVersion: metadata.resourceVersion,
+      creationTimestamp: metadata.creationTimestamp,
+      labels: metadata.labels,
+      ownerReferences: slimOwnerReferences(metadata.ownerReferences),
+    },
+    status: object.status
+      ? { phase: object.status.phase, message: object.status.message }
+      : undefined,
+  };
+}
+
+function slimOwnerReferences(refs: any): any[] | undefined {
+  return Array.isArray(refs)
+    ? refs.map((r: any) => ({
+        apiVersion: r.apiVersion,
+        kind: r.kind,
+        name: r.name,
+        uid: r.uid,
+        controller: r.controller,
+      }))
+    : undefined;
 }
 
 function slimService(object: any) {
@@ -152,5 +230,21 @@ export const WATCHED_KINDS: WatchedKind[] = [
     paths: ['/apis/flagger.app/v1beta1/canaries'],
     optional: true,
     slim: keepSpecAndStatus,
+  },
+  {
+    // Argo Rollouts labels the ReplicaSets it creates with their pod
+    // template hash; Deployments' ReplicaSets (most of a cluster's) are
+    // filtered out by the API server.
+    key: 'replicaSets',
+    paths: ['/apis/apps/v1/replicasets'],
+    optional: false,
+    labelSelector: 'rollouts-pod-template-hash',
+    slim: slimReplicaSet,
+  },
+  {
+    key: 'analysisRuns',
+    paths: ['/apis/argoproj.io/v1alpha1/analysisruns'],
+    optional: true,
+    slim: slimAnalysisRun,
   },
 ];

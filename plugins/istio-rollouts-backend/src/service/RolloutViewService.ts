@@ -18,6 +18,7 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ClusterRolloutView,
   EntityBinding,
+  FlaggerCanaryStateView,
   VirtualServiceView,
   routeHosts,
   routeWriteRefusal,
@@ -30,6 +31,7 @@ import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { EntityAccess, bindingLookup } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
+import { FlaggerGateReader } from './flaggerGateReader';
 import { SignalTopics } from './signalTopics';
 
 /** How long a request waits for a cluster's first list before answering. */
@@ -52,6 +54,8 @@ export class RolloutViewService {
       access: EntityAccess;
       /** The view says which change signals concern it. */
       topics: SignalTopics;
+      /** Says which Flagger gates are open; without it they all show closed. */
+      flaggerGates?: FlaggerGateReader;
     },
   ) {}
 
@@ -116,6 +120,7 @@ export class RolloutViewService {
       }
       const selected = selectEntityObjects(annotations, cache);
       const views = buildVirtualServiceViews(selected);
+      await this.describeFlaggerGates(views, cache);
       if (views.length) {
         // The marks are a hint for the tab (every write checks afresh), so
         // the claimants of the entity's id may be a few seconds old.
@@ -144,6 +149,49 @@ export class RolloutViewService {
       });
     }
     return { entityRef: ref, clusters, generatedAt: new Date().toISOString() };
+  }
+
+  // The pure view knows a Canary's gates but not whether they are open:
+  // the gate service's records say. Each Canary is described once, even
+  // when it drives several of the views.
+  private async describeFlaggerGates(
+    views: VirtualServiceView[],
+    cache: ClusterObjectCache,
+  ) {
+    const reader = this.options.flaggerGates;
+    if (!reader) return;
+    const described = new Map<string, Promise<FlaggerCanaryStateView>>();
+    await Promise.all(
+      views.map(async vs => {
+        const managedBy = vs.managedBy;
+        const state = managedBy?.flagger;
+        if (!managedBy || !state) return;
+        const key = `${managedBy.namespace}/${managedBy.name}`;
+        let pending = described.get(key);
+        if (!pending) {
+          const canary = cache.find(
+            'canaries',
+            managedBy.namespace,
+            managedBy.name,
+          );
+          pending = reader.describe(cache.name, canary, state);
+          described.set(key, pending);
+        }
+        try {
+          managedBy.flagger = await pending;
+        } catch (error) {
+          // The gates' records are the plugin's own; without them the view
+          // still shows the Canary, with its gates closed, and says so.
+          vs.warnings.push({
+            code: 'flagger-gates-unknown',
+            severity: 'warning',
+            message: `The state of the gates of Flagger Canary ${key} could not be read (${
+              (error as Error).message
+            }); they show as closed.`,
+          });
+        }
+      }),
+    );
   }
 }
 

@@ -55,7 +55,7 @@ function buildView(
   vs.http.forEach(r => r.mirrors.forEach(m => catalog.add(m.host, m.subset)));
   const versions = catalog.list().map(v => v.view);
 
-  const ownership = findController(index, vs);
+  const ownership = findController(index, vs, { state: true });
   const where = (i: number, routeName?: string) =>
     `VirtualService ${ref}, route ${routeName ? `'${routeName}'` : i}`;
   const matches = vs.http.map(r => flattenMatch(r.match));

@@ -131,7 +131,8 @@ describe('Argo Rollouts', () => {
         ],
       }),
     );
-    expect(view.managedBy).toEqual({
+    const { argo, ...managedBy } = view.managedBy ?? {};
+    expect(managedBy).toEqual({
       controller: 'argo-rollouts',
       namespace: 'shop',
       name: 'web',
@@ -139,6 +140,19 @@ describe('Argo Rollouts', () => {
       phase: 'Paused',
       step: 'step 2 of 5',
     });
+    expect(argo).toMatchObject({
+      strategy: 'canary',
+      phase: 'Paused',
+      completedSteps: 2,
+      totalSteps: 5,
+    });
+    expect(argo?.steps.map(s => `${s.text}: ${s.state}`)).toEqual([
+      'set weight 20%: done',
+      'pause until promoted: done',
+      'set weight 50%: current',
+      'pause until promoted: pending',
+      'set weight 80%: pending',
+    ]);
     expect(view.routes.map(r => r.strategy)).toEqual([
       'managed',
       'managed',
@@ -207,12 +221,19 @@ describe('Argo Rollouts', () => {
         ],
       }),
     );
-    expect(view.managedBy).toEqual({
+    const { argo, ...managedBy } = view.managedBy ?? {};
+    expect(managedBy).toEqual({
       controller: 'argo-rollouts',
       namespace: 'shop',
       name: 'web',
       strategy: 'blueGreen',
       phase: 'Healthy',
+    });
+    expect(argo).toMatchObject({
+      strategy: 'blueGreen',
+      phase: 'Healthy',
+      totalSteps: 0,
+      steps: [],
     });
     expect(view.routes[0].explanation).toBe(
       'Managed by Argo Rollouts (blueGreen): 20% of traffic goes to web-canary, 80% stays on web-stable',
@@ -290,7 +311,8 @@ describe('Flagger', () => {
         canaries: [canary(analysis, status)],
       }),
     );
-    expect(view.managedBy).toEqual({
+    const { flagger, ...managedBy } = view.managedBy ?? {};
+    expect(managedBy).toEqual({
       controller: 'flagger',
       namespace: 'test',
       name: 'podinfo',
@@ -298,6 +320,7 @@ describe('Flagger', () => {
       phase: status.phase,
       step,
     });
+    expect(flagger).toMatchObject({ phase: status.phase, gates: [] });
     expect(view.routes[0].strategy).toBe('managed');
     expect(view.routes[0].explanation).toBe(
       `Managed by Flagger (${strategy}, ${step}): 20% of traffic goes to podinfo-canary, 80% stays on podinfo-primary`,

@@ -18,7 +18,9 @@ import { ManagedByView } from '../types';
 import { serviceFqdn } from '../kube/hosts';
 import { VirtualServiceModel } from '../kube/readIstio';
 import { CanaryModel, RolloutModel } from '../kube/readWorkloads';
-import { ObjectIndex } from './objectIndex';
+import { readArgoRolloutState } from '../argo/rolloutState';
+import { readFlaggerCanaryState } from '../flagger/canaryState';
+import { ObjectIndex, rawObject } from './objectIndex';
 
 /**
  * A controller that sets a VirtualService's weights, and which http routes
@@ -66,6 +68,7 @@ function argoRoutes(
 function fromRollout(
   index: ObjectIndex,
   vs: VirtualServiceModel,
+  withState: boolean,
 ): ControllerOwnership | undefined {
   const { name, namespace } = vs.meta;
   for (const rollout of index.rollouts) {
@@ -102,6 +105,13 @@ function fromRollout(
           strategy: rollout.strategy ?? 'canary',
           phase: rollout.phase,
           step: rolloutStep(rollout),
+          argo: withState
+            ? readArgoRolloutState(
+                rawObject(rollout),
+                index.replicaSets,
+                index.analysisRuns,
+              )
+            : undefined,
         },
         routes,
       };
@@ -152,6 +162,7 @@ function flaggerStep(
 function fromCanary(
   index: ObjectIndex,
   vs: VirtualServiceModel,
+  withState: boolean,
 ): ControllerOwnership | undefined {
   const canary = index.canaries.find(
     c =>
@@ -170,21 +181,29 @@ function fromCanary(
       strategy,
       phase: canary.phase,
       step: flaggerStep(canary, strategy),
+      flagger: withState
+        ? readFlaggerCanaryState(rawObject(canary))
+        : undefined,
     },
     routes: new Set(vs.http.map(r => r.index)),
   };
 }
 
 /**
- * The Argo Rollouts Rollout or Flagger Canary that drives a VirtualService.
+ * The Argo Rollouts Rollout or Flagger Canary that drives a VirtualService;
+ * with `state`, the controller's own state too (`managedBy.argo` /
+ * `.flagger`), which costs more to read.
  *
  * @internal
  */
 export function findController(
   index: ObjectIndex,
   vs: VirtualServiceModel,
+  options: { state?: boolean } = {},
 ): ControllerOwnership | undefined {
-  const ownership = fromRollout(index, vs) ?? fromCanary(index, vs);
+  const withState = options.state === true;
+  const ownership =
+    fromRollout(index, vs, withState) ?? fromCanary(index, vs, withState);
   if (ownership) {
     // Keep the wire object free of undefined keys (JSON drops them anyway).
     const m = ownership.managedBy as unknown as Record<string, unknown>;

@@ -15,7 +15,7 @@
  */
 
 import { ClusterObjects } from '../kube/types';
-import { asArray, dig } from '../kube/guards';
+import { asArray, dig, isRecord } from '../kube/guards';
 import { resolveHost, serviceFqdn } from '../kube/hosts';
 import {
   DestinationRuleModel,
@@ -47,6 +47,9 @@ export interface ObjectIndex {
   services: ServiceModel[];
   rollouts: RolloutModel[];
   canaries: CanaryModel[];
+  /** ReplicaSets and AnalysisRuns as given (of Rollouts, read where needed). */
+  replicaSets: unknown[];
+  analysisRuns: unknown[];
   namespaces: ReadonlySet<string>;
   serviceByFqdn: ReadonlyMap<string, ServiceModel>;
   /** Resolves a host written in an object of `namespace`. */
@@ -80,6 +83,19 @@ function readOnce<T>(raw: unknown, read: (raw: unknown) => T): T {
   return model;
 }
 
+// The object a model was read from (Rollouts and Canaries: their own
+// state is read from the raw object).
+const rawByModel = new WeakMap<object, unknown>();
+
+/**
+ * The raw object a model of the index was read from.
+ *
+ * @internal
+ */
+export function rawObject(model: object): unknown {
+  return rawByModel.get(model);
+}
+
 // A cluster cannot hold two objects of a kind with the same namespace and
 // name; a bag put together from files can. The first one wins.
 function readAll<T extends { meta: { namespace: string; name: string } }>(
@@ -95,6 +111,7 @@ function readAll<T extends { meta: { namespace: string; name: string } }>(
     if (item && key && !seen.has(key)) {
       seen.add(key);
       out.push(item);
+      rawByModel.set(item, raw);
     }
   }
   return out;
@@ -122,6 +139,9 @@ export function indexClusterObjects(
   const services = readAll(objects, 'services', readService);
   const rollouts = readAll(objects, 'rollouts', readRollout);
   const canaries = readAll(objects, 'canaries', readCanary);
+  for (const rollout of rollouts) {
+    rawByModel.set(rollout.workload, rawByModel.get(rollout));
+  }
 
   const namespaces = new Set<string>();
   for (const list of [
@@ -150,6 +170,8 @@ export function indexClusterObjects(
     services,
     rollouts,
     canaries,
+    replicaSets: asArray(dig(objects, 'replicaSets')).filter(isRecord),
+    analysisRuns: asArray(dig(objects, 'analysisRuns')).filter(isRecord),
     namespaces,
     serviceByFqdn,
     resolve: (host, namespace) => resolveHost(host, namespace, { namespaces }),

@@ -78,12 +78,19 @@ describeIfShared('real fixtures: Argo Rollouts', () => {
     ],
   ])('%s: %s is managed by Rollout %s', (file, vsName, rollout, split) => {
     const view = byName(views(`argo-rollouts/${file}`), vsName);
-    expect(view.managedBy).toEqual({
+    const { argo, ...managedBy } = view.managedBy ?? {};
+    expect(managedBy).toEqual({
       controller: 'argo-rollouts',
       namespace: 'default',
       name: rollout,
       strategy: 'canary',
     });
+    // A manifest, not a live object: no step runs, and with no
+    // resourceVersion to pin a write to, no action is offered.
+    expect(argo?.strategy).toBe('canary');
+    expect(argo?.steps.length).toBeGreaterThan(0);
+    expect(argo?.steps.every(s => s.state === 'pending')).toBe(true);
+    expect(argo?.actions.filter(a => a.available)).toEqual([]);
     expect(routes(view)).toEqual([`managed ${split}`]);
     expect(view.versions[0].workloads.map(w => `${w.kind}/${w.name}`)).toEqual([
       `Rollout/${rollout}`,
@@ -193,12 +200,15 @@ describeIfShared('real fixtures: Flagger', () => {
     const [view] = buildVirtualServiceViews(
       flaggerCluster('istio-canary.yaml'),
     );
-    expect(view.managedBy).toEqual({
+    const { flagger, ...managedBy } = view.managedBy ?? {};
+    expect(managedBy).toEqual({
       controller: 'flagger',
       namespace: 'test',
       name: 'podinfo',
       strategy: 'canary',
     });
+    // Its webhooks are a pre-rollout test and a load test: no gate.
+    expect(flagger).toEqual({ resourceVersion: '', threshold: 10, gates: [] });
     expect(routes(view)).toEqual([
       'managed podinfo-primary=100 podinfo-canary=0',
     ]);

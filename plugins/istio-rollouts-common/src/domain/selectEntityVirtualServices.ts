@@ -19,7 +19,7 @@ import {
   RolloutAnnotations,
   VirtualServiceRef,
 } from '../annotations';
-import { asArray, dig } from '../kube/guards';
+import { asArray, asString, dig } from '../kube/guards';
 import { hostMatches, parseServiceFqdn, serviceFqdn } from '../kube/hosts';
 import {
   LabelRequirement,
@@ -249,6 +249,35 @@ export function selectEntityVirtualServices(
       );
     }) as never[];
   const rollouts = keep('rollouts', controllers);
+  const allRollouts = [
+    ...rollouts,
+    ...keep('rollouts', workloads, 'Rollout/').filter(
+      r => !rollouts.includes(r),
+    ),
+  ];
+  // The ReplicaSets and AnalysisRuns of those Rollouts (their owner's uid,
+  // or for objects without one, the owner's name).
+  const owners = new Set<string>();
+  for (const raw of allRollouts) {
+    const meta = readMeta(raw);
+    const uid = asString(dig(raw, 'metadata', 'uid'));
+    if (meta) owners.add(uid ?? `${meta.namespace}/Rollout/${meta.name}`);
+  }
+  const owned = (field: 'replicaSets' | 'analysisRuns') =>
+    asArray(dig(objects, field)).filter(raw => {
+      const namespace = readMeta(raw)?.namespace;
+      return asArray(dig(raw, 'metadata', 'ownerReferences')).some(ref => {
+        const uid = asString(dig(ref, 'uid'));
+        return (
+          (uid !== undefined && owners.has(uid)) ||
+          owners.has(
+            `${namespace}/${asString(dig(ref, 'kind'))}/${asString(
+              dig(ref, 'name'),
+            )}`,
+          )
+        );
+      });
+    }) as never[];
   return {
     virtualServices: asArray(dig(objects, 'virtualServices')).filter(raw =>
       selected.some(vs => sameObject(raw, vs.meta.namespace, vs.meta.name)),
@@ -256,13 +285,10 @@ export function selectEntityVirtualServices(
     destinationRules: keep('destinationRules', ruleKeys),
     deployments: keep('deployments', workloads, 'Deployment/'),
     services: keep('services', services),
-    rollouts: [
-      ...rollouts,
-      ...keep('rollouts', workloads, 'Rollout/').filter(
-        r => !rollouts.includes(r),
-      ),
-    ],
+    rollouts: allRollouts,
     canaries: keep('canaries', controllers),
+    replicaSets: owned('replicaSets'),
+    analysisRuns: owned('analysisRuns'),
     notFound,
     problems,
   };

@@ -18,7 +18,7 @@ import { VersionView } from '../types';
 import { hostMatches, parseServiceFqdn, shortHostName } from '../kube/hosts';
 import { DestinationRuleModel } from '../kube/readIstio';
 import { ObjectIndex } from './objectIndex';
-import { findWorkloads, toWorkloadView } from './workloads';
+import { findWorkloads, narrowToRevision, toWorkloadView } from './workloads';
 
 /**
  * A version as the domain sees it: the wire view plus what the warnings need.
@@ -131,8 +131,13 @@ export class VersionCatalog {
     }
     // An undefined subset has no pods: Istio answers 503 rather than fall
     // back to the whole Service, so no workloads are shown for it either.
+    // A Service or subset pinned to one revision of a Rollout shows that
+    // revision's pods, not the whole Rollout's.
+    const selector = this.index.serviceByFqdn.get(fqdn)?.selector ?? {};
     const workloads = subsetDefined
-      ? findWorkloads(this.index, fqdn, service?.namespace, labels)
+      ? findWorkloads(this.index, fqdn, service?.namespace, labels).map(w =>
+          narrowToRevision(this.index, w, labels, selector),
+        )
       : [];
     const view: VersionView = {
       key,

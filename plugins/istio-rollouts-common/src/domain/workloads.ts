@@ -15,9 +15,14 @@
  */
 
 import { WorkloadView } from '../types';
+import {
+  ROLLOUT_POD_TEMPLATE_HASH,
+  replicaSetCounts,
+} from '../argo/rolloutState';
+import { asArray, asString, asStringMap, dig } from '../kube/guards';
 import { labelsInclude } from '../kube/labels';
 import { WorkloadModel } from '../kube/readWorkloads';
-import { ObjectIndex } from './objectIndex';
+import { ObjectIndex, rawObject } from './objectIndex';
 
 /**
  * The pods that serve `fqdn` with `labels`: workloads in the Service's
@@ -55,7 +60,64 @@ export function findWorkloads(
 // Argo Rollouts pins its stable and canary Services (and subsets) to one
 // ReplicaSet with this label; the Rollout's own pod template never carries
 // it, so it is ignored when matching a Rollout.
-const ROLLOUT_HASH_LABEL = 'rollouts-pod-template-hash';
+const ROLLOUT_HASH_LABEL = ROLLOUT_POD_TEMPLATE_HASH;
+
+/**
+ * For a version pinned to one revision of a Rollout (its Service selector
+ * or subset labels carry `rollouts-pod-template-hash`, as Argo Rollouts
+ * writes them), the Rollout narrowed to that revision's ReplicaSet: its own
+ * pod counts and images. Otherwise, or when the ReplicaSet is not known,
+ * the workload as it is.
+ *
+ * @internal
+ */
+export function narrowToRevision(
+  index: ObjectIndex,
+  workload: WorkloadModel,
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+): WorkloadModel {
+  const hash = labels[ROLLOUT_HASH_LABEL] ?? selector[ROLLOUT_HASH_LABEL];
+  if (workload.kind !== 'Rollout' || !hash) return workload;
+  const raw = rawObject(workload);
+  const uid = asString(dig(raw, 'metadata', 'uid'));
+  const replicaSet = index.replicaSets.find(rs => {
+    const meta = dig(rs, 'metadata');
+    return (
+      asString(dig(meta, 'namespace')) === workload.meta.namespace &&
+      asStringMap(dig(meta, 'labels'))[ROLLOUT_HASH_LABEL] === hash &&
+      asArray(dig(meta, 'ownerReferences')).some(ref =>
+        uid
+          ? dig(ref, 'uid') === uid
+          : dig(ref, 'kind') === 'Rollout' &&
+            dig(ref, 'name') === workload.meta.name,
+      )
+    );
+  });
+  const name = asString(dig(replicaSet, 'metadata', 'name'));
+  if (!replicaSet || !name) return workload;
+  const counts = replicaSetCounts(replicaSet);
+  const images: string[] = [];
+  for (const c of asArray(
+    dig(replicaSet, 'spec', 'template', 'spec', 'containers'),
+  )) {
+    const image = asString(dig(c, 'image'));
+    if (image && !images.includes(image)) images.push(image);
+  }
+  return {
+    ...workload,
+    images,
+    replicas: {
+      desired: counts.desired,
+      ready: counts.ready,
+      // Every pod of a ReplicaSet runs its revision.
+      updated: counts.current,
+      available: counts.available,
+      observed: { replicas: counts.current },
+    },
+    replicaSet: name,
+  };
+}
 
 function withoutRolloutHash(
   labels: Record<string, string>,
@@ -72,8 +134,17 @@ function withoutRolloutHash(
  * @internal
  */
 export function updateProgress(workload: WorkloadModel): string | undefined {
-  const { desired, updated, available, observed } = workload.replicas;
+  const { desired, ready, updated, available, observed } = workload.replicas;
   if (!observed) {
+    return undefined;
+  }
+  if (workload.replicaSet) {
+    // One revision's ReplicaSet: its pods come and go, none is "old".
+    if (observed.replicas > desired) {
+      return `${observed.replicas - desired} pods pending termination`;
+    }
+    if (ready < desired) return `${ready} of ${desired} pods ready`;
+    if (available < desired) return `${available} of ${desired} pods available`;
     return undefined;
   }
   const generation = workload.meta.generation;

@@ -47,6 +47,11 @@ export interface WorkloadModel {
   replicas: ReplicaCounts;
   /** Deployments only; Kubernetes defaults to RollingUpdate. */
   updateStrategy?: 'RollingUpdate' | 'Recreate';
+  /**
+   * Rollouts only: the counts and images are those of this one ReplicaSet
+   * (the revision a Service or subset pins), not the whole Rollout's.
+   */
+  replicaSet?: string;
 }
 
 /** @internal */

@@ -53,6 +53,8 @@ export interface KubeObjectMeta {
   namespace?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** RFC 3339 time the object was created. */
+  creationTimestamp?: string;
   resourceVersion?: string;
   generation?: number;
   uid?: string;
@@ -305,9 +307,42 @@ export interface FlaggerCanary extends KubeObject {
       maxWeight?: number;
       stepWeights?: number[];
       mirror?: boolean;
+      threshold?: number;
+      webhooks?: Array<{ name?: string; type?: string; url?: string }>;
     };
   };
-  status?: { phase?: string; canaryWeight?: number; iterations?: number };
+  status?: {
+    phase?: string;
+    canaryWeight?: number;
+    iterations?: number;
+    failedChecks?: number;
+    lastTransitionTime?: string;
+    conditions?: Array<{ type?: string; status?: string; message?: string }>;
+  };
+}
+
+/**
+ * apps/v1 ReplicaSet: Argo Rollouts runs each revision of a Rollout in one,
+ * labelled `rollouts-pod-template-hash`.
+ *
+ * @public
+ */
+export interface KubeReplicaSet extends KubeObject {
+  spec?: { replicas?: number; template?: KubePodTemplate };
+  status?: {
+    replicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+  };
+}
+
+/**
+ * argoproj.io/v1alpha1 AnalysisRun: one run of an analysis a Rollout asked for.
+ *
+ * @public
+ */
+export interface ArgoAnalysisRun extends KubeObject {
+  status?: { phase?: string; message?: string };
 }
 
 /**
@@ -322,6 +357,13 @@ export interface ClusterObjects {
   services: KubeService[];
   rollouts: ArgoRollout[];
   canaries: FlaggerCanary[];
+  /**
+   * ReplicaSets of Rollouts, for each revision's own pod counts; without
+   * them a version driven by a Rollout shows the whole Rollout's counts.
+   */
+  replicaSets?: KubeReplicaSet[];
+  /** AnalysisRuns of Rollouts (Argo Rollouts' CRD; absent without it). */
+  analysisRuns?: ArgoAnalysisRun[];
   /**
    * Namespaces (their labels bind objects to entities); the backend's
    * cache holds them, the view functions do not need them.
