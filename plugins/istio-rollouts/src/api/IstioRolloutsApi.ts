@@ -19,6 +19,8 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import type {
   AuditQuery,
   AuditRecordPage,
+  ControllerActionRequest,
+  ControllerActionResult,
   CreatePromotionRequest,
   DecidePromotionRequest,
   EntityRolloutView,
@@ -104,6 +106,14 @@ export interface IstioRolloutsApi {
     entity: CompoundEntityRef,
     request: RouteActionRequest,
   ): Promise<RouteActionResult>;
+  /**
+   * Acts on the Argo Rollout or Flagger Canary that drives one of the
+   * entity's VirtualServices (or, with dryRun, says what it would do).
+   */
+  controllerAction(
+    entity: CompoundEntityRef,
+    request: ControllerActionRequest,
+  ): Promise<ControllerActionResult>;
   /** Scales one version's Deployment. */
   scaleVersion(
     entity: CompoundEntityRef,

@@ -101,6 +101,44 @@ describe('IstioRolloutsClient', () => {
     });
   });
 
+  it('posts controller actions to the entity, body unchanged', async () => {
+    const { api, call } = client(
+      () =>
+        new Response(
+          JSON.stringify({
+            dryRun: true,
+            description: 'Promote Rollout demo/storefront to step 3 of 5',
+            resourceVersionBefore: '7',
+          }),
+          { status: 200, headers: { 'content-type': 'application/json' } },
+        ),
+    );
+    const body = {
+      target: {
+        cluster: 'local',
+        namespace: 'demo',
+        kind: 'Rollout' as const,
+        name: 'storefront',
+      },
+      action: { type: 'argo' as const, action: 'promote' as const },
+      dryRun: true,
+      reason: 'metrics look fine',
+    };
+    const result = await api.controllerAction(
+      { kind: 'Component', namespace: 'default', name: 'store front' },
+      body,
+    );
+
+    expect(call(0)).toEqual({
+      url: `${BASE}/entities/default/Component/store%20front/controller-actions`,
+      method: 'POST',
+      body,
+    });
+    expect(result.description).toBe(
+      'Promote Rollout demo/storefront to step 3 of 5',
+    );
+  });
+
   it('pages the history and the audit, leaving out empty filters', async () => {
     const { api, call } = client();
     await api.getHistory(entity, { limit: 20, cursor: 'abc' });

@@ -19,6 +19,8 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import type {
   AuditQuery,
   AuditRecordPage,
+  ControllerActionRequest,
+  ControllerActionResult,
   CreatePromotionRequest,
   DecidePromotionRequest,
   EntityRolloutView,
@@ -69,6 +71,16 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
   ): Promise<RouteActionResult> {
     return this.post<RouteActionResult>(
       `${entityPath(entity)}/route-actions`,
+      request,
+    );
+  }
+
+  controllerAction(
+    entity: CompoundEntityRef,
+    request: ControllerActionRequest,
+  ): Promise<ControllerActionResult> {
+    return this.post<ControllerActionResult>(
+      `${entityPath(entity)}/controller-actions`,
       request,
     );
   }

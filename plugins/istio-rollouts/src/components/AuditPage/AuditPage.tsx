@@ -46,10 +46,10 @@ import {
   ActorRef,
   StatusChip,
   UserRef,
-  actionLabel,
   describeRecordWeights,
   describeTarget,
   formatTime,
+  recordActionLabel,
 } from '../AuditParts';
 import { describeFailure } from '../RouteActions/failures';
 import { AuditFilters } from './AuditFilters';
@@ -98,7 +98,7 @@ const columns: TableColumn<AuditRecord>[] = [
       </>
     ),
   },
-  { title: 'Action', render: r => actionLabel(r.action) },
+  { title: 'Action', render: r => recordActionLabel(r) },
   { title: 'Target', render: r => describeTarget(r) },
   {
     title: 'Before → after',

@@ -22,6 +22,11 @@ import type {
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { describeSnapshot } from '../RouteActions/routeModel';
+import {
+  controllerObjectOf,
+  describeControllerAction,
+  parseControllerAuditAction,
+} from '../ControllerPanel/controllerText';
 
 // How audit records and promotion requests read: shared by the requests
 // card, the entity's history and the platform audit page, so one action is
@@ -49,11 +54,33 @@ const ACTION_LABELS: Record<string, string> = {
 
 /** `promote-next` → `Promote to next step`; unknown actions keep their id. */
 export function actionLabel(action: string): string {
-  return ACTION_LABELS[action] ?? action;
+  return (
+    ACTION_LABELS[action] ?? parseControllerAuditAction(action)?.label ?? action
+  );
+}
+
+/**
+ * The action of an audit record, naming the Rollout or Canary of a
+ * controller action when the record carries it (`Promote Rollout
+ * storefront one step`).
+ */
+export function recordActionLabel(record: {
+  action: string;
+  workload?: string;
+}): string {
+  const parsed = parseControllerAuditAction(record.action);
+  const object = controllerObjectOf(record);
+  if (!parsed || !object) return actionLabel(record.action);
+  return parsed.action
+    ? describeControllerAction(object, parsed.action)
+    : `${parsed.label} for ${object.name}`;
 }
 
 /** What a promotion request asks for, in words. */
 export function changeLabel(change: RequestedChange): string {
+  if (change.type === 'controller-action') {
+    return describeControllerAction(change.controller, change.action);
+  }
   return actionLabel(change.type);
 }
 

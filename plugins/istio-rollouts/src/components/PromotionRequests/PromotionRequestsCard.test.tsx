@@ -183,6 +183,49 @@ describe('PromotionRequestsCard', () => {
     );
   });
 
+  it('describes a request for a controller action and approves it', async () => {
+    const change = {
+      type: 'controller-action' as const,
+      controller: {
+        cluster: 'local',
+        namespace: 'demo',
+        kind: 'Rollout' as const,
+        name: 'storefront',
+      },
+      action: { type: 'argo' as const, action: 'promote' as const },
+    };
+    const approveRequest = jest
+      .fn()
+      .mockResolvedValue(promotionRequest({ change, status: 'applied' }));
+    await renderCard({
+      pending: [promotionRequest({ change })],
+      api: { approveRequest },
+    });
+    const request = await item('req-1');
+    expect(
+      within(request).getByText('Promote Rollout storefront one step'),
+    ).toBeInTheDocument();
+
+    fireEvent.click(await enabled(request, 'Approve…'));
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Approve: Promote Rollout storefront one step',
+    });
+    expect(
+      within(dialog).getByText(
+        /^Approving asks Argo Rollouts at once to go on/,
+      ),
+    ).toBeInTheDocument();
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Approve and apply' }),
+    );
+    expect(
+      await screen.findByText(
+        '✓ Approved and applied: Promote Rollout storefront one step',
+      ),
+    ).toBeInTheDocument();
+    expect(approveRequest).toHaveBeenCalledWith('req-1', {});
+  });
+
   it('rejects only with a reason', async () => {
     const rejectRequest = jest
       .fn()

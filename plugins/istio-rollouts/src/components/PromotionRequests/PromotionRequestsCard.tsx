@@ -102,9 +102,19 @@ const DIALOGS: Record<
 > = {
   approve: (request, change) => ({
     title: `Approve: ${changeLabel(request.change)}`,
-    description: `Approving applies the change at once on ${describeTarget(
-      request.target,
-    )}: ${change}. If the route changed since the request, nothing is applied.`,
+    description:
+      request.change.type === 'controller-action'
+        ? // The controller moves the traffic; approval acts on it as the approver.
+          `Approving asks ${
+            request.change.controller.kind === 'Rollout'
+              ? 'Argo Rollouts'
+              : 'Flagger'
+          } at once to go on (${describeTarget(
+            request.target,
+          )}: ${change}). If the release moved on since the request, nothing is done.`
+        : `Approving applies the change at once on ${describeTarget(
+            request.target,
+          )}: ${change}. If the route changed since the request, nothing is applied.`,
     reasonLabel: 'Note (optional)',
     confirmLabel: 'Approve and apply',
   }),
@@ -183,10 +193,13 @@ export const PromotionRequestsCard = ({
         const applied = await api.approveRequest(request.id, note);
         setOutcome({
           severity: 'success',
-          message: `Approved and applied: ${describeSnapshot(
-            lookup(applied.target),
-            applied.plannedAfter,
-          )}`,
+          message:
+            applied.change.type === 'controller-action'
+              ? `Approved and applied: ${changeLabel(applied.change)}`
+              : `Approved and applied: ${describeSnapshot(
+                  lookup(applied.target),
+                  applied.plannedAfter,
+                )}`,
         });
         onRouteChanged?.();
       } else if (kind === 'reject') {
@@ -204,7 +217,9 @@ export const PromotionRequestsCard = ({
         setOutcome({
           severity: 'error',
           message:
-            'Nothing was applied: the route changed since this request was made, or the request was already decided',
+            request.change.type === 'controller-action'
+              ? 'Nothing was applied: the release moved on since this request was made, or the request was already decided'
+              : 'Nothing was applied: the route changed since this request was made, or the request was already decided',
           detail: failure.message,
         });
         onRouteChanged?.();

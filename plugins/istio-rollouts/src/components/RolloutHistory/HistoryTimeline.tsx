@@ -21,11 +21,11 @@ import {
   StatusChip,
   UserRef,
   VersionsLookup,
-  actionLabel,
   describeRecordWeights,
   describeTarget,
   formatRelative,
   formatTime,
+  recordActionLabel,
 } from '../AuditParts';
 
 const useStyles = makeStyles(theme => ({
@@ -79,7 +79,7 @@ export const HistoryTimeline = ({
             <div className={classes.header}>
               <StatusChip status={record.outcome} />
               <Typography variant="subtitle2" component="span">
-                {actionLabel(record.action)}
+                {recordActionLabel(record)}
               </Typography>
               <Typography
                 variant="body2"

@@ -340,9 +340,16 @@ export const RouteActions = (props: RouteActionsProps) => {
   const { vs, route } = props;
   if (vs.managedBy) {
     const name = CONTROLLER_NAMES[vs.managedBy.controller];
+    // With the controller's state in the view, the card's controller panel
+    // acts through the controller; without it, the controller's own tools do.
+    const panel = vs.managedBy.argo
+      ? 'the Rollout panel above'
+      : vs.managedBy.flagger && 'the Canary panel above';
     return (
       <Typography variant="body2" color="textSecondary">
-        {`Managed by ${name} — change it there.`}
+        {panel
+          ? `Managed by ${name} — act through ${panel}.`
+          : `Managed by ${name} — change it there.`}
       </Typography>
     );
   }

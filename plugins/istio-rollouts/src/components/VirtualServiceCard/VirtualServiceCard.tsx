@@ -21,6 +21,7 @@ import type {
   TrackedByView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { ControllerPanel } from '../ControllerPanel';
 import { RouteSection, WarningList } from '../RouteSection';
 import { VersionsTable } from '../VersionsTable';
 
@@ -35,11 +36,15 @@ const GITOPS_NAMES: Record<TrackedByView['tool'], string> = {
 
 function managedMessage(m: ManagedByView): string {
   const details = [m.strategy, m.phase, m.step].filter(Boolean).join(', ');
-  return `${CONTROLLER_NAMES[m.controller]} (${m.namespace}/${m.name}${
+  const name = CONTROLLER_NAMES[m.controller];
+  // With the controller's state in the view, the panel below acts through it.
+  const how =
+    m.argo || m.flagger
+      ? `Its routes are read-only here; act on the release through ${name}, below.`
+      : `It is shown read-only here; change the rollout through ${name}.`;
+  return `${name} (${m.namespace}/${m.name}${
     details ? `: ${details}` : ''
-  }) sets this VirtualService's weights. It is shown read-only here; change the rollout through ${
-    CONTROLLER_NAMES[m.controller]
-  }.`;
+  }) sets this VirtualService's weights. ${how}`;
 }
 
 /** One VirtualService: banners, each http route, non-http routes, versions. */
@@ -89,6 +94,7 @@ export const VirtualServiceCard = ({
       </Box>
     ))}
     <WarningList warnings={vs.warnings} />
+    <ControllerPanel vs={vs} cluster={cluster} onChanged={onChanged} />
     {vs.routes.map(route => (
       // Keyed by name where there is one: inserting a targeted route shifts
       // indexes, and an action's outcome must stay under its own route.

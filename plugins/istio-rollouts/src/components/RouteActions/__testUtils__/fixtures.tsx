@@ -186,6 +186,7 @@ export function testApi(api: Partial<IstioRolloutsApi> = {}): IstioRolloutsApi {
       generatedAt: '2026-11-26T00:00:00Z',
     }),
     applyRouteAction: async () => result([90, 10]),
+    controllerAction: unexpected,
     scaleVersion: unexpected,
     listRequests: async () => ({ items: [], policy: POLICY }),
     createRequest: unexpected,
