@@ -80,6 +80,18 @@ export interface Config {
      * refused even when this is true.
      */
     allowInsecureLoopbackClusters?: boolean;
+    /** Flagger's webhook gates, answered by the plugin. */
+    flagger?: {
+      /**
+       * Signs the per-Canary token of each webhook URL
+       * (`/api/istio-rollouts/flagger/<cluster>/<gate>?token=…`; Flagger
+       * sends no credentials). Unset: the webhooks answer 503 and every
+       * gate stays closed. Changing it invalidates every URL in Canaries.
+       *
+       * @visibility secret
+       */
+      webhookSecret?: string;
+    };
     /** Promotion requests: who may move traffic directly, who must ask. */
     approvals?: {
       /**

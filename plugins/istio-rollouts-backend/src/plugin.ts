@@ -34,6 +34,8 @@ import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
 import { readClustersFromConfig } from './cluster/ConfigClusters';
 import { AuditTrail } from './service/AuditTrail';
+import { ControllerActionService } from './service/ControllerActionService';
+import { FlaggerGateService } from './service/flagger/FlaggerGateService';
 import {
   PromotionRequestService,
   readAbandonedAfterMs,
@@ -198,9 +200,27 @@ export const istioRolloutsPlugin = createBackendPlugin({
               ? config.getNumber('istioRollouts.driftWatchSeconds') * 1000
               : undefined,
         });
+        // Flagger's webhook gates: Flagger asks the plugin, people answer.
+        const flaggerGates = await FlaggerGateService.create({
+          database,
+          config,
+          logger,
+          clusters: caches,
+          audit: auditTrail,
+        });
+        // Argo Rollouts' and Flagger's own actions. The Rollout's watch
+        // signals its change anyway; a gate lives only in the plugin.
+        const controllerActions = new ControllerActionService({
+          caches,
+          access,
+          logger,
+          gates: flaggerGates,
+          onChanged: signalChange,
+        });
         const requests = new PromotionRequestService({
           store: requestStore,
           actions,
+          controllerActions,
           permissions,
           auditTrail,
           policy,
@@ -263,13 +283,26 @@ export const istioRolloutsPlugin = createBackendPlugin({
             httpAuth,
             logger,
             permissions,
-            views: new RolloutViewService({ caches, access, topics }),
+            views: new RolloutViewService({
+              caches,
+              access,
+              topics,
+              flaggerGates,
+            }),
             access,
             actions,
+            controllerActions,
+            flaggerWebhook: flaggerGates.webhookRouter(),
             requests,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Flagger sends no credentials; each webhook URL carries a
+        // per-Canary token (see FlaggerGateService).
+        httpRouter.addAuthPolicy({
+          path: '/flagger',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

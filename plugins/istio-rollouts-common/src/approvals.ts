@@ -18,7 +18,11 @@
 // trail, shared by the backend's API and the frontend's client.
 
 import type { RouteTarget } from './actions';
-import type { ControllerAction, ControllerTarget } from './controllers';
+import type {
+  ControllerAction,
+  ControllerTarget,
+  FlaggerGate,
+} from './controllers';
 import type {
   PromoteFullOperation,
   PromoteNextOperation,
@@ -49,7 +53,60 @@ export type RequestedChange =
 export interface ControllerActionChange {
   type: 'controller-action';
   controller: ControllerTarget;
+  /**
+   * Only actions that raise the canary's share may be requested: Argo
+   * promote, promote-full, retry, resume, and opening a Flagger confirm-*
+   * gate. Abort, pause and a Flagger rollback are always direct.
+   */
   action: ControllerAction;
+  /**
+   * The controller's state the request was made for, set by the backend
+   * when it stores the request (a create body must not carry it). Approval
+   * applies the action only while the controller is still there; otherwise
+   * the request goes `stale`.
+   */
+  at?: ControllerStateAtRequest;
+}
+
+/**
+ * Where a controller was when a {@link ControllerActionChange} was
+ * requested: what approval compares with the object read fresh.
+ *
+ * @public
+ */
+export interface ControllerStateAtRequest {
+  /** The Rollout's or Canary's resourceVersion then (for the record only). */
+  resourceVersion: string;
+  /** Argo: status.currentPodHash, the version being rolled out. */
+  podHash?: string;
+  /** Argo: status.currentStepIndex (absent counts as 0). */
+  stepIndex?: number;
+  /** Flagger: status.lastAppliedSpec, the revision under analysis. */
+  revision?: string;
+  /** Flagger: status.canaryWeight. */
+  canaryWeight?: number;
+  /** For people, e.g. `step 1 of 4, paused (CanaryPauseStep)` or `Progressing, canary weight 20%`. */
+  summary: string;
+}
+
+/**
+ * What the audit record of a controller action carries in `weightsAfter`
+ * (its `weightsBefore` is the {@link ControllerStateAtRequest} before the
+ * action). Such a record has action `argo-<action>` (e.g. `argo-promote`),
+ * `flagger-open-gate` or `flagger-rollback`, `workload` `Rollout/<name>` or
+ * `Canary/<name>`, and no `virtualService`.
+ *
+ * @public
+ */
+export interface ControllerActionRecordDetails {
+  controller: ControllerTarget;
+  action: ControllerAction;
+  /** The action, for people, e.g. `Promote storefront: ends the pause (CanaryPauseStep).` */
+  description: string;
+  /** Argo: the JSON patches sent, in order. */
+  patches?: Array<{ subresource?: 'status'; patch: unknown[] }>;
+  /** Flagger: the gate opened (or `rollback`). */
+  gate?: FlaggerGate;
 }
 
 /**

@@ -103,3 +103,18 @@ export {
   observedRouteChanges,
 } from './observedChanges';
 export type { FieldWriter, ObservedRouteChange } from './observedChanges';
+export { buildRolloutAction } from './argo/rolloutActions';
+export type {
+  RolloutActionPlan,
+  RolloutActionRefusal,
+  RolloutActionResult,
+  RolloutPatchRequest,
+} from './argo/rolloutActions';
+export { readRolloutProgress } from './argo/rolloutProgress';
+export type {
+  AnalysisRunStatusView,
+  CanaryStepKind,
+  CanaryStepView,
+  PauseConditionView,
+  RolloutProgress,
+} from './argo/rolloutProgress';

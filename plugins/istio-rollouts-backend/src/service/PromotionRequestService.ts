@@ -37,6 +37,7 @@ import { SignalsService } from '@backstage/plugin-signals-node';
 import { durationToMilliseconds } from '@backstage/types';
 import {
   ApprovalPolicy,
+  ControllerActionChange,
   CreatePromotionRequest,
   PromotionRequest,
   PromotionRequestStatus,
@@ -51,6 +52,11 @@ import type { Request } from 'express';
 import { NewAuditRecord } from '../database/AuditStore';
 import { PromotionRequestStore } from '../database/PromotionRequestStore';
 import { AuditTrail } from './AuditTrail';
+import {
+  ControllerActionService,
+  controllerAuditRecord,
+  controllerOutcomeRecord,
+} from './ControllerActionService';
 import {
   DatabaseUnavailableError,
   isDatabaseUnavailable,
@@ -119,6 +125,8 @@ export class PromotionRequestService {
     private readonly options: {
       store: PromotionRequestStore;
       actions: RouteActionService;
+      /** Requests that Argo Rollouts or Flagger move a release on. */
+      controllerActions?: ControllerActionService;
       permissions: PermissionsService;
       auditTrail: AuditTrail;
       policy: ApprovalPolicy;
@@ -179,22 +187,81 @@ export class PromotionRequestService {
   ): Promise<PromotionRequest> {
     const requester = userOf(credentials);
     const ref = stringifyEntityRef(entityRef);
+    const { change } = body;
     return this.options.auditTrail.attempt({
       eventId: 'promotion-request-create',
       request: httpRequest,
-      record: {
-        actor: requester,
-        entityRef: ref,
-        action: body.change.type,
-        cluster: body.target.cluster,
-        namespace: body.target.namespace,
-        virtualService: body.target.virtualService,
-        route: body.target.route,
-        reason: body.reason,
-      },
+      record:
+        change.type === 'controller-action'
+          ? controllerAuditRecord({
+              actor: requester,
+              entityRef: ref,
+              target: change.controller,
+              action: change.action,
+              reason: body.reason,
+            })
+          : {
+              actor: requester,
+              entityRef: ref,
+              action: change.type,
+              cluster: body.target.cluster,
+              namespace: body.target.namespace,
+              virtualService: body.target.virtualService,
+              route: body.target.route,
+              reason: body.reason,
+            },
       run: () =>
-        this.createRequest(entityRef, ref, requester, body, credentials),
+        change.type === 'controller-action'
+          ? this.createControllerRequest(
+              entityRef,
+              ref,
+              requester,
+              { ...body, change },
+              credentials,
+            )
+          : this.createRequest(entityRef, ref, requester, body, credentials),
     });
+  }
+
+  // A request that a controller move the release on: checked as a dry run
+  // of the action under the request permission; it stores where the
+  // controller is (approval applies only there) and, for display, the
+  // route the controller drives and what its next step would make of it.
+  private async createControllerRequest(
+    entityRef: CompoundEntityRef,
+    ref: string,
+    requester: string,
+    body: CreatePromotionRequest & { change: ControllerActionChange },
+    credentials: BackstageCredentials,
+  ): Promise<PromotionRequest> {
+    const controllerActions = this.controllerActions();
+    const change: ControllerActionChange = {
+      type: 'controller-action',
+      controller: body.change.controller,
+      action: body.change.action,
+    };
+    const preview = await controllerActions.preview(
+      entityRef,
+      change,
+      credentials,
+    );
+    return this.store(entityRef, ref, requester, {
+      target: preview.target,
+      change: { ...change, at: preview.at },
+      reason: body.reason,
+      before: preview.before,
+      plannedAfter: preview.plannedAfter,
+      resourceVersion: preview.resourceVersion,
+    });
+  }
+
+  private controllerActions(): ControllerActionService {
+    if (!this.options.controllerActions) {
+      throw new NotFoundError(
+        'Argo Rollouts and Flagger actions are not enabled in this backend',
+      );
+    }
+    return this.options.controllerActions;
   }
 
   private async createRequest(
@@ -204,9 +271,13 @@ export class PromotionRequestService {
     body: CreatePromotionRequest,
     credentials: BackstageCredentials,
   ): Promise<PromotionRequest> {
+    const operation = body.change;
+    if (operation.type === 'controller-action') {
+      throw new InputError('A controller action is not a route change');
+    }
     const preview = await this.options.actions.applyRouteAction(
       entityRef,
-      { target: body.target, operation: body.change, dryRun: true },
+      { target: body.target, operation, dryRun: true },
       credentials,
       { permission: istioRolloutsRequestPermission },
     );
@@ -217,20 +288,41 @@ export class PromotionRequestService {
         )}; there is nothing to request`,
       );
     }
+    return this.store(entityRef, ref, requester, {
+      target: body.target,
+      change: body.change,
+      reason: body.reason,
+      before: preview.before,
+      plannedAfter: preview.after,
+      resourceVersion: preview.resourceVersionBefore,
+    });
+  }
+
+  // Stores a checked request and tells the owners.
+  private async store(
+    entityRef: CompoundEntityRef,
+    ref: string,
+    requester: string,
+    fields: Pick<
+      PromotionRequest,
+      | 'target'
+      | 'change'
+      | 'reason'
+      | 'before'
+      | 'plannedAfter'
+      | 'resourceVersion'
+    >,
+  ): Promise<PromotionRequest> {
     const createdAt = this.now();
     const request = await this.options.store.create({
       entityRef: ref,
-      target: body.target,
-      change: body.change,
-      reason: body.reason.trim(),
+      ...fields,
+      reason: fields.reason.trim(),
       requestedBy: requester,
       createdAt: createdAt.toISOString(),
       expiresAt: new Date(
         createdAt.getTime() + this.policy.requestTtlSeconds * 1000,
       ).toISOString(),
-      before: preview.before,
-      plannedAfter: preview.after,
-      resourceVersion: preview.resourceVersionBefore,
     });
     this.options.logger.info(
       `promotion request ${
@@ -243,7 +335,10 @@ export class PromotionRequestService {
       recipients: ref,
       exclude: requester,
       request,
-      title: `Traffic change requested for ${entityRef.name}`,
+      title:
+        request.change.type === 'controller-action'
+          ? `Release step requested for ${entityRef.name}`
+          : `Traffic change requested for ${entityRef.name}`,
       description: `${requester} asks to ${describe(request)}. Reason: ${
         request.reason
       }`,
@@ -316,55 +411,33 @@ export class PromotionRequestService {
       );
     }
 
-    let result: RouteActionResult;
+    let result: AppliedResult;
     // The audit record of the write, when the database could not take it:
     // appended after the request is finished, never beside an abandoned
     // approval's record of the same write.
     let unstored: NewAuditRecord | undefined;
     try {
-      result = await this.options.auditTrail.run({
-        eventId: 'promotion-request-approve',
-        request: httpRequest,
-        record,
-        // The claim was a write to the same database a moment ago.
-        storeJustUsed: true,
-        unstored: r => {
-          unstored = r;
-        },
-        run: () =>
-          this.options.actions
-            .applyRouteAction(
-              parseEntityRef(request.entityRef),
-              {
-                target: request.target,
-                operation: request.change,
-                reason: request.reason,
-              },
+      result =
+        request.change.type === 'controller-action'
+          ? await this.applyControllerAction(
+              request,
+              request.change,
+              record,
               credentials,
-              {
-                expectRoute: request.before,
-                expectAfter: request.plannedAfter,
+              httpRequest,
+              r => {
+                unstored = r;
               },
             )
-            .catch(error => {
-              // The route moved between our fresh read and the patch (the
-              // router's conflicts carry the route as it is now; refusals
-              // such as a route now driven by Argo Rollouts do not).
-              if (error instanceof RouteConflictError && error.current) {
-                throw new StaleRequestError(
-                  `The route changed while the approved change was being applied; nothing was applied. ${error.message}`,
-                  error.current,
-                );
-              }
-              throw error;
-            }),
-        outcome: r => ({
-          weightsBefore: r.before,
-          weightsAfter: r.after,
-          resourceVersionBefore: r.resourceVersionBefore,
-          resourceVersionAfter: r.resourceVersionAfter,
-        }),
-      });
+          : await this.applyRouteChange(
+              request,
+              record,
+              credentials,
+              httpRequest,
+              r => {
+                unstored = r;
+              },
+            );
     } catch (error) {
       const stale = error instanceof StaleRequestError;
       // Sent, no answer: the request cannot wait in `approving` for the
@@ -414,11 +487,119 @@ export class PromotionRequestService {
     return finished;
   }
 
+  // The approved route change, as the approver, only onto the route as it
+  // was requested.
+  private async applyRouteChange(
+    request: PromotionRequest,
+    record: Omit<NewAuditRecord, 'outcome'>,
+    credentials: BackstageCredentials,
+    httpRequest: Request | undefined,
+    unstored: (record: NewAuditRecord) => void,
+  ): Promise<AppliedResult> {
+    if (request.change.type === 'controller-action') {
+      throw new InputError('Not a route change');
+    }
+    const operation = request.change;
+    return this.options.auditTrail.run<RouteActionResult>({
+      eventId: 'promotion-request-approve',
+      request: httpRequest,
+      record,
+      // The claim was a write to the same database a moment ago.
+      storeJustUsed: true,
+      unstored,
+      run: () =>
+        this.options.actions
+          .applyRouteAction(
+            parseEntityRef(request.entityRef),
+            {
+              target: request.target,
+              operation,
+              reason: request.reason,
+            },
+            credentials,
+            {
+              expectRoute: request.before,
+              expectAfter: request.plannedAfter,
+            },
+          )
+          .catch(error => {
+            // The route moved between our fresh read and the patch (the
+            // router's conflicts carry the route as it is now; refusals
+            // such as a route now driven by Argo Rollouts do not).
+            if (error instanceof RouteConflictError && error.current) {
+              throw new StaleRequestError(
+                `The route changed while the approved change was being applied; nothing was applied. ${error.message}`,
+                error.current,
+              );
+            }
+            throw error;
+          }),
+      outcome: r => ({
+        weightsBefore: r.before,
+        weightsAfter: r.after,
+        resourceVersionBefore: r.resourceVersionBefore,
+        resourceVersionAfter: r.resourceVersionAfter,
+      }),
+    });
+  }
+
+  // The approved controller action, as the approver (their apply
+  // permission; four-eyes was checked), only while the controller is where
+  // it was when the action was requested.
+  private async applyControllerAction(
+    request: PromotionRequest,
+    change: ControllerActionChange,
+    record: Omit<NewAuditRecord, 'outcome'>,
+    credentials: BackstageCredentials,
+    httpRequest: Request | undefined,
+    unstored: (record: NewAuditRecord) => void,
+  ): Promise<AppliedResult> {
+    const controllerActions = this.controllerActions();
+    const outcome = await this.options.auditTrail.run({
+      eventId: 'promotion-request-approve',
+      request: httpRequest,
+      record,
+      storeJustUsed: true,
+      unstored,
+      run: async () => {
+        if (!change.at) {
+          // Stored before the backend kept the controller's state: what
+          // the requester saw cannot be checked.
+          throw new StaleRequestError(
+            'The request does not say where the controller was when it was made; nothing was applied. Request it again.',
+          );
+        }
+        return controllerActions
+          .act(
+            parseEntityRef(request.entityRef),
+            {
+              target: change.controller,
+              action: change.action,
+              reason: request.reason,
+            },
+            credentials,
+            { expect: change.at },
+          )
+          .catch(error => {
+            // A Rollout changed between our fresh read and the patch.
+            if (error instanceof ConflictError) {
+              throw new StaleRequestError(
+                `The release changed while the approved action was being applied. ${error.message}`,
+              );
+            }
+            throw error;
+          });
+      },
+      outcome: controllerOutcomeRecord,
+    });
+    return outcome.result;
+  }
+
   // The request of an applied approval becomes `applied`, then the audit
   // record the database could not take during the write is appended.
   private async finishApplied(
     id: string,
-    result: RouteActionResult,
+    result: AppliedResult,
     unstored: NewAuditRecord | undefined,
   ): Promise<PromotionRequest> {
     const finished = await this.options.store.finishApproval(id, {
@@ -432,7 +613,7 @@ export class PromotionRequestService {
 
   private finishAppliedLater(
     id: string,
-    result: RouteActionResult,
+    result: AppliedResult,
     unstored: NewAuditRecord | undefined,
   ) {
     const { logger } = this.options;
@@ -644,7 +825,11 @@ export class PromotionRequestService {
         rejected: `was rejected${by}${
           request.decisionReason ? `: ${request.decisionReason}` : ''
         }`,
-        stale: `was approved${by} but not applied: the route changed since the request`,
+        stale: `was approved${by} but not applied: ${
+          request.change.type === 'controller-action'
+            ? 'the release moved on'
+            : 'the route changed'
+        } since the request`,
         failed: `was approved${by} but could not be applied: ${
           request.message ?? 'unknown error'
         }`,
@@ -653,7 +838,11 @@ export class PromotionRequestService {
       await this.notify({
         recipients: request.requestedBy,
         request,
-        title: `Your traffic change request ${
+        title: `Your ${
+          request.change.type === 'controller-action'
+            ? 'release step'
+            : 'traffic change'
+        } request ${
           request.status === 'applied' ? 'was applied' : `is ${request.status}`
         }`,
         description: `Your request to ${describe(request)} ${
@@ -739,10 +928,36 @@ function sameUser(a: string, b: string): boolean {
   return normalize(a) === normalize(b);
 }
 
+/** What an approval hands back: the new resourceVersion, if any. */
+interface AppliedResult {
+  resourceVersionAfter?: string;
+}
+
 function auditRecordOf(
   request: PromotionRequest,
   approver?: string,
 ): Omit<NewAuditRecord, 'outcome'> {
+  const { change } = request;
+  if (change.type === 'controller-action') {
+    // About the Rollout or Canary, like the direct action's record.
+    return {
+      ...controllerAuditRecord({
+        actor: request.requestedBy,
+        approver,
+        entityRef: request.entityRef,
+        target: change.controller,
+        action: change.action,
+        reason: request.reason,
+        requestId: request.id,
+      }),
+      ...(change.at
+        ? {
+            weightsBefore: change.at,
+            resourceVersionBefore: change.at.resourceVersion,
+          }
+        : {}),
+    };
+  }
   return {
     actor: request.requestedBy,
     approver,
@@ -759,8 +974,32 @@ function auditRecordOf(
   };
 }
 
+const ARGO_VERBS: Record<string, string> = {
+  'promote-full': 'fully promote',
+  retry: 'retry',
+  resume: 'resume',
+};
+
 function describe(request: PromotionRequest): string {
-  const { target } = request;
+  const { target, change } = request;
+  if (change.type === 'controller-action') {
+    const { controller, action } = change;
+    const object = `${controller.kind} ${controller.namespace}/${controller.name}`;
+    let what = `roll back ${object}`;
+    if (action.type === 'flagger-open-gate') {
+      what = `open gate ${action.gate} of ${object}`;
+    } else if (action.type === 'argo') {
+      what =
+        action.action === 'promote'
+          ? `promote ${object} one step`
+          : `${ARGO_VERBS[action.action] ?? action.action} ${object}`;
+    }
+    return `${what} on ${controller.cluster} (${target.namespace}/${
+      target.virtualService
+    } route ${target.route}: ${describeSplit(
+      request.before,
+    )} now, ${describeSplit(request.plannedAfter)} after its next step)`;
+  }
   return `move ${target.namespace}/${target.virtualService} route ${
     target.route
   } on ${target.cluster} from ${describeSplit(

@@ -16,7 +16,9 @@
 
 import { InputError } from '@backstage/errors';
 import {
+  ARGO_ROLLOUT_ACTIONS,
   AUDIT_OUTCOMES,
+  FLAGGER_GATES,
   PROMOTION_REQUEST_STATUSES,
   REQUESTABLE_OPERATION_TYPES,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -199,31 +201,146 @@ export const auditQuerySchema = z
   })
   .strict();
 
-// A request asks for target weights, the next step, or all traffic to the
-// canary; the other operations are direct actions (or, like rollback,
-// must never wait for an approval).
+// The Rollout or Canary a controller action is aimed at.
+const controllerTarget = z
+  .object({
+    cluster,
+    namespace,
+    kind: z.enum(['Rollout', 'Canary']),
+    name: objectName,
+  })
+  .strict();
+
+const controllerAction = z.discriminatedUnion('type', [
+  z
+    .object({ type: z.literal('argo'), action: z.enum(ARGO_ROLLOUT_ACTIONS) })
+    .strict(),
+  z
+    .object({
+      type: z.literal('flagger-open-gate'),
+      gate: z.enum(
+        FLAGGER_GATES.filter(g => g !== 'rollback') as [
+          'confirm-rollout',
+          'confirm-traffic-increase',
+          'confirm-promotion',
+        ],
+      ),
+    })
+    .strict(),
+  z.object({ type: z.literal('flagger-rollback') }).strict(),
+]);
+
+// Argo actions act on a Rollout, Flagger's on a Canary.
+function kindMatches(
+  value: {
+    target?: { kind: string };
+    controller?: { kind: string };
+    action: { type: string };
+  },
+  ctx: z.RefinementCtx,
+  field: 'target' | 'controller',
+) {
+  const kind = value[field]?.kind;
+  const wanted = value.action.type === 'argo' ? 'Rollout' : 'Canary';
+  if (kind && kind !== wanted) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: [field, 'kind'],
+      message: `must be ${wanted} for a${
+        value.action.type === 'argo' ? 'n Argo Rollouts' : ' Flagger'
+      } action`,
+    });
+  }
+}
+
+export const controllerActionRequestSchema = z
+  .object({
+    target: controllerTarget,
+    action: controllerAction,
+    dryRun: z.boolean().optional(),
+    reason: z.string().max(1000).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => kindMatches(value, ctx, 'target'));
+
+// Only what raises the canary's share is requested; abort, pause and
+// Flagger's rollback lower the risk and are always direct.
+const controllerActionChange = z
+  .object({
+    type: z.literal('controller-action'),
+    controller: controllerTarget,
+    action: controllerAction,
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    kindMatches(value, ctx, 'controller');
+    const { action } = value;
+    const raising =
+      action.type === 'flagger-open-gate' ||
+      (action.type === 'argo' &&
+        ['promote', 'promote-full', 'retry', 'resume'].includes(action.action));
+    if (!raising) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['action'],
+        message: `'${
+          action.type === 'argo' ? `argo ${action.action}` : action.type
+        }' cannot be requested: it does not raise the canary's share, so it is always applied directly`,
+      });
+    }
+  });
+
+// A request asks for target weights, the next step, all traffic to the
+// canary, or a controller's next move; the other operations are direct
+// actions (or, like rollback, must never wait for an approval).
 const requestedTypes: ReadonlyArray<string> = REQUESTABLE_OPERATION_TYPES;
+
+const routeChange = operation.refine(
+  o => requestedTypes.includes(o.type),
+  o => ({
+    message: `'${
+      o.type
+    }' cannot be requested; a request asks for ${requestedTypes.join(', ')}`,
+  }),
+);
 
 export const createPromotionRequestSchema = z
   .object({
-    target,
-    change: operation.refine(
-      o => requestedTypes.includes(o.type),
-      o => ({
-        message: `'${
-          o.type
-        }' cannot be requested; a request asks for ${requestedTypes.join(
-          ', ',
-        )}`,
-      }),
-    ),
+    // A controller-action request is shown on the route the controller
+    // drives, which the backend finds: a target sent with it is replaced.
+    target: target.optional(),
+    change: z.unknown(),
     reason: z
       .string()
       .trim()
       .min(1, 'must say why the change should be made')
       .max(1000),
   })
-  .strict();
+  .strict()
+  .transform((value, ctx) => {
+    const isController =
+      typeof value.change === 'object' &&
+      value.change !== null &&
+      (value.change as { type?: unknown }).type === 'controller-action';
+    const change = (
+      isController ? controllerActionChange : routeChange
+    ).safeParse(value.change);
+    if (!change.success) {
+      for (const issue of change.error.issues) {
+        ctx.addIssue({ ...issue, path: ['change', ...issue.path] });
+      }
+      return z.NEVER;
+    }
+    if (!isController && !value.target) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['target'],
+        message: 'Required',
+      });
+      return z.NEVER;
+    }
+    return { ...value, change: change.data };
+  });
 
 export const decidePromotionRequestSchema = z
   .object({ reason: z.string().trim().max(1000).optional() })

@@ -27,6 +27,7 @@ import {
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  ControllerActionRequest,
   CreatePromotionRequest,
   PromotionRequestList,
   REQUESTABLE_OPERATION_TYPES,
@@ -40,6 +41,13 @@ import Router from 'express-promise-router';
 import { AuditStore } from '../database/AuditStore';
 import { streamAuditExport } from './auditExport';
 import { AuditTrail } from './AuditTrail';
+import {
+  ControllerActionService,
+  controllerActionName,
+  controllerAuditRecord,
+  controllerOutcomeRecord,
+  raisesCanaryShare,
+} from './ControllerActionService';
 import { databaseUnavailable, isDatabaseUnavailable } from './databaseErrors';
 import { EntityAccess } from './EntityAccess';
 import { PromotionRequestService } from './PromotionRequestService';
@@ -48,6 +56,7 @@ import { RouteActionService } from './RouteActionService';
 import {
   auditExportQuerySchema,
   auditQuerySchema,
+  controllerActionRequestSchema,
   createPromotionRequestSchema,
   decidePromotionRequestSchema,
   listPromotionRequestsQuerySchema,
@@ -64,6 +73,10 @@ export interface RouterOptions {
   permissions: PermissionsService;
   views: RolloutViewService;
   actions: RouteActionService;
+  /** Argo Rollouts and Flagger actions; without it, that endpoint is 404. */
+  controllerActions?: ControllerActionService;
+  /** Flagger's webhook gates, mounted unauthenticated at /flagger. */
+  flaggerWebhook?: express.Router;
   requests: PromotionRequestService;
   auditTrail: AuditTrail;
   auditStore: AuditStore;
@@ -110,6 +123,7 @@ export async function createRouter(
     permissions,
     views,
     actions,
+    controllerActions,
     requests,
     auditTrail,
     auditStore,
@@ -152,6 +166,10 @@ export async function createRouter(
 
   const router = Router();
   router.use(express.json());
+  // Flagger calls its webhooks with no Backstage credentials (the plugin
+  // adds an unauthenticated auth policy for /flagger); each URL carries a
+  // per-Canary token that the gate service checks.
+  if (options.flaggerWebhook) router.use('/flagger', options.flaggerWebhook);
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -323,6 +341,53 @@ export async function createRouter(
     },
   );
 
+  // Argo Rollouts and Flagger releases: the controller's own actions,
+  // recorded like route actions (dry runs are not).
+  router.post(
+    '/entities/:namespace/:kind/:name/controller-actions',
+    async (req, res) => {
+      const entityRef = entityRefFromParams(req.params);
+      const body = parseBody(
+        controllerActionRequestSchema,
+        req.body,
+      ) as ControllerActionRequest;
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      if (!controllerActions) {
+        throw new NotFoundError(
+          'Argo Rollouts and Flagger actions are not enabled in this backend',
+        );
+      }
+      const outcome = await auditTrail.run({
+        request: req,
+        eventId: 'controller-action',
+        dryRun: body.dryRun,
+        record: controllerAuditRecord({
+          actor: actorOf(credentials),
+          entityRef: stringifyEntityRef(entityRef),
+          target: body.target,
+          action: body.action,
+          reason: body.reason,
+        }),
+        run: () =>
+          controllerActions.act(entityRef, body, credentials, {
+            // As for routes: where owners must request too, nothing that
+            // raises the canary's share is applied directly; dry runs and
+            // the actions that lower the risk stay direct.
+            refuseRaising:
+              !requests.policy.ownersApplyDirectly &&
+              !body.dryRun &&
+              raisesCanaryShare(body.action)
+                ? `${controllerActionName(
+                    body.action,
+                  )} gives the new version more traffic, and here that goes through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): create a request for an owner to approve`
+                : undefined,
+          }),
+        outcome: controllerOutcomeRecord,
+      });
+      res.json(outcome.result);
+    },
+  );
+
   router.post('/entities/:namespace/:kind/:name/scale', async (req, res) => {
     const entityRef = entityRefFromParams(req.params);
     const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
@@ -353,7 +418,7 @@ export async function createRouter(
   // here with a message, rather than by the root's empty 404.
   router.use((req, _res) => {
     throw new NotFoundError(
-      `Istio Rollouts has no ${req.method} ${req.path}; entity paths are /entities/<namespace>/<kind>/<name>/(view|history|requests|route-actions|scale), names without slashes`,
+      `Istio Rollouts has no ${req.method} ${req.path}; entity paths are /entities/<namespace>/<kind>/<name>/(view|history|requests|route-actions|controller-actions|scale), names without slashes`,
     );
   });
 

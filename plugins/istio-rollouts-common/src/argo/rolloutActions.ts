@@ -44,7 +44,7 @@ import {
 // plugin's fallback for pre-0.10 controllers without the subresource is
 // not reproduced.)
 
-/** @internal */
+/** @public */
 export type RolloutAction =
   | 'promote'
   | 'promote-full'
@@ -63,7 +63,7 @@ export interface RolloutPatchRequest {
   argoMergePatch: Record<string, unknown>;
 }
 
-/** @internal */
+/** @public */
 export interface RolloutActionPlan {
   ok: true;
   action: RolloutAction;
@@ -87,7 +87,7 @@ export interface RolloutActionPlan {
  * meaningless (or harmful, like promoting twice); 422 the object is not a
  * Rollout that can be patched safely.
  *
- * @internal
+ * @public
  */
 export interface RolloutActionRefusal {
   ok: false;
@@ -95,7 +95,7 @@ export interface RolloutActionRefusal {
   message: string;
 }
 
-/** @internal */
+/** @public */
 export type RolloutActionResult = RolloutActionPlan | RolloutActionRefusal;
 
 function refuse(status: 409 | 422, message: string): RolloutActionRefusal {
@@ -279,7 +279,7 @@ function abortedRefusal(s: State, action: string): RolloutActionRefusal {
  * next step, or promotes a blue-green rollout paused before the switch.
  * Like the plugin, it clears the user's pause (spec.paused) too.
  *
- * @internal
+ * @public
  */
 export function buildPromote(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -375,7 +375,7 @@ export function buildPromote(rollout: unknown): RolloutActionResult {
  * `kubectl argo rollouts promote --full`: skips every remaining step,
  * pause and analysis, and makes the current version stable.
  *
- * @internal
+ * @public
  */
 export function buildPromoteFull(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -418,7 +418,7 @@ export function buildPromoteFull(rollout: unknown): RolloutActionResult {
  * version and scales the canary (or preview) down. The spec keeps the new
  * version; a retry starts it again.
  *
- * @internal
+ * @public
  */
 export function buildAbort(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -446,7 +446,7 @@ export function buildAbort(rollout: unknown): RolloutActionResult {
  * `kubectl argo rollouts retry rollout`: starts an aborted update again
  * from its first step.
  *
- * @internal
+ * @public
  */
 export function buildRetry(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -474,7 +474,7 @@ export function buildRetry(rollout: unknown): RolloutActionResult {
  * `kubectl argo rollouts pause`: holds the rollout where it is until it is
  * resumed or promoted.
  *
- * @internal
+ * @public
  */
 export function buildPause(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -497,7 +497,7 @@ export function buildPause(rollout: unknown): RolloutActionResult {
  * pauses and may skip a step); this is the spec half of that promote, for a
  * user who only wants to lift their own pause.
  *
- * @internal
+ * @public
  */
 export function buildResume(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -525,7 +525,7 @@ export function buildResume(rollout: unknown): RolloutActionResult {
 /**
  * The builder of an action, by name.
  *
- * @internal
+ * @public
  */
 export function buildRolloutAction(
   action: RolloutAction,

@@ -27,7 +27,7 @@ import { asArray, asNumber, asString, dig, isRecord } from '../kube/guards';
  * The kinds of canary step Argo Rollouts knows (the member of the step
  * object that is set); `unknown` for a step this version does not know.
  *
- * @internal
+ * @public
  */
 export type CanaryStepKind =
   | 'setWeight'
@@ -51,7 +51,7 @@ const STEP_KINDS: CanaryStepKind[] = [
   'plugin',
 ];
 
-/** @internal */
+/** @public */
 export interface CanaryStepView {
   /** Position in spec.strategy.canary.steps. */
   index: number;
@@ -64,7 +64,7 @@ export interface CanaryStepView {
   raw: unknown;
 }
 
-/** @internal */
+/** @public */
 export interface PauseConditionView {
   /** CanaryPauseStep, BlueGreenPause, InconclusiveAnalysisRun, InconclusiveExperiment. */
   reason: string;
@@ -72,7 +72,7 @@ export interface PauseConditionView {
   since?: string;
 }
 
-/** @internal */
+/** @public */
 export interface AnalysisRunStatusView {
   name: string;
   /** Pending, Running, Successful, Failed, Error, Inconclusive. */
@@ -80,7 +80,7 @@ export interface AnalysisRunStatusView {
   message?: string;
 }
 
-/** @internal */
+/** @public */
 export interface RolloutProgress {
   name?: string;
   namespace?: string;
@@ -162,7 +162,7 @@ function analysisStatus(raw: unknown): AnalysisRunStatusView | undefined {
  * status.currentStepIndex as Argo reads it: absent counts as 0; anything
  * that is not a whole number is treated as absent.
  *
- * @internal
+ * @public
  */
 export function readStepIndex(rollout: unknown): number | undefined {
   const index = asNumber(dig(rollout, 'status', 'currentStepIndex'));
@@ -171,7 +171,7 @@ export function readStepIndex(rollout: unknown): number | undefined {
     : undefined;
 }
 
-/** @internal */
+/** @public */
 export function readPauseConditions(rollout: unknown): PauseConditionView[] {
   return asArray(dig(rollout, 'status', 'pauseConditions')).map(c => ({
     reason: asString(dig(c, 'reason')) ?? 'unknown',
@@ -179,7 +179,7 @@ export function readPauseConditions(rollout: unknown): PauseConditionView[] {
   }));
 }
 
-/** @internal */
+/** @public */
 export function readStrategy(rollout: unknown): RolloutProgress['strategy'] {
   const strategy = dig(rollout, 'spec', 'strategy');
   if (isRecord(dig(strategy, 'canary'))) return 'canary';
@@ -215,7 +215,7 @@ function abortMessage(rollout: unknown): string | undefined {
 /**
  * What the tab shows about a Rollout's progress, from the raw object.
  *
- * @internal
+ * @public
  */
 export function readRolloutProgress(rollout: unknown): RolloutProgress {
   const status = dig(rollout, 'status');
