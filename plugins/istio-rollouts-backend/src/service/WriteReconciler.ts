@@ -291,8 +291,34 @@ export class WriteReconciler {
         describe: s => `${(s as { replicas?: number })?.replicas} replicas`,
       };
     }
+    const rollout = /^Rollout\/(.+)$/.exec(record.workload ?? '')?.[1];
+    if (rollout) {
+      // Its controller rewrites a Rollout's status all the time, so no state
+      // can be compared with an intended one: what tells is whether this
+      // plugin's field manager wrote the Rollout (or its status) after the
+      // write was sent — its patches are conditional on the resourceVersion,
+      // so a Rollout moved by someone else first was not written by it.
+      const path = `/apis/argoproj.io/v1alpha1/namespaces/${encodeURIComponent(
+        record.namespace,
+      )}/rollouts/${encodeURIComponent(rollout)}`;
+      return {
+        what: `Rollout ${record.namespace}/${rollout}`,
+        read: () =>
+          readObject(cache, path, object => ({
+            step: object.status?.currentStepIndex,
+            phase: object.status?.phase,
+          })),
+        same: () => true,
+        describe: s => {
+          const state = s as { step?: number; phase?: string } | undefined;
+          return `state (step index ${state?.step ?? 0}${
+            state?.phase ? `, ${state.phase}` : ''
+          })`;
+        },
+      };
+    }
     return {
-      unsupported: `the record names no VirtualService or Deployment to check.`,
+      unsupported: `the record names no VirtualService, Deployment or Rollout to check.`,
     };
   }
 }
