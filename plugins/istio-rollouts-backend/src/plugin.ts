@@ -66,6 +66,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         logger: coreServices.logger,
         config: coreServices.rootConfig,
         lifecycle: coreServices.lifecycle,
@@ -82,6 +83,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         auth,
+        discovery,
         logger,
         config,
         lifecycle,
@@ -215,6 +217,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
           access,
           logger,
           gates: flaggerGates,
+          discovery,
           onChanged: signalChange,
         });
         const requests = new PromotionRequestService({

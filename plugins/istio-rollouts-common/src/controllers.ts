@@ -252,3 +252,14 @@ export interface ControllerActionResult {
   resourceVersionBefore: string;
   resourceVersionAfter?: string;
 }
+
+/**
+ * Answer of `GET /entities/:namespace/:kind/:name/flagger-webhooks`: the
+ * URLs (with the Canary's token) to put in its `spec.analysis.webhooks`,
+ * one per gate the plugin serves. Shown to those who may apply releases.
+ *
+ * @public
+ */
+export interface FlaggerWebhooksResponse {
+  webhooks: Array<{ gate: FlaggerGate; url: string }>;
+}

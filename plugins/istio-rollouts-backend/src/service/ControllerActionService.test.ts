@@ -601,7 +601,7 @@ describe('requests for Argo Rollouts actions', () => {
 describe('Flagger gates', () => {
   const SECRET = 'flagger-webhook-secret-for-tests';
 
-  async function setUpCanary() {
+  async function setUpCanary(options: { secret?: string | null } = {}) {
     const ns = await createTestNamespace('ctlf');
     await kubectl([
       'label',
@@ -686,7 +686,14 @@ describe('Flagger gates', () => {
         }),
       ],
       permission: ownersPolicy as any,
-      config: { istioRollouts: { flagger: { webhookSecret: SECRET } } },
+      config:
+        options.secret === null
+          ? {}
+          : {
+              istioRollouts: {
+                flagger: { webhookSecret: options.secret ?? SECRET },
+              },
+            },
     });
     const open = (user: string) =>
       request(server)
@@ -721,7 +728,14 @@ describe('Flagger gates', () => {
           )
           .set('Authorization', mockCredentials.user.header(ALICE))
       ).body.items as any[];
-    return { ns, open, flaggerCalls, history };
+    // The URLs of the Canary's gates, as the tab asks for them.
+    const webhookUrls = (user: string, canary = 'podinfo') =>
+      request(server)
+        .get(
+          `${API}/entities/default/component/shop/flagger-webhooks?cluster=local&namespace=${ns}&name=${canary}`,
+        )
+        .set('Authorization', mockCredentials.user.header(user));
+    return { ns, server, token, open, flaggerCalls, history, webhookUrls };
   }
 
   it('an owner opens confirm-promotion once Flagger asked, and Flagger then gets a 200', async () => {
@@ -764,5 +778,78 @@ describe('Flagger gates', () => {
         description: res.body.description,
       },
     });
+  });
+
+  it('shows an owner the URL of each gate, whose token the webhook accepts', async () => {
+    const { ns, server, token, webhookUrls } = await setUpCanary();
+
+    const res = await webhookUrls(ALICE);
+
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body.webhooks.map((w: any) => w.gate)).toEqual([
+      'confirm-rollout',
+      'confirm-traffic-increase',
+      'confirm-promotion',
+      'rollback',
+    ]);
+    for (const { gate, url } of res.body.webhooks) {
+      const parsed = new URL(url);
+      // The backend's external base URL (discovery), then the gate's path.
+      expect(parsed.origin).toMatch(/^http:\/\/localhost:\d+$/);
+      expect(parsed.pathname).toBe(`${API}/flagger/local/${gate}`);
+      expect([...parsed.searchParams.keys()]).toEqual(['token']);
+      expect(parsed.searchParams.get('token')).toBe(token);
+      // Called as Flagger calls it, the URL is let through to the gate,
+      // which waits for a person (a wrong token would be a 401).
+      const call = await request(server)
+        .post(`${parsed.pathname}${parsed.search}`)
+        .send({
+          name: 'podinfo',
+          namespace: ns,
+          phase: 'Progressing',
+          checksum: 'chk-1',
+          metadata: {},
+        });
+      expect([gate, call.status]).toEqual([gate, 403]);
+      expect(call.text).toBe(
+        gate === 'rollback'
+          ? 'no rollback asked in Backstage'
+          : 'waiting for approval in Backstage',
+      );
+    }
+  });
+
+  it('refuses the URLs to a user who may only request, and for a Canary that is not the entity’s', async () => {
+    const { ns, webhookUrls } = await setUpCanary();
+
+    const bob = await webhookUrls(BOB);
+    expect(bob.status).toBe(403);
+    expect(bob.body.error.message).toBe(
+      'You may not see the Flagger webhook URLs (they carry a token) of component:default/shop (permission istio-rollouts.promotion.apply)',
+    );
+    expect(JSON.stringify(bob.body)).not.toMatch(/token=/);
+
+    const other = await webhookUrls(ALICE, 'checkout');
+    expect(other.status).toBe(404);
+    expect(other.body.error.message).toBe(
+      `Canary ${ns}/checkout drives none of component:default/shop's VirtualServices on cluster local`,
+    );
+
+    const malformed = await webhookUrls(ALICE, 'Not_A_Name');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/^Invalid request: name: /);
+  });
+
+  it('answers 503 saying why when no webhook secret is configured', async () => {
+    const { webhookUrls } = await setUpCanary({ secret: null });
+
+    const res = await webhookUrls(ALICE);
+
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toMatch(
+      /istioRollouts\.flagger\.webhookSecret is not configured/,
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/token=/);
   });
 });

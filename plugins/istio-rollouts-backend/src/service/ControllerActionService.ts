@@ -16,6 +16,7 @@
 
 import {
   BackstageCredentials,
+  DiscoveryService,
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { CompoundEntityRef, Entity } from '@backstage/catalog-model';
@@ -35,7 +36,9 @@ import {
   ControllerActionResult,
   ControllerStateAtRequest,
   ControllerTarget,
+  FLAGGER_GATES,
   FlaggerGate,
+  FlaggerWebhooksResponse,
   RouteSnapshot,
   RouteTarget,
   VirtualServiceView,
@@ -91,6 +94,15 @@ export interface FlaggerGateActions {
     reason?: string;
     dryRun: boolean;
   }): Promise<{ description: string }>;
+  /**
+   * The URL Flagger calls for a gate of the Canary, token included; a
+   * ServiceUnavailableError when no webhook secret is configured.
+   */
+  webhookUrl(
+    baseUrl: string,
+    target: ControllerTarget,
+    gate: FlaggerGate,
+  ): string;
 }
 
 /** How a caller other than the direct endpoint uses {@link ControllerActionService.act}. */
@@ -214,6 +226,9 @@ const VERBS: Record<string, string> = {
 
 const FIRST_SYNC_WAIT_MS = 5_000;
 
+/** Where the backend serves the plugin, below its base URL. */
+const PLUGIN_PATH = '/api/istio-rollouts';
+
 interface Located {
   ref: string;
   cache: ClusterObjectCache;
@@ -238,6 +253,8 @@ export class ControllerActionService {
       logger: LoggerService;
       /** Flagger's gates; without them, Flagger actions answer 503. */
       gates?: FlaggerGateActions;
+      /** The backend's external URL, for the Flagger webhook URLs. */
+      discovery?: DiscoveryService;
       /** After an action changed something: refresh the tabs that show it. */
       onChanged?: (cluster: string, namespace: string) => void;
     },
@@ -322,6 +339,62 @@ export class ControllerActionService {
     };
   }
 
+  /**
+   * The URLs of the plugin's four webhook gates for a Canary, with its
+   * token, for the Canary's spec.analysis.webhooks. Checked as an action on
+   * the Canary (bound to the entity, driving one of its VirtualServices),
+   * under the apply permission: the token is for those who set up the
+   * Canary's releases.
+   */
+  async flaggerWebhooks(
+    entityRef: CompoundEntityRef,
+    canary: { cluster: string; namespace: string; name: string },
+    credentials: BackstageCredentials,
+  ): Promise<FlaggerWebhooksResponse> {
+    const target: ControllerTarget = {
+      cluster: canary.cluster,
+      namespace: canary.namespace,
+      kind: 'Canary',
+      name: canary.name,
+    };
+    const located = await this.prepare(
+      entityRef,
+      target,
+      { type: 'flagger-open-gate', gate: 'confirm-rollout' },
+      credentials,
+      istioRolloutsApplyPermission,
+      'see the Flagger webhook URLs (they carry a token) of',
+    );
+    const { gates, discovery, logger } = this.options;
+    if (!gates || !discovery) {
+      throw new ServiceUnavailableError(
+        'Flagger gates are not served by this backend',
+      );
+    }
+    // webhookUrl wants the backend's base URL: the plugin's, without the
+    // path the backend serves the plugin at (the gates recognise their
+    // webhooks by that path, so a URL elsewhere would not be theirs).
+    const pluginUrl = (
+      await discovery.getExternalBaseUrl('istio-rollouts')
+    ).replace(/\/+$/, '');
+    if (!pluginUrl.endsWith(PLUGIN_PATH)) {
+      throw new ServiceUnavailableError(
+        `The plugin's external URL ${pluginUrl} does not end with ${PLUGIN_PATH}, where Flagger's webhooks are served; the webhook URLs cannot be made from it`,
+      );
+    }
+    const backendUrl = pluginUrl.slice(0, -PLUGIN_PATH.length);
+    const webhooks = FLAGGER_GATES.map(gate => ({
+      gate,
+      url: gates.webhookUrl(backendUrl, target, gate),
+    }));
+    logger.info(
+      `Flagger webhook URLs of ${target.cluster}/${target.namespace}/Canary/${
+        target.name
+      } shown to ${userOf(credentials)} for ${located.ref}`,
+    );
+    return { webhooks };
+  }
+
   // Read permission, the action's permission, the object bound to the
   // entity and driving one of its VirtualServices, read fresh.
   private async prepare(
@@ -330,6 +403,8 @@ export class ControllerActionService {
     action: ControllerAction,
     credentials: BackstageCredentials,
     permission: ResourcePermission<'catalog-entity'> | undefined,
+    /** What `permission` allows, for its refusal; default requesting. */
+    verb?: string,
   ): Promise<Located> {
     const { access } = this.options;
     await access.authorize(
@@ -350,6 +425,7 @@ export class ControllerActionService {
       action,
       credentials,
       permission,
+      verb,
     );
     const { cache, views } = await this.entityViews(
       ref,
@@ -409,6 +485,7 @@ export class ControllerActionService {
     action: ControllerAction,
     credentials: BackstageCredentials,
     permission: ResourcePermission<'catalog-entity'> | undefined,
+    permissionVerb: string = 'request releases of',
   ): Promise<{ ref: string; entity: Entity }> {
     const { access } = this.options;
     const verb =
@@ -418,7 +495,7 @@ export class ControllerActionService {
         entityRef,
         permission,
         credentials,
-        `request releases of`,
+        permissionVerb,
       );
     }
     const raising = raisesCanaryShare(action);

@@ -29,6 +29,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ControllerActionRequest,
   CreatePromotionRequest,
+  FlaggerWebhooksResponse,
   PromotionRequestList,
   REQUESTABLE_OPERATION_TYPES,
   RouteActionRequest,
@@ -66,6 +67,12 @@ import {
   routeActionRequestSchema,
   scaleRequestSchema,
 } from './requestSchemas';
+
+// `?cluster=…&namespace=…&name=…` of a Canary: the controller target's
+// fields (the same rules as in a controller action's body), without kind.
+const canaryQuerySchema = controllerActionRequestSchema
+  .innerType()
+  .shape.target.omit({ kind: true });
 
 /** Collaborators the router is built from; tests pass their own. */
 export interface RouterOptions {
@@ -388,6 +395,28 @@ export async function createRouter(
     },
   );
 
+  // The URLs Flagger calls for a Canary's gates, token included: for the
+  // people who set up the Canary (apply permission), checked as an action
+  // on it (bound to the entity, driving one of its VirtualServices).
+  router.get(
+    '/entities/:namespace/:kind/:name/flagger-webhooks',
+    async (req, res) => {
+      const entityRef = entityRefFromParams(req.params);
+      const canary = parseBody(canaryQuerySchema, req.query);
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      if (!controllerActions) {
+        throw new NotFoundError(
+          'Argo Rollouts and Flagger actions are not enabled in this backend',
+        );
+      }
+      const body: FlaggerWebhooksResponse =
+        await controllerActions.flaggerWebhooks(entityRef, canary, credentials);
+      // A token: not for shared caches, nor the browser's disk.
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(body);
+    },
+  );
+
   router.post('/entities/:namespace/:kind/:name/scale', async (req, res) => {
     const entityRef = entityRefFromParams(req.params);
     const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
@@ -418,7 +447,7 @@ export async function createRouter(
   // here with a message, rather than by the root's empty 404.
   router.use((req, _res) => {
     throw new NotFoundError(
-      `Istio Rollouts has no ${req.method} ${req.path}; entity paths are /entities/<namespace>/<kind>/<name>/(view|history|requests|route-actions|controller-actions|scale), names without slashes`,
+      `Istio Rollouts has no ${req.method} ${req.path}; entity paths are /entities/<namespace>/<kind>/<name>/(view|history|requests|route-actions|controller-actions|flagger-webhooks|scale), names without slashes`,
     );
   });
 

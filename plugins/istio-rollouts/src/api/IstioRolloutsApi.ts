@@ -21,9 +21,11 @@ import type {
   AuditRecordPage,
   ControllerActionRequest,
   ControllerActionResult,
+  ControllerTarget,
   CreatePromotionRequest,
   DecidePromotionRequest,
   EntityRolloutView,
+  FlaggerWebhooksResponse,
   PromotionRequest,
   PromotionRequestList,
   PromotionRequestStatus,
@@ -114,6 +116,16 @@ export interface IstioRolloutsApi {
     entity: CompoundEntityRef,
     request: ControllerActionRequest,
   ): Promise<ControllerActionResult>;
+  /**
+   * The URLs (with the Canary's token) of the plugin's Flagger gates for a
+   * Canary of the entity, to paste into its spec.analysis.webhooks. Needs
+   * the apply permission on the entity. Optional, so that clients written
+   * before it still fit; without it the tab does not offer the URLs.
+   */
+  flaggerWebhooks?(
+    entity: CompoundEntityRef,
+    target: Omit<ControllerTarget, 'kind'>,
+  ): Promise<FlaggerWebhooksResponse>;
   /** Scales one version's Deployment. */
   scaleVersion(
     entity: CompoundEntityRef,

@@ -183,6 +183,21 @@ describe('IstioRolloutsClient', () => {
     );
   });
 
+  it("asks for a Canary's webhook URLs with its target in the query", async () => {
+    const { api, call } = client();
+    await api.flaggerWebhooks(entity, {
+      cluster: 'local',
+      namespace: 'demo',
+      name: 'pod info',
+    });
+
+    expect(call(0)).toEqual({
+      url: `${BASE}/entities/default/Component/reviews/flagger-webhooks?cluster=local&namespace=demo&name=pod+info`,
+      method: 'GET',
+      body: undefined,
+    });
+  });
+
   it("throws the backend's error", async () => {
     const { api } = client(
       () =>

@@ -21,9 +21,11 @@ import type {
   AuditRecordPage,
   ControllerActionRequest,
   ControllerActionResult,
+  ControllerTarget,
   CreatePromotionRequest,
   DecidePromotionRequest,
   EntityRolloutView,
+  FlaggerWebhooksResponse,
   PromotionRequest,
   PromotionRequestList,
   RouteActionRequest,
@@ -82,6 +84,20 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
     return this.post<ControllerActionResult>(
       `${entityPath(entity)}/controller-actions`,
       request,
+    );
+  }
+
+  flaggerWebhooks(
+    entity: CompoundEntityRef,
+    target: Omit<ControllerTarget, 'kind'>,
+  ): Promise<FlaggerWebhooksResponse> {
+    const query = queryString({
+      cluster: target.cluster,
+      namespace: target.namespace,
+      name: target.name,
+    });
+    return this.request<FlaggerWebhooksResponse>(
+      `${entityPath(entity)}/flagger-webhooks${query}`,
     );
   }
 

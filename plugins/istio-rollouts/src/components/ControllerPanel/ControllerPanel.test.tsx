@@ -217,6 +217,7 @@ async function renderCard(options: {
   managedBy: ManagedByView;
   controllerAction?: jest.Mock;
   createRequest?: jest.Mock;
+  flaggerWebhooks?: jest.Mock;
   decide?: (name: string) => 'ALLOW' | 'DENY';
 }) {
   const vs = vsView([route([80, 20])], { managedBy: options.managedBy });
@@ -234,11 +235,14 @@ async function renderCard(options: {
       .mockImplementation(async (_e, req) =>
         promotionRequest({ target: req.target, change: req.change }),
       );
+  const flaggerWebhooks =
+    options.flaggerWebhooks ??
+    jest.fn().mockRejectedValue(new Error('not expected'));
   const onChanged = jest.fn();
   const refresh = jest.fn();
   await renderInTestApp(
     <Providers
-      api={{ controllerAction, createRequest }}
+      api={{ controllerAction, createRequest, flaggerWebhooks }}
       entity={testEntity()}
       decide={options.decide}
     >
@@ -250,7 +254,13 @@ async function renderCard(options: {
     </Providers>,
     { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
-  return { controllerAction, createRequest, onChanged, refresh };
+  return {
+    controllerAction,
+    createRequest,
+    flaggerWebhooks,
+    onChanged,
+    refresh,
+  };
 }
 
 // Each test renders the whole card (routes, versions, the panel) and waits
@@ -612,6 +622,117 @@ describe('ControllerPanel', () => {
         controller: CANARY,
         action: { type: 'flagger-open-gate', gate: 'confirm-promotion' },
       });
+    });
+
+    const webhookUrl = (gate: string) =>
+      `https://backstage.example.com/api/istio-rollouts/flagger/local/${gate}?token=Zm9vYmFyLXRva2VuLWZvci1wb2RpbmZv`;
+
+    it('shows owners a ready-to-paste webhooks snippet with the URLs, and copies it', async () => {
+      const flaggerWebhooks = jest.fn().mockResolvedValue({
+        webhooks: [
+          'confirm-rollout',
+          'confirm-traffic-increase',
+          'confirm-promotion',
+          'rollback',
+        ].map(gate => ({ gate, url: webhookUrl(gate) })),
+      });
+      await renderCard({
+        managedBy: managed({ flagger: flagger() }),
+        flaggerWebhooks,
+      });
+
+      fireEvent.click(await enabledButton('Webhook URLs'));
+      const dialog = await screen.findByRole('dialog');
+      expect(
+        within(dialog).getByText('Webhook URLs of Canary demo/podinfo'),
+      ).toBeInTheDocument();
+      const snippet = await within(dialog).findByTestId(
+        'flagger-webhooks-yaml',
+      );
+      await waitFor(() =>
+        expect(snippet.querySelector('code')?.textContent).toContain(
+          'webhooks:',
+        ),
+      );
+      const yaml = `webhooks:
+  - name: backstage-confirm-rollout
+    type: confirm-rollout
+    url: ${webhookUrl('confirm-rollout')}
+  - name: backstage-confirm-traffic-increase
+    type: confirm-traffic-increase
+    url: ${webhookUrl('confirm-traffic-increase')}
+  - name: backstage-confirm-promotion
+    type: confirm-promotion
+    url: ${webhookUrl('confirm-promotion')}
+  - name: backstage-rollback
+    type: rollback
+    url: ${webhookUrl('rollback')}
+`;
+      expect(snippet.querySelector('code')!.textContent).toBe(yaml);
+      expect(flaggerWebhooks).toHaveBeenCalledTimes(1);
+      expect(flaggerWebhooks).toHaveBeenCalledWith(
+        expect.objectContaining({ kind: 'Component' }),
+        { cluster: 'local', namespace: 'demo', name: 'podinfo' },
+      );
+
+      // The copy button copies the snippet as shown (copy-to-clipboard
+      // selects it and runs the browser's copy command).
+      let copied: string | undefined;
+      const execCommand = document.execCommand;
+      document.execCommand = jest.fn(() => {
+        copied = document.getSelection()?.toString();
+        return true;
+      });
+      try {
+        fireEvent.click(
+          within(dialog).getByRole('button', { name: 'Copy text' }),
+        );
+        await waitFor(() => expect(copied).toBe(yaml));
+      } finally {
+        document.execCommand = execCommand;
+      }
+
+      fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+      await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    });
+
+    it('shows the backend’s refusal in the dialog', async () => {
+      const flaggerWebhooks = jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(
+            503,
+            'ServiceUnavailableError',
+            'Flagger webhooks are not enabled: istioRollouts.flagger.webhookSecret is not configured',
+          ),
+        );
+      await renderCard({
+        managedBy: managed({ flagger: flagger() }),
+        flaggerWebhooks,
+      });
+
+      fireEvent.click(await enabledButton('Webhook URLs'));
+      const dialog = await screen.findByRole('dialog');
+      expect(
+        (
+          await within(dialog).findAllByText(
+            /istioRollouts\.flagger\.webhookSecret is not configured/,
+          )
+        ).length,
+      ).toBeGreaterThan(0);
+      expect(within(dialog).queryByTestId('flagger-webhooks-yaml')).toBeNull();
+    });
+
+    it('offers the URLs only to users who may apply', async () => {
+      const { flaggerWebhooks } = await renderCard({
+        managedBy: managed({ flagger: flagger() }),
+        decide: name =>
+          name === 'istio-rollouts.promotion.apply' ? 'DENY' : 'ALLOW',
+      });
+      // Permissions decided: the request button is there, no URLs.
+      await enabledButton('Request approval');
+      expect(screen.queryByRole('button', { name: 'Webhook URLs' })).toBeNull();
+      expect(flaggerWebhooks).not.toHaveBeenCalled();
     });
   });
 });

@@ -173,6 +173,7 @@ const ActingPanel = ({
   const [pending, setPending] = useState<PendingControllerAction>();
   const controls: ControllerControls = {
     promotion,
+    apply: applyAccess,
     rollback: rollbackAccess,
     busy: action.state.status === 'pending',
     open: setPending,

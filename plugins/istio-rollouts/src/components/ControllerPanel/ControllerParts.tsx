@@ -33,6 +33,11 @@ import { PendingControllerAction } from './ControllerActionDialog';
 export interface ControllerControls {
   /** How actions that raise the canary's share go: apply, or request. */
   promotion: PromotionMode;
+  /**
+   * The apply permission itself, whatever the approval policy: those who
+   * hold it set up the controller (e.g. see Flagger's webhook URLs).
+   */
+  apply: ActionAccess;
   /** Actions that lower risk (abort, pause, Flagger rollback). */
   rollback: ActionAccess;
   /** An action is being sent: every button waits. */

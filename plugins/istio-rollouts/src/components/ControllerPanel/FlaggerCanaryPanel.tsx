@@ -19,7 +19,10 @@ import type {
   FlaggerCanaryStateView,
   FlaggerGateView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { Box, Chip, Typography } from '@material-ui/core';
+import { useState } from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import { Box, Button, Chip, Tooltip, Typography } from '@material-ui/core';
+import { istioRolloutsApiRef } from '../../api/IstioRolloutsApi';
 import { UserRef } from '../AuditParts';
 import { describeControllerAction } from './controllerText';
 import {
@@ -30,6 +33,7 @@ import {
   Since,
   useControllerStyles,
 } from './ControllerParts';
+import { FlaggerWebhooksDialog } from './FlaggerWebhooksDialog';
 
 // Flagger calls the rollback webhook while it analyses or waits; outside
 // these phases there is nothing to roll back.
@@ -162,6 +166,10 @@ export const FlaggerCanaryPanel = ({
   const waitingGate = state.waitingAt
     ? state.gates.find(g => g.gate === state.waitingAt)
     : undefined;
+  // The webhook URLs carry the Canary's token: for those who may apply.
+  const api = useApi(istioRolloutsApiRef);
+  const showWebhooks = !!controls?.apply.allowed && !!api.flaggerWebhooks;
+  const [webhooksOpen, setWebhooksOpen] = useState(false);
   return (
     <Box className={classes.root} data-testid="flagger-canary-panel">
       <div className={classes.header}>
@@ -221,31 +229,50 @@ export const FlaggerCanaryPanel = ({
           ))}
         </ul>
       )}
-      {controls && canRollBack && (
+      {controls && (canRollBack || showWebhooks) && (
         <div className={classes.buttons}>
-          <ControllerButton
-            access={controls.rollback}
-            unavailable={
-              rollbackGate?.open
-                ? 'A rollback was already asked for this revision'
-                : undefined
-            }
-            hint="Flagger rolls the canary back at its next check"
-            busy={controls.busy}
-            color="secondary"
-            onClick={() => {
-              const action = { type: 'flagger-rollback' as const };
-              controls.open({
-                action,
-                title: describeControllerAction(target, action),
-                confirmLabel: 'Roll back',
-                mode: 'apply',
-              });
-            }}
-          >
-            Roll back
-          </ControllerButton>
+          {canRollBack && (
+            <ControllerButton
+              access={controls.rollback}
+              unavailable={
+                rollbackGate?.open
+                  ? 'A rollback was already asked for this revision'
+                  : undefined
+              }
+              hint="Flagger rolls the canary back at its next check"
+              busy={controls.busy}
+              color="secondary"
+              onClick={() => {
+                const action = { type: 'flagger-rollback' as const };
+                controls.open({
+                  action,
+                  title: describeControllerAction(target, action),
+                  confirmLabel: 'Roll back',
+                  mode: 'apply',
+                });
+              }}
+            >
+              Roll back
+            </ControllerButton>
+          )}
+          {showWebhooks && (
+            <Tooltip title="The URLs Flagger calls for the gates the plugin serves, to paste into the Canary's spec">
+              <Button
+                size="small"
+                variant="outlined"
+                onClick={() => setWebhooksOpen(true)}
+              >
+                Webhook URLs
+              </Button>
+            </Tooltip>
+          )}
         </div>
+      )}
+      {webhooksOpen && (
+        <FlaggerWebhooksDialog
+          target={target}
+          onClose={() => setWebhooksOpen(false)}
+        />
       )}
     </Box>
   );
