@@ -277,6 +277,28 @@ describe('Flagger webhook', () => {
     );
   });
 
+  it('takes the token as Basic auth, as Flagger sends a URL with flagger:<token>@', async () => {
+    const { ns } = await createCanary();
+    const token = webhookToken(SECRET, {
+      cluster: CLUSTER,
+      namespace: ns,
+      name: 'podinfo',
+    });
+    const call = (password: string) =>
+      request(app)
+        .post(`${MOUNT}/${CLUSTER}/confirm-promotion`)
+        .auth('flagger', password)
+        .send({
+          name: 'podinfo',
+          namespace: ns,
+          phase: 'Progressing',
+          checksum: 'c1',
+          metadata: {},
+        });
+    expect((await call(token)).status).toBe(403); // let in; the gate is closed
+    expect((await call('x'.repeat(32))).status).toBe(401);
+  });
+
   it('answers 400 to an unknown gate or a malformed payload, and records nothing', async () => {
     const { ns } = await createCanary();
     const token = webhookToken(SECRET, {
@@ -644,22 +666,25 @@ describe('Flagger webhook', () => {
   it('gives each Canary its own webhook URL, which Flagger can call as it is', async () => {
     const { ns, target } = await createCanary();
     const url = gates.webhookUrl(`${BASE}/`, target, 'confirm-rollout');
+    const base = new URL(BASE);
     expect(url).toBe(
-      `${BASE}${MOUNT}/${CLUSTER}/confirm-rollout?token=${webhookToken(
-        SECRET,
-        target,
-      )}`,
+      `${base.protocol}//flagger:${webhookToken(SECRET, target)}@${
+        base.host
+      }${MOUNT}/${CLUSTER}/confirm-rollout`,
     );
     expect(
       gates.webhookUrl(BASE, { ...target, name: 'other' }, 'confirm-rollout'),
     ).not.toBe(url);
-    const { pathname, search } = new URL(url);
-    const res = await request(app).post(`${pathname}${search}`).send({
-      name: 'podinfo',
-      namespace: ns,
-      phase: 'Waiting',
-      checksum: 'rev0',
-    });
+    const { pathname, username, password } = new URL(url);
+    const res = await request(app)
+      .post(pathname)
+      .auth(username, password)
+      .send({
+        name: 'podinfo',
+        namespace: ns,
+        phase: 'Waiting',
+        checksum: 'rev0',
+      });
     expect(res.status).toBe(403);
     const unconfigured = await serviceWith(undefined);
     expect(() => unconfigured.webhookUrl(BASE, target, 'rollback')).toThrow(

@@ -29,7 +29,7 @@ import type {
   FlaggerCanaryStateView,
   FlaggerGate,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import express from 'express';
+import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { ClusterCaches } from '../../cluster/ClusterCaches';
 import { AuditTrail } from '../AuditTrail';
@@ -160,7 +160,7 @@ export class FlaggerGateService implements FlaggerGateReader {
         namespace: payload.namespace,
         name: payload.name,
       };
-      if (!isWebhookToken(secret, canaryRef, req.query.token)) {
+      if (!isWebhookToken(secret, canaryRef, tokenOf(req))) {
         res
           .status(401)
           .type('text/plain')
@@ -375,10 +375,15 @@ export class FlaggerGateService implements FlaggerGateReader {
   ): string {
     const secret = this.requireSecret();
     const token = webhookToken(secret, target);
-    return `${baseUrl.replace(/\/+$/, '')}${webhookPath(
-      target.cluster,
-      gate,
-    )}?token=${token}`;
+    // The token as the URL's password: Go's HTTP client (Flagger's) sends
+    // it as a Basic Authorization header, so it never appears in a request
+    // line that Backstage's or a proxy's access log writes.
+    const url = new URL(
+      `${baseUrl.replace(/\/+$/, '')}${webhookPath(target.cluster, gate)}`,
+    );
+    url.username = 'flagger';
+    url.password = token;
+    return url.toString();
   }
 
   private requireSecret(): string {
@@ -585,4 +590,18 @@ function readPayload(body: unknown): WebhookPayload | string {
     phase: phase as string,
     checksum: checksum as string,
   };
+}
+
+/**
+ * The token of a webhook call: the password of a Basic Authorization
+ * header (a URL with `flagger:<token>@`), else the `token` query parameter.
+ */
+function tokenOf(req: Request): unknown {
+  const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  return req.query.token;
 }

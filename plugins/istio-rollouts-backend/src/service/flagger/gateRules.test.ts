@@ -56,6 +56,14 @@ describe('gate rules', () => {
         'confirm-promotion',
       ),
     ).toEqual({ served: true, token: 'abc' });
+    // The token as the URL's password, as webhookUrl() writes it.
+    expect(
+      pluginWebhookTarget(
+        'http://flagger:abc@backstage.tools.svc:7007/api/istio-rollouts/flagger/local/confirm-promotion',
+        'local',
+        'confirm-promotion',
+      ),
+    ).toEqual({ served: true, token: 'abc' });
     expect(
       pluginWebhookTarget(
         'https://b.example.com/prefix/api/istio-rollouts/flagger/local/rollback',

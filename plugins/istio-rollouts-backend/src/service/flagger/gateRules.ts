@@ -84,7 +84,11 @@ export function pluginWebhookTarget(
   ) {
     return { served: false };
   }
-  const token = parsed.searchParams.get('token');
+  // The token as the URL's password (sent by Go's HTTP client as Basic
+  // auth, so it stays out of access logs), else as `?token=`.
+  const token = parsed.password
+    ? decodeURIComponent(parsed.password)
+    : parsed.searchParams.get('token');
   return token === null ? { served: true } : { served: true, token };
 }
 
