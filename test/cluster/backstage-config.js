@@ -17,7 +17,8 @@
 
 // Prints the Backstage config that points the Istio Rollouts plugin (and the
 // Kubernetes plugin, which reads the same keys) at a local cluster started by
-// cluster.js, authenticating as the plugin's least-privilege identity.
+// cluster.js, authenticating as the plugin's least-privilege identity (and,
+// for a cluster with controllers, the Flagger webhook secret).
 //
 //   node test/cluster/backstage-config.js STATE_DIR/cluster.json [cluster-name]
 
@@ -49,4 +50,11 @@ const config = {
     ],
   },
 };
+// A cluster started with --controllers: the secret behind the seeded Flagger
+// Canaries' webhook tokens, so that the plugin's webhook endpoint accepts them.
+if (info.flaggerWebhookSecret) {
+  config.istioRollouts = {
+    flagger: { webhookSecret: info.flaggerWebhookSecret },
+  };
+}
 process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);

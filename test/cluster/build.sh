@@ -4,12 +4,19 @@
 # repo, and fetches the CRDs the plugin works with (also from Go modules, so
 # the only network needed is the Go module proxy).
 #
-#   test/cluster/build.sh            build what is missing, print the cache dir
-#   test/cluster/build.sh --print    only print the cache dir (no build)
+#   test/cluster/build.sh                build what is missing, print the cache dir
+#   test/cluster/build.sh --controllers  the same, plus the controllers (below)
+#   test/cluster/build.sh --print        only print the cache dir (no build)
 #
 # Cache layout (ISTIO_ROLLOUTS_CACHE defaults to ~/.cache/istio-rollouts):
 #   $ISTIO_ROLLOUTS_CACHE/k8s-<K8S_VERSION>-etcd-<ETCD_VERSION>/bin/{kube-apiserver,etcd,kubectl}
 #   $ISTIO_ROLLOUTS_CACHE/k8s-<K8S_VERSION>-etcd-<ETCD_VERSION>/crds/*.yaml
+# and, with --controllers, one directory per controller and version:
+#   $ISTIO_ROLLOUTS_CACHE/controllers/kube-controller-manager-<K8S_VERSION>/kube-controller-manager
+#   $ISTIO_ROLLOUTS_CACHE/controllers/kube-scheduler-<K8S_VERSION>/kube-scheduler
+#   $ISTIO_ROLLOUTS_CACHE/controllers/kwok-<KWOK_VERSION>/{kwok,stages/*.yaml}
+#   $ISTIO_ROLLOUTS_CACHE/controllers/argo-rollouts-<ARGO_ROLLOUTS_VERSION>/rollouts-controller
+#   $ISTIO_ROLLOUTS_CACHE/controllers/flagger-<FLAGGER_VERSION>/flagger
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,10 +26,13 @@ source "$here/versions.env"
 cache_root="${ISTIO_ROLLOUTS_CACHE:-$HOME/.cache/istio-rollouts}"
 dir="$cache_root/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
 
-if [[ "${1:-}" == "--print" ]]; then
-  echo "$dir"
-  exit 0
-fi
+controllers=false
+case "${1:-}" in
+  --print) echo "$dir"; exit 0 ;;
+  --controllers) controllers=true ;;
+  "") ;;
+  *) echo "usage: $0 [--print|--controllers]" >&2; exit 2 ;;
+esac
 
 log() { echo "[build.sh] $*" >&2; }
 
@@ -61,8 +71,8 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ldflags+=" -X ${pkg}.gitTreeState=clean"
 done
 
-build() { # build <name> <package> <ldflags>
-  local name="$1" pkg="$2" ldflags="$3" out="$dir/bin/$1"
+build() { # build <name> <package> <ldflags> [<output> [<module dir>]]
+  local name="$1" pkg="$2" ldflags="$3" out="${4:-$dir/bin/$1}" mod="${5:-$here/build}"
   if [[ -x "$out" ]]; then
     return 0
   fi
@@ -70,7 +80,7 @@ build() { # build <name> <package> <ldflags>
   local start=$SECONDS
   # Build to a temp name and rename, so an interrupted build never leaves a
   # truncated binary that a later run would mistake for a finished one.
-  (cd "$here/build" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
+  (cd "$mod" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
   log "built $name in $((SECONDS - start))s"
 }
@@ -82,7 +92,7 @@ build kubectl k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
 build etcd go.etcd.io/etcd/server/v3 "-s -w"
 
 # ---- CRDs -----------------------------------------------------------------
-crd_stamp="istio=${ISTIO_API_VERSION} rollouts=${ARGO_ROLLOUTS_VERSION} flagger=${FLAGGER_VERSION} gateway=${GATEWAY_API_VERSION}"
+crd_stamp="istio=${ISTIO_API_VERSION} rollouts=${ARGO_ROLLOUTS_VERSION}+analysis flagger=${FLAGGER_VERSION} gateway=${GATEWAY_API_VERSION}"
 if [[ "$(cat "$dir/crds/.versions" 2>/dev/null || true)" != "$crd_stamp" ]]; then
   log "fetching CRDs via the Go module proxy ($crd_stamp)…"
   moddir() { # moddir <module@version> -> extracted module directory
@@ -110,12 +120,72 @@ if [[ "$(cat "$dir/crds/.versions" 2>/dev/null || true)" != "$crd_stamp" ]]; the
     fs.writeFileSync(process.argv[2], keep.map((d) => d.trim()).join("\n---\n") + "\n");
   ' "$istio/kubernetes/customresourcedefinitions.gen.yaml" "$tmp/istio-networking.yaml"
   cp "$rollouts/manifests/crds/rollout-crd.yaml" "$tmp/argo-rollouts-rollout.yaml"
+  # What the Rollout controller also watches (it will not start without them).
+  for f in analysis-run analysis-template cluster-analysis-template experiment; do
+    cat "$rollouts/manifests/crds/$f-crd.yaml"
+    echo "---"
+  done | sed '$d' >"$tmp/argo-rollouts-analysis.yaml"
   cp "$flagger/artifacts/flagger/crd.yaml" "$tmp/flagger.yaml"
   cp "$gateway/config/crd/standard/gateway.networking.k8s.io_httproutes.yaml" "$tmp/gateway-api-httproutes.yaml"
   chmod 0755 "$tmp"; chmod 0644 "$tmp"/*.yaml
   echo "$crd_stamp" > "$tmp/.versions"
   rm -rf "$dir/crds"
   mv "$tmp" "$dir/crds"
+fi
+
+# ---- controllers (--controllers) ---------------------------------------------
+if [[ "$controllers" == true ]]; then
+  cdir="$cache_root/controllers"
+  mkdir -p "$cdir"
+  exec 8>"$cdir/.lock"
+  flock 8
+  argo_mod="$here/build-argo/go.mod"
+  grep -q "^	github.com/argoproj/argo-rollouts ${ARGO_ROLLOUTS_VERSION}\( // indirect\)\?\$" "$argo_mod" ||
+    { log "build-argo/go.mod does not require argo-rollouts ${ARGO_ROLLOUTS_VERSION} (run build-argo/gen-gomod.sh)"; exit 1; }
+
+  kcm="$cdir/kube-controller-manager-${K8S_VERSION}"
+  sched="$cdir/kube-scheduler-${K8S_VERSION}"
+  kwok="$cdir/kwok-${KWOK_VERSION}"
+  argo="$cdir/argo-rollouts-${ARGO_ROLLOUTS_VERSION}"
+  flagger="$cdir/flagger-${FLAGGER_VERSION}"
+  mkdir -p "$kcm" "$sched" "$kwok" "$argo" "$flagger"
+  # Same module and -ldflags as kube-apiserver (they share almost every package).
+  build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags" "$kcm/kube-controller-manager"
+  build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler "$k8s_ldflags" "$sched/kube-scheduler"
+  build rollouts-controller github.com/argoproj/argo-rollouts/cmd/rollouts-controller \
+    "-s -w -X github.com/argoproj/argo-rollouts/utils/version.version=${ARGO_ROLLOUTS_VERSION} -X github.com/argoproj/argo-rollouts/utils/version.gitTreeState=clean" \
+    "$argo/rollouts-controller" "$here/build-argo"
+
+  goinstall() { # goinstall <name> <package@version> <output dir>: modules without replace lines
+    local name="$1" pkg="$2" out="$3/$1"
+    [[ -x "$out" ]] && return 0
+    log "building $name (first time, a few minutes on 2 cores)…"
+    local start=$SECONDS tmpbin
+    tmpbin="$(mktemp -d "$3/.gobin.XXXXXX")"
+    # `go install pkg@version` uses the module's own go.mod and go.sum;
+    # -mod does not apply (GOFLAGS= ).
+    GOFLAGS= GOBIN="$tmpbin" go install -trimpath -ldflags="-s -w" "$pkg"
+    mv "$tmpbin/$name" "$out"
+    rmdir "$tmpbin"
+    log "built $name in $((SECONDS - start))s"
+  }
+  goinstall kwok "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}" "$kwok"
+  goinstall flagger "github.com/fluxcd/flagger/cmd/flagger@${FLAGGER_VERSION}" "$flagger"
+
+  # kwok's stages (what it does to Nodes and Pods), from the module's
+  # kustomize/stage/. cluster.js combines them into kwok's --config.
+  if [[ ! -f "$kwok/stages/pod-ready.yaml" ]]; then
+    kwokdir="$( (cd / && GOFLAGS= go mod download -json "sigs.k8s.io/kwok@${KWOK_VERSION}") |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [[ -n "$kwokdir" && -d "$kwokdir" ]] || { log "go mod download sigs.k8s.io/kwok failed"; exit 1; }
+    tmp="$(mktemp -d "$kwok/stages.tmp.XXXXXX")"
+    s="$kwokdir/kustomize/stage"
+    cp "$s/node/fast/node-initialize.yaml" "$s/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+      "$s/pod/fast/pod-ready.yaml" "$s/pod/fast/pod-complete.yaml" "$s/pod/fast/pod-delete.yaml" "$tmp/"
+    chmod 0755 "$tmp"; chmod 0644 "$tmp"/*.yaml
+    rm -rf "$kwok/stages"
+    mv "$tmp" "$kwok/stages"
+  fi
 fi
 
 echo "$dir"

@@ -19,9 +19,9 @@
  * A real, local Kubernetes control plane for integration tests and demos:
  * etcd + kube-apiserver built from their Go modules by build.sh, with RBAC,
  * static-token identities, the Istio/Argo Rollouts/Flagger/Gateway API CRDs
- * and the plugin's ClusterRole applied. There are no kubelets, scheduler or
- * controllers: objects are stored and validated for real, but nothing runs
- * them (seed.js writes the statuses a controller would).
+ * and the plugin's ClusterRole applied. By default there are no kubelets,
+ * scheduler or controllers: objects are stored and validated for real, but
+ * nothing runs them (seed.js writes the statuses a controller would).
  *
  * Plain CommonJS using only Node built-ins so it can run before `yarn install`
  * and from Jest's globalSetup alike.
@@ -33,8 +33,13 @@
  *   c.caData (base64 PEM, like kubeconfig certificate-authority-data),
  *   await c.seed(); await c.stop();
  *
+ * With `controllers: true` (CLI --controllers) it also runs
+ * kube-controller-manager, kube-scheduler, kwok (a fake node whose pods
+ * "run"), the Argo Rollouts controller and Flagger, and the seed writes only
+ * specs (see README.md "Controllers").
+ *
  * CLI:
- *   node test/cluster/cluster.js start [--state-dir DIR] [--seed]
+ *   node test/cluster/cluster.js start [--state-dir DIR] [--seed] [--controllers]
  *   node test/cluster/cluster.js stop  [--state-dir DIR]
  *   node test/cluster/cluster.js seed  (--kubeconfig FILE | --state-dir DIR)
  */
@@ -62,6 +67,29 @@ const IDENTITIES = {
   plugin: { user: 'istio-rollouts', groups: [] },
   readonly: { user: 'istio-rollouts-readonly', groups: [] },
 };
+
+// Controllers, in stop order (the apiserver and etcd follow).
+const CONTROLLER_NAMES = [
+  'flagger',
+  'argoRollouts',
+  'kwok',
+  'scheduler',
+  'controllerManager',
+];
+// What /proc/<pid>/cmdline of each contains (stopStateDir checks it).
+const PROCESS_NEEDLES = {
+  flagger: 'flagger',
+  argoRollouts: 'rollouts-controller',
+  kwok: 'kwok',
+  scheduler: 'kube-scheduler',
+  controllerManager: 'kube-controller-manager',
+  apiserver: 'kube-apiserver',
+  etcd: 'etcd',
+};
+const KWOK_NODE = 'kwok-node-0';
+// Pods with this label run but never become Ready (kwok/pod-unready.yaml).
+const KWOK_UNREADY_LABEL = 'kwok.istio-rollouts.io/ready';
+const DEFAULT_BACKSTAGE_URL = 'http://localhost:7007';
 
 // ---------------------------------------------------------------------------
 // small helpers
@@ -268,13 +296,19 @@ function tail(file, lines = 30) {
 // ---------------------------------------------------------------------------
 // build / cache
 
-/** Runs build.sh (a no-op apart from a few greps when everything is cached). */
-async function ensureBuilt(log) {
+/**
+ * Runs build.sh (a no-op apart from a few greps when everything is cached).
+ * With `{ controllers: true }` it also builds kube-controller-manager,
+ * kube-scheduler, kwok, the Argo Rollouts controller and Flagger.
+ */
+async function ensureBuilt(log, { controllers = false } = {}) {
   const versions = readVersions();
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path.join(HERE, 'build.sh')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'bash',
+      [path.join(HERE, 'build.sh'), ...(controllers ? ['--controllers'] : [])],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', d => {
       out += d;
@@ -296,6 +330,9 @@ async function ensureBuilt(log) {
         return;
       }
       const dir = out.trim().split('\n').pop();
+      // build.sh's layout: <cache>/controllers/<name>-<version>/<binary>.
+      const ctl = (name, version, file = name) =>
+        path.join(path.dirname(dir), 'controllers', `${name}-${version}`, file);
       resolve({
         versions,
         dir,
@@ -303,7 +340,26 @@ async function ensureBuilt(log) {
           etcd: path.join(dir, 'bin', 'etcd'),
           apiserver: path.join(dir, 'bin', 'kube-apiserver'),
           kubectl: path.join(dir, 'bin', 'kubectl'),
+          ...(controllers
+            ? {
+                controllerManager: ctl(
+                  'kube-controller-manager',
+                  versions.K8S_VERSION,
+                ),
+                scheduler: ctl('kube-scheduler', versions.K8S_VERSION),
+                kwok: ctl('kwok', versions.KWOK_VERSION),
+                argoRollouts: ctl(
+                  'argo-rollouts',
+                  versions.ARGO_ROLLOUTS_VERSION,
+                  'rollouts-controller',
+                ),
+                flagger: ctl('flagger', versions.FLAGGER_VERSION),
+              }
+            : {}),
         },
+        kwokStagesDir: controllers
+          ? ctl('kwok', versions.KWOK_VERSION, 'stages')
+          : undefined,
         crdDir: path.join(dir, 'crds'),
       });
     });
@@ -536,11 +592,18 @@ function installProcessHandlers() {
  *   cluster.json (created if missing; a fresh temp dir by default, removed on stop)
  * @param {(msg: string) => void} [opts.log] progress logger (default: stderr)
  * @param {boolean} [opts.seed] also apply the demo objects from seed/
+ * @param {boolean} [opts.controllers] also run kube-controller-manager,
+ *   kube-scheduler, kwok (fake nodes), the Argo Rollouts controller and
+ *   Flagger; the seed then writes only specs and lets them do the rest
+ * @param {string} [opts.backstageUrl] with controllers: the backend URL the
+ *   seeded Flagger webhooks call (default http://localhost:7007)
  */
 async function startCluster(opts = {}) {
   const log = opts.log || defaultLog;
   const t0 = Date.now();
-  const built = await ensureBuilt(log);
+  const built = await ensureBuilt(log, {
+    controllers: Boolean(opts.controllers),
+  });
   // The ports are free when picked but only bound a moment later by etcd and
   // kube-apiserver; if another process grabbed one in between, start again.
   for (let attempt = 1; ; attempt++) {
@@ -579,14 +642,19 @@ async function startOnce(opts, log, built, t0) {
     path.join(os.tmpdir(), 'istio-rollouts-etcd-'),
   );
   const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
+  const withControllers = Boolean(opts.controllers);
 
   const watchdog = startWatchdog();
   const tempPaths = ownStateDir ? [etcdDir, stateDir] : [etcdDir];
   const children = {}; // name -> ChildProcess
+  // Stop order: controllers, then apiserver, then etcd (so that nothing ever
+  // runs against a dead apiserver or etcd).
+  const order = () => [...CONTROLLER_NAMES, 'apiserver', 'etcd'];
   const guard = () =>
     watchdog.update({
-      // Order matters: apiserver first, so it never runs against a dead etcd.
-      pids: [children.apiserver?.pid, children.etcd?.pid].filter(Boolean),
+      pids: order()
+        .map(n => children[n]?.pid)
+        .filter(Boolean),
       paths: tempPaths,
     });
   guard();
@@ -595,7 +663,7 @@ async function startOnce(opts, log, built, t0) {
   const cluster = {
     stateDir,
     _killSync() {
-      for (const name of ['apiserver', 'etcd']) {
+      for (const name of order()) {
         const c = children[name];
         if (c && c.exitCode === null && c.signalCode === null) {
           try {
@@ -610,6 +678,9 @@ async function startOnce(opts, log, built, t0) {
       if (stopping) return stopping;
       stopping = (async () => {
         const t = Date.now();
+        await Promise.all(
+          CONTROLLER_NAMES.map(n => terminate(children[n]?.pid, 10000)),
+        );
         // A paused apiserver (pauseApiserver) only acts on SIGTERM once continued.
         signalChild(children.apiserver, 'SIGCONT');
         await terminate(children.apiserver?.pid, 15000);
@@ -627,8 +698,8 @@ async function startOnce(opts, log, built, t0) {
   liveClusters.add(cluster);
   installProcessHandlers();
 
-  const spawnLogged = (name, bin, args, append = false) => {
-    const logFile = path.join(stateDir, `${name}.log`);
+  const spawnLogged = (name, bin, args, append = false, logName = name) => {
+    const logFile = path.join(stateDir, `${logName}.log`);
     const fd = fs.openSync(logFile, append ? 'a' : 'w');
     const child = spawn(bin, args, {
       detached: true,
@@ -722,8 +793,12 @@ async function startOnce(opts, log, built, t0) {
       `--service-account-key-file=${pki.saPubFile}`,
       `--service-account-signing-key-file=${pki.saKeyFile}`,
       '--service-cluster-ip-range=10.96.0.0/16',
-      // Pods are seeded without ServiceAccounts (no controller creates "default").
-      '--disable-admission-plugins=ServiceAccount',
+      // Without controllers, pods are seeded without ServiceAccounts (nothing
+      // creates "default"); with them, kube-controller-manager does, and pods
+      // are admitted as in any cluster.
+      ...(withControllers
+        ? []
+        : ['--disable-admission-plugins=ServiceAccount']),
       // The "kubernetes" Service would get 127.0.0.1 endpoints, which are invalid.
       '--endpoint-reconciler-type=none',
       // Priority & fairness bootstrapping only slows startup of a test server.
@@ -754,64 +829,70 @@ async function startOnce(opts, log, built, t0) {
     await apiserverReady(apiserver);
     const tReady = Date.now();
 
-    // RBAC + CRDs in one kubectl invocation (kubectl parses the YAML for us).
+    // Controllers: kube-controller-manager, the scheduler and kwok need no
+    // CRDs and start now; Argo Rollouts and Flagger once the CRDs are served.
+    let crdsServed;
+    const crdsReady = new Promise((resolve, reject) => {
+      crdsServed = { resolve, reject };
+    });
+    let controllersStarted;
+    let tApplied;
+    if (withControllers) {
+      controllersStarted = startControllers({
+        built,
+        stateDir,
+        pki,
+        kubeconfig: kubeconfigs.admin,
+        apiserverUrl,
+        token: tokens.admin,
+        spawnLogged,
+        log,
+        crdsReady,
+      });
+      // Awaited below; never an unhandled rejection if the CRD step fails first.
+      controllersStarted.catch(() => {});
+    }
+
+    // RBAC + CRDs (kubectl parses the YAML for us).
     const kubectlArgs = kc => [
       '--kubeconfig',
       kc,
       '--cache-dir',
       path.join(stateDir, 'kubectl-cache'),
     ];
-    await run(built.bin.kubectl, [
-      ...kubectlArgs(kubeconfigs.admin),
-      'apply',
-      '--server-side',
-      '--field-manager=istio-rollouts-harness',
-      '--force-conflicts',
-      '-f',
-      built.crdDir,
-      '-f',
-      path.join(HERE, 'manifests'),
-    ]);
-
-    // Wait until each CRD is Established *and* served by discovery, so that a
-    // kubectl apply right after this does not fail with "no matches for kind".
-    const crds = await request(
-      `${apiserverUrl}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`,
-      { token: tokens.admin, ca },
-    );
-    for (const crd of crds.json.items) {
-      await waitFor(
-        `CRD ${crd.metadata.name} Established`,
-        async () => {
-          const r = await request(
-            `${apiserverUrl}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
-            { token: tokens.admin, ca },
-          );
-          return r.json?.status?.conditions?.some(
-            c => c.type === 'Established' && c.status === 'True',
-          );
-        },
-        30000,
-        apiserver,
+    try {
+      // One kubectl per file, in parallel: the apiserver handles large CRDs
+      // (Argo's are MBs of schema) faster side by side than one after another.
+      const files = [
+        ...fs
+          .readdirSync(built.crdDir)
+          .filter(f => f.endsWith('.yaml'))
+          .map(f => path.join(built.crdDir, f)),
+        path.join(HERE, 'manifests'),
+      ];
+      await Promise.all(
+        files.map(f =>
+          run(built.bin.kubectl, [
+            ...kubectlArgs(kubeconfigs.admin),
+            'apply',
+            '--server-side',
+            '--field-manager=istio-rollouts-harness',
+            '--force-conflicts',
+            '-f',
+            f,
+          ]),
+        ),
       );
-      for (const v of crd.spec.versions.filter(x => x.served)) {
-        await waitFor(
-          `discovery of ${crd.spec.group}/${v.name}`,
-          async () => {
-            const r = await request(
-              `${apiserverUrl}/apis/${crd.spec.group}/${v.name}`,
-              { token: tokens.admin, ca },
-            );
-            return r.json?.resources?.some(
-              res => res.name === crd.spec.names.plural,
-            );
-          },
-          30000,
-          apiserver,
-        );
-      }
+      tApplied = Date.now();
+      await waitForCrds({ apiserverUrl, token: tokens.admin, ca, apiserver });
+      crdsServed.resolve();
+    } catch (err) {
+      crdsServed.reject(err);
+      throw err;
     }
     const tCrds = Date.now();
+    const ctl = await controllersStarted;
+    const tControllers = Date.now();
 
     Object.assign(cluster, {
       apiserverUrl,
@@ -832,8 +913,37 @@ async function startOnce(opts, log, built, t0) {
         etcd: etcd.pid,
         watchdog: watchdog.pid,
         owner: process.pid,
+        ...Object.fromEntries(
+          CONTROLLER_NAMES.filter(n => children[n]).map(n => [
+            n,
+            children[n].pid,
+          ]),
+        ),
       },
-      logs: { apiserver: apiserver.logFile, etcd: etcd.logFile },
+      logs: {
+        apiserver: apiserver.logFile,
+        etcd: etcd.logFile,
+        ...Object.fromEntries(
+          CONTROLLER_NAMES.filter(n => children[n]).map(n => [
+            n,
+            children[n].logFile,
+          ]),
+        ),
+      },
+      /** True when kube-controller-manager, scheduler, kwok, Argo Rollouts and Flagger run. */
+      controllers: withControllers,
+      ...(ctl
+        ? {
+            /** The fake (kwok) node pods are scheduled on. */
+            kwokNode: ctl.node,
+            /** Secret for the Flagger webhook tokens (istioRollouts.flagger.webhookSecret). */
+            flaggerWebhookSecret: crypto.randomBytes(32).toString('base64url'),
+            /** Where the seeded Flagger webhooks point (the Backstage backend). */
+            backstageUrl: opts.backstageUrl || DEFAULT_BACKSTAGE_URL,
+            /** Controllers' own health endpoints (kube-* ones are HTTPS with a self-signed cert). */
+            controllerEndpoints: ctl.endpoints,
+          }
+        : {}),
       /**
        * Fault injection (tests with a private cluster only): SIGSTOP the
        * apiserver, so connections hang instead of failing; resume with SIGCONT.
@@ -872,12 +982,18 @@ async function startOnce(opts, log, built, t0) {
         );
         await apiserverReady(child);
       },
-      /** Apply the demo objects in seed/ (idempotent). */
+      /**
+       * Apply the demo objects in seed/ (idempotent). With controllers: only
+       * specs, and the controllers do the rest (see seed.js).
+       */
       seed: () =>
         require('./seed.js').seedCluster({
           kubeconfig: kubeconfigs.admin,
           kubectl: built.bin.kubectl,
           log,
+          controllers: withControllers,
+          backstageUrl: cluster.backstageUrl,
+          flaggerWebhookSecret: cluster.flaggerWebhookSecret,
         }),
     });
     fs.writeFileSync(
@@ -890,8 +1006,25 @@ async function startOnce(opts, log, built, t0) {
         `(build check ${s(t0, tBuilt)}s, etcd ${s(
           tBuilt,
           tEtcd,
-        )}s, apiserver ${s(tEtcd, tReady)}s, RBAC+CRDs ${s(tReady, tCrds)}s)`,
+        )}s, apiserver ${s(tEtcd, tReady)}s, RBAC+CRDs ${s(tReady, tCrds)}s ` +
+        `[apply ${s(tReady, tApplied)}s, Established+discovery ${s(
+          tApplied,
+          tCrds,
+        )}s])`,
     );
+    if (ctl) {
+      log(
+        `all controllers ready ${s(t0, tControllers)}s after start ` +
+          `(+${s(
+            tCrds,
+            tControllers,
+          )}s after the CRDs; healthy after the apiserver: ${Object.entries(
+            ctl.readyAfter,
+          )
+            .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
+            .join(', ')})`,
+      );
+    }
     if (opts.seed) {
       const tSeed = Date.now();
       await cluster.seed();
@@ -906,12 +1039,279 @@ async function startOnce(opts, log, built, t0) {
     if (!err.portInUse) {
       for (const c of Object.values(children)) {
         const t = tail(c.logFile);
-        if (t) log(`--- last lines of ${name}.log ---\n${t}`);
+        if (t) log(`--- last lines of ${c.logFile} ---\n${t}`);
       }
     }
     await cluster.stop();
     throw err;
   }
+}
+
+/** Wait until each CRD is Established *and* served by discovery. */
+async function waitForCrds({ apiserverUrl, token, ca, apiserver }) {
+  // Wait until each CRD is Established *and* served by discovery, so that a
+  // kubectl apply right after this does not fail with "no matches for kind".
+  const crds = await request(
+    `${apiserverUrl}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`,
+    { token, ca },
+  );
+  await Promise.all(
+    crds.json.items.map(async crd => {
+      await waitFor(
+        `CRD ${crd.metadata.name} Established`,
+        async () => {
+          const r = await request(
+            `${apiserverUrl}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+            { token, ca },
+          );
+          return r.json?.status?.conditions?.some(
+            c => c.type === 'Established' && c.status === 'True',
+          );
+        },
+        30000,
+        apiserver,
+      );
+      for (const v of crd.spec.versions.filter(x => x.served)) {
+        await waitFor(
+          `discovery of ${crd.spec.group}/${v.name}`,
+          async () => {
+            const r = await request(
+              `${apiserverUrl}/apis/${crd.spec.group}/${v.name}`,
+              { token, ca },
+            );
+            return r.json?.resources?.some(
+              res => res.name === crd.spec.names.plural,
+            );
+          },
+          30000,
+          apiserver,
+        );
+      }
+    }),
+  );
+}
+
+/**
+ * kwok's --config: the stages build.sh copied from the kwok module, with
+ * kwok's pod-ready stage told to skip pods labelled
+ * `kwok.istio-rollouts.io/ready: "false"`, plus our pod-unready stage for them.
+ */
+function kwokStages(stagesDir) {
+  const files = fs
+    .readdirSync(stagesDir)
+    .filter(f => f.endsWith('.yaml'))
+    .sort();
+  const docs = files.map(f => {
+    let text = fs.readFileSync(path.join(stagesDir, f), 'utf8');
+    if (f === 'pod-ready.yaml') {
+      const anchor = '  selector:\n    matchExpressions:\n';
+      if (!text.includes(anchor))
+        throw new Error(`kwok ${f}: selector not where expected`);
+      text = text.replace(
+        anchor,
+        `${anchor}    - key: '.metadata.labels["${KWOK_UNREADY_LABEL}"]'\n` +
+          "      operator: 'NotIn'\n      values:\n      - 'false'\n",
+      );
+    }
+    return text.trim();
+  });
+  docs.push(
+    fs.readFileSync(path.join(HERE, 'kwok', 'pod-unready.yaml'), 'utf8').trim(),
+  );
+  return `${docs.join('\n---\n')}\n`;
+}
+
+/**
+ * Start kube-controller-manager, kube-scheduler, kwok (+ one fake Node),
+ * the Argo Rollouts controller and Flagger against a running apiserver, and
+ * wait until each answers its health check and the node is Ready.
+ */
+async function startControllers({
+  built,
+  stateDir,
+  pki,
+  kubeconfig,
+  apiserverUrl,
+  token,
+  spawnLogged,
+  log,
+  crdsReady,
+}) {
+  const { bin } = built;
+  const t0 = Date.now();
+  const [kcmPort, schedPort, kwokPort, argoHealthz, argoMetrics, flaggerPort] =
+    await freePorts(6);
+  // Flagger insists on a Prometheus URL; nothing listens here, so it logs an
+  // error per check and goes on (the seeded Canary has `metrics: []`).
+  const [noPrometheus] = await freePorts(1);
+  const certDir = name => {
+    const d = path.join(stateDir, 'pki', name);
+    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    return d;
+  };
+  const kubeArgs = [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+  ];
+  const children = {};
+  children.controllerManager = spawnLogged(
+    'controllerManager',
+    bin.controllerManager,
+    [
+      ...kubeArgs,
+      `--secure-port=${kcmPort}`,
+      `--cert-dir=${certDir('kube-controller-manager')}`,
+      // ServiceAccount tokens (legacy secrets) and the kube-root-ca.crt ConfigMaps.
+      `--service-account-private-key-file=${pki.saKeyFile}`,
+      `--root-ca-file=${pki.caFile}`,
+      '--use-service-account-credentials=false',
+      '--controllers=*',
+    ],
+    false,
+    'kube-controller-manager',
+  );
+  children.scheduler = spawnLogged(
+    'scheduler',
+    bin.scheduler,
+    [
+      ...kubeArgs,
+      `--secure-port=${schedPort}`,
+      `--cert-dir=${certDir('kube-scheduler')}`,
+    ],
+    false,
+    'kube-scheduler',
+  );
+  const stagesFile = path.join(stateDir, 'kwok-stages.yaml');
+  fs.writeFileSync(stagesFile, kwokStages(built.kwokStagesDir));
+  children.kwok = spawnLogged(
+    'kwok',
+    bin.kwok,
+    [
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${stagesFile}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-ip=127.0.0.1',
+      // The node stage we use (node-heartbeat-with-lease) updates the node's
+      // status only every ~10 min: liveness comes from its Lease. Without one,
+      // kube-controller-manager's node lifecycle controller marks the node
+      // NotReady after 40 s and every pod on it un-ready, for good.
+      '--node-lease-duration-seconds=40',
+      // Pod IPs come from here.
+      '--cidr=10.0.0.1/24',
+      `--server-address=127.0.0.1:${kwokPort}`,
+    ],
+    false,
+    'kwok',
+  );
+  // Argo Rollouts and Flagger watch their CRDs (and Istio's) from the start.
+  await crdsReady;
+  children.argoRollouts = spawnLogged(
+    'argoRollouts',
+    bin.argoRollouts,
+    [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      `--healthzPort=${argoHealthz}`,
+      `--metricsPort=${argoMetrics}`,
+      '--loglevel=info',
+    ],
+    false,
+    'argo-rollouts',
+  );
+  children.flagger = spawnLogged(
+    'flagger',
+    bin.flagger,
+    [
+      `-kubeconfig=${kubeconfig}`,
+      '-mesh-provider=istio',
+      `-metrics-server=http://127.0.0.1:${noPrometheus}`,
+      `-port=${flaggerPort}`,
+      '-log-level=info',
+      // How often Flagger looks for new Canaries (default 10 s).
+      '-control-loop-interval=2s',
+    ],
+    false,
+    'flagger',
+  );
+
+  // The fake node: kwok manages nodes with this annotation (and only those).
+  const nodeBody = {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: KWOK_NODE,
+      annotations: { 'kwok.x-k8s.io/node': 'fake' },
+      labels: {
+        'kubernetes.io/hostname': KWOK_NODE,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
+    },
+  };
+  const ca = pki.caPem;
+  const created = await request(`${apiserverUrl}/api/v1/nodes`, {
+    method: 'POST',
+    token,
+    ca,
+    body: nodeBody,
+  });
+  if (created.status !== 201 && created.status !== 409)
+    throw new Error(`creating node ${KWOK_NODE}: HTTP ${created.status}`);
+
+  const endpoints = {
+    controllerManager: `https://127.0.0.1:${kcmPort}/healthz`,
+    scheduler: `https://127.0.0.1:${schedPort}/healthz`,
+    kwok: `http://127.0.0.1:${kwokPort}/healthz`,
+    argoRollouts: `http://127.0.0.1:${argoHealthz}/healthz`,
+    flagger: `http://127.0.0.1:${flaggerPort}/healthz`,
+  };
+  const readyAfter = {};
+  const healthy = name =>
+    waitFor(
+      `${name} ${endpoints[name]}`,
+      async () => {
+        // The kube-* ones serve a throwaway self-signed certificate.
+        const r = await request(endpoints[name], {
+          insecure: true,
+          timeoutMs: 2000,
+        });
+        return r.status === 200;
+      },
+      60000,
+      children[name],
+    ).then(() => {
+      readyAfter[name] = Date.now() - t0;
+    });
+  await Promise.all([
+    ...Object.keys(endpoints).map(healthy),
+    waitFor(
+      `node ${KWOK_NODE} Ready`,
+      async () => {
+        const r = await request(`${apiserverUrl}/api/v1/nodes/${KWOK_NODE}`, {
+          token,
+          ca,
+        });
+        return r.json?.status?.conditions?.some(
+          c => c.type === 'Ready' && c.status === 'True',
+        );
+      },
+      60000,
+      children.kwok,
+    ).then(() => {
+      readyAfter.node = Date.now() - t0;
+    }),
+  ]);
+  log(
+    `controllers: logs in ${stateDir}/{${Object.values(children)
+      .map(c => path.basename(c.logFile, '.log'))
+      .join(',')}}.log`,
+  );
+  return { node: KWOK_NODE, endpoints, readyAfter };
 }
 
 function signalChild(child, signal) {
@@ -938,6 +1338,15 @@ function describe(c) {
     versions: c.versions,
     pids: c.pids,
     logs: c.logs,
+    controllers: Boolean(c.controllers),
+    ...(c.controllers
+      ? {
+          kwokNode: c.kwokNode,
+          flaggerWebhookSecret: c.flaggerWebhookSecret,
+          backstageUrl: c.backstageUrl,
+          controllerEndpoints: c.controllerEndpoints,
+        }
+      : {}),
     startedByCli: Boolean(c.startedByCli),
   };
 }
@@ -958,6 +1367,11 @@ async function stopStateDir(stateDir, log = defaultLog) {
     while (pidAlive(pids.owner) && Date.now() < deadline) await sleep(100);
   }
   // Whatever is left (owner was SIGKILLed, or a library user): do it ourselves.
+  await Promise.all(
+    CONTROLLER_NAMES.filter(n => pidRuns(pids[n], PROCESS_NEEDLES[n])).map(n =>
+      terminate(pids[n], 10000),
+    ),
+  );
   if (pidRuns(pids.apiserver, 'kube-apiserver'))
     await terminate(pids.apiserver, 15000);
   if (pidRuns(pids.etcd, 'etcd')) await terminate(pids.etcd, 10000);
@@ -991,7 +1405,15 @@ async function main() {
   const cmd = args._[0];
   const stateDir = path.resolve(args['state-dir'] || DEFAULT_CLI_STATE_DIR);
   if (cmd === 'start') {
-    const cluster = await startCluster({ stateDir, seed: Boolean(args.seed) });
+    const cluster = await startCluster({
+      stateDir,
+      seed: Boolean(args.seed),
+      controllers: Boolean(args.controllers),
+      backstageUrl:
+        typeof args['backstage-url'] === 'string'
+          ? args['backstage-url']
+          : undefined,
+    });
     cluster.startedByCli = true;
     fs.writeFileSync(
       path.join(stateDir, 'cluster.json'),
@@ -1010,25 +1432,35 @@ async function main() {
     await stopStateDir(stateDir);
   } else if (cmd === 'seed') {
     let kubeconfig = args.kubeconfig;
+    let info = {};
     if (!kubeconfig) {
-      const info = JSON.parse(
+      info = JSON.parse(
         fs.readFileSync(path.join(stateDir, 'cluster.json'), 'utf8'),
       );
       kubeconfig = info.kubeconfigs.admin;
     }
     const built = await ensureBuilt(defaultLog);
+    // A cluster started with --controllers gets the spec-only seed.
     await require('./seed.js').seedCluster({
       kubeconfig,
       kubectl: built.bin.kubectl,
       log: defaultLog,
+      controllers: Boolean(info.controllers || args.controllers),
+      backstageUrl:
+        (typeof args['backstage-url'] === 'string' && args['backstage-url']) ||
+        info.backstageUrl,
+      flaggerWebhookSecret:
+        (typeof args['flagger-webhook-secret'] === 'string' &&
+          args['flagger-webhook-secret']) ||
+        info.flaggerWebhookSecret,
     });
   } else {
     process.stderr.write(
       [
         'usage:',
-        '  node test/cluster/cluster.js start [--state-dir DIR] [--seed]',
+        '  node test/cluster/cluster.js start [--state-dir DIR] [--seed] [--controllers [--backstage-url URL]]',
         '  node test/cluster/cluster.js stop  [--state-dir DIR]',
-        '  node test/cluster/cluster.js seed  (--kubeconfig FILE | --state-dir DIR)',
+        '  node test/cluster/cluster.js seed  (--kubeconfig FILE [--controllers …] | --state-dir DIR)',
         `DIR defaults to ${DEFAULT_CLI_STATE_DIR}`,
         '',
       ].join('\n'),
@@ -1039,6 +1471,7 @@ async function main() {
 
 module.exports = {
   startCluster,
+  KWOK_UNREADY_LABEL,
   stopStateDir,
   ensureBuilt,
   request,

@@ -26,11 +26,15 @@
  * patches, so seeding twice gives the same objects (idempotent).
  *
  * Used by `cluster.js seed` and `cluster.start({ seed: true })` / `cluster.seed()`.
+ *
+ * With `controllers: true` (a cluster started with controllers) it writes
+ * only specs and lets the real controllers do the rest; see seedSpecs below.
  */
 'use strict';
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { execFile } = require('node:child_process');
 
@@ -127,7 +131,19 @@ async function seedCluster({
   kubectl,
   log = () => {},
   seedDir = SEED_DIR,
+  controllers = false,
+  ...controllerOptions
 }) {
+  if (controllers) {
+    await seedSpecs({
+      kubeconfig,
+      kubectl,
+      log,
+      seedDir,
+      ...controllerOptions,
+    });
+    return;
+  }
   // Lazy to avoid a require cycle at load time (cluster.js requires us lazily too).
   const { request } = require('./cluster.js');
 
@@ -553,4 +569,371 @@ async function seedCluster({
   log(`wrote ownership and status for ${canaries.length} Flagger Canaries`);
 }
 
-module.exports = { seedCluster, NAMESPACE, FIELD_MANAGER, SEED_DIR };
+// ---------------------------------------------------------------------------
+// Seed for a cluster with controllers: specs only.
+
+/** Objects from concatenated JSON documents (kubectl -o json on several files), Lists flattened. */
+function parseJsonStream(text) {
+  const out = [];
+  for (const doc of text.trim().split(/\n(?=\{)/)) {
+    if (!doc.trim()) continue;
+    const o = JSON.parse(doc);
+    if (o.kind === 'List') out.push(...o.items);
+    else out.push(o);
+  }
+  return out;
+}
+
+/** Harness-only annotation: the image of the previous (stable) revision. */
+const STABLE_IMAGE = 'seed.istio-rollouts.io/stable-image';
+
+/**
+ * The token in a Flagger webhook URL: the first 32 characters of
+ * base64url(HMAC-SHA256(secret, "<cluster>/<namespace>/<name>")), name = the
+ * Canary's. The plugin's webhook endpoint computes the same.
+ */
+function flaggerWebhookToken(secret, cluster, namespace, name) {
+  return crypto
+    .createHmac('sha256', secret)
+    .update(`${cluster}/${namespace}/${name}`)
+    .digest('base64url')
+    .slice(0, 32);
+}
+
+/** The objects Flagger generates for a Canary (the seed must not write them). */
+function flaggerGenerated(canary) {
+  const t = canary.spec.targetRef.name;
+  return new Set([
+    `Deployment/${t}-primary`,
+    `Service/${t}`,
+    `Service/${t}-primary`,
+    `Service/${t}-canary`,
+    `DestinationRule/${t}-primary`,
+    `DestinationRule/${t}-canary`,
+    `VirtualService/${t}`,
+  ]);
+}
+
+/**
+ * Seed a cluster that runs kube-controller-manager, kube-scheduler, kwok,
+ * Argo Rollouts and Flagger: write only specs, then let the controllers act.
+ *
+ * 1. Create what is missing from seed/ (never overwriting what exists, so a
+ *    second run does not fight the controllers), leaving out what Flagger
+ *    generates. Rollouts and Canary targets that carry the
+ *    `seed.istio-rollouts.io/stable-image` annotation are created with that
+ *    image; Canaries get a short analysis (interval 10 s, Flagger's minimum; no metrics, steps of
+ *    25 up to 50) and webhooks of type confirm-promotion and rollback that
+ *    point at the plugin.
+ * 2. Wait until the Deployments are available, the Rollouts Healthy and the
+ *    Canaries Initialized (Flagger made `<target>-primary`).
+ * 3. Change their images to the manifests' (the new version): Argo starts the
+ *    canary and stops at its first `pause: {}`; Flagger starts an analysis,
+ *    moves the weight to 25 and 50, and waits at confirm-promotion (closed
+ *    until someone opens it in Backstage).
+ * 4. Wait for both to get there.
+ */
+async function seedSpecs({
+  kubeconfig,
+  kubectl,
+  log = () => {},
+  seedDir = SEED_DIR,
+  backstageUrl = 'http://localhost:7007',
+  flaggerWebhookSecret,
+  clusterName = 'local',
+  timeoutMs = 90000,
+}) {
+  const { request } = require('./cluster.js');
+  const kc = ['--kubeconfig', kubeconfig];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'istio-rollouts-seed-'));
+  try {
+    // kubectl parses the YAML (it needs the server for the kinds' mappings).
+    // It prints one JSON document per file: an object or a List.
+    const all = parseJsonStream(
+      await kubectlRun(kubectl, [
+        ...kc,
+        'create',
+        '--dry-run=client',
+        '-o',
+        'json',
+        '-f',
+        seedDir,
+      ]),
+    );
+    const key = o => `${o.kind}/${o.metadata.name}`;
+    const skip = new Set(
+      all
+        .filter(o => o.kind === 'Canary')
+        .flatMap(c => [...flaggerGenerated(c)]),
+    );
+    const objects = all.filter(o => !skip.has(key(o)));
+
+    const writeList = (name, items) => {
+      const file = path.join(tmp, name);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+      );
+      return file;
+    };
+    const existing = new Set(
+      parseJsonStream(
+        await kubectlRun(kubectl, [
+          ...kc,
+          'get',
+          '--ignore-not-found',
+          '-o',
+          'json',
+          '-f',
+          writeList('all.json', objects),
+        ]),
+      ).map(o => `${o.metadata.namespace ?? ''}/${key(o)}`),
+    );
+    const exists = o => existing.has(`${o.metadata.namespace ?? ''}/${key(o)}`);
+
+    if (!flaggerWebhookSecret)
+      log(
+        'seed: no Flagger webhook secret; the Canary webhooks get no token (every gate stays closed)',
+      );
+    const canaryTargets = new Set(
+      all
+        .filter(o => o.kind === 'Canary')
+        .map(
+          c => `${c.metadata.namespace}/Deployment/${c.spec.targetRef.name}`,
+        ),
+    );
+    const stableImageOf = o => o.metadata.annotations?.[STABLE_IMAGE];
+    const withImage = (o, image) => {
+      const copy = JSON.parse(JSON.stringify(o));
+      for (const c of copy.spec.template.spec.containers) c.image = image;
+      return copy;
+    };
+    const toCreate = objects
+      .filter(o => !exists(o))
+      .map(o => {
+        if (o.kind === 'Canary') {
+          const token = flaggerWebhookSecret
+            ? `?token=${flaggerWebhookToken(
+                flaggerWebhookSecret,
+                clusterName,
+                o.metadata.namespace,
+                o.metadata.name,
+              )}`
+            : '';
+          const url = gate =>
+            `${backstageUrl.replace(
+              /\/$/,
+              '',
+            )}/api/istio-rollouts/flagger/${clusterName}/${gate}${token}`;
+          return {
+            ...o,
+            spec: {
+              ...o.spec,
+              analysis: {
+                interval: '10s', // Flagger's minimum
+                threshold: 5,
+                stepWeight: 25,
+                maxWeight: 50,
+                metrics: [],
+                // Flagger moves the weight by itself (25, 50), then waits
+                // for the owners at confirm-promotion; rollback is theirs too.
+                webhooks: ['confirm-promotion', 'rollback'].map(gate => ({
+                  name: gate,
+                  type: gate,
+                  url: url(gate),
+                  timeout: '5s',
+                })),
+              },
+            },
+          };
+        }
+        const stable = stableImageOf(o);
+        return stable ? withImage(o, stable) : o;
+      });
+    if (toCreate.length > 0) {
+      await kubectlRun(kubectl, [
+        ...kc,
+        'apply',
+        '--server-side',
+        `--field-manager=${FIELD_MANAGER}`,
+        '-f',
+        writeList('create.json', toCreate),
+      ]);
+    }
+    log(
+      `created ${toCreate.length} of ${objects.length} objects from ${seedDir} (${skip.size} left to Flagger)`,
+    );
+
+    // The controllers' part, watched through the API.
+    const conn = await connectionFromKubeconfig(kubectl, kubeconfig);
+    const get = async urlPath => {
+      const r = await request(`${conn.server}${urlPath}`, { ...conn });
+      return r.status === 200 ? r.json : undefined;
+    };
+    const waitUntil = async (what, fn) => {
+      const deadline = Date.now() + timeoutMs;
+      let last;
+      while (Date.now() < deadline) {
+        last = await fn();
+        if (last === true) return;
+        await new Promise(r => setTimeout(r, 250));
+      }
+      throw new Error(
+        `seed: timed out waiting for ${what}${
+          typeof last === 'string' ? ` (${last})` : ''
+        }`,
+      );
+    };
+    const apiPath = o => {
+      const ns = `namespaces/${o.metadata.namespace}`;
+      if (o.kind === 'Deployment')
+        return `/apis/apps/v1/${ns}/deployments/${o.metadata.name}`;
+      if (o.kind === 'Rollout')
+        return `/apis/argoproj.io/v1alpha1/${ns}/rollouts/${o.metadata.name}`;
+      if (o.kind === 'Canary')
+        return `/apis/flagger.app/v1beta1/${ns}/canaries/${o.metadata.name}`;
+      throw new Error(`no path for ${o.kind}`);
+    };
+    const deploymentReady = d =>
+      d &&
+      d.status?.observedGeneration >= d.metadata.generation &&
+      (d.status?.readyReplicas ?? 0) === (d.spec.replicas ?? 1) &&
+      (d.status?.updatedReplicas ?? 0) === (d.spec.replicas ?? 1);
+
+    const deployments = objects.filter(o => o.kind === 'Deployment');
+    const rollouts = objects.filter(o => o.kind === 'Rollout');
+    const canaries = objects.filter(o => o.kind === 'Canary');
+    const imageOf = o => o.spec.template.spec.containers.map(c => c.image);
+
+    // 2. Everything at its stable version.
+    await Promise.all([
+      ...deployments
+        .filter(d => !canaryTargets.has(`${d.metadata.namespace}/${key(d)}`))
+        .map(d =>
+          waitUntil(
+            `Deployment ${d.metadata.name} available`,
+            async () => deploymentReady(await get(apiPath(d))) || 'not ready',
+          ),
+        ),
+      ...rollouts.map(r =>
+        waitUntil(`Rollout ${r.metadata.name} Healthy`, async () => {
+          const cur = await get(apiPath(r));
+          if (!cur) return 'missing';
+          const stable = stableImageOf(r);
+          // Only a Rollout at its stable image must be Healthy first; one
+          // already further along (a re-seed) is left as it is.
+          if (stable && imageOf(cur).every(image => image === stable)) {
+            return (
+              cur.status?.phase === 'Healthy' || `phase ${cur.status?.phase}`
+            );
+          }
+          return true;
+        }),
+      ),
+      ...canaries.map(c =>
+        waitUntil(`Canary ${c.metadata.name} initialized`, async () => {
+          const phase = (await get(apiPath(c)))?.status?.phase;
+          return (
+            (phase !== undefined &&
+              phase !== 'Initializing' &&
+              phase !== 'Waiting') ||
+            `phase ${phase}`
+          );
+        }),
+      ),
+    ]);
+    log('Deployments available, Rollouts Healthy, Canaries initialized');
+
+    // 3. The new version: the manifests' images where the stable one runs.
+    const bump = async o => {
+      const cur = await get(apiPath(o));
+      const stable = stableImageOf(o);
+      if (!cur || !stable) return false;
+      const running = imageOf(cur);
+      if (!running.every(image => image === stable)) return false;
+      await kubectlRun(kubectl, [
+        ...kc,
+        '-n',
+        o.metadata.namespace,
+        'patch',
+        o.kind === 'Rollout' ? 'rollouts.argoproj.io' : 'deployments.apps',
+        o.metadata.name,
+        `--field-manager=${FIELD_MANAGER}`,
+        '--type=json',
+        '-p',
+        JSON.stringify(
+          o.spec.template.spec.containers.flatMap((c, i) => [
+            {
+              op: 'test',
+              path: `/spec/template/spec/containers/${i}/image`,
+              value: stable,
+            },
+            {
+              op: 'replace',
+              path: `/spec/template/spec/containers/${i}/image`,
+              value: c.image,
+            },
+          ]),
+        ),
+      ]);
+      log(
+        `${o.kind} ${o.metadata.name}: ${stable} -> ${imageOf(o).join(', ')}`,
+      );
+      return true;
+    };
+    const targets = canaries.map(c =>
+      deployments.find(
+        d =>
+          d.metadata.name === c.spec.targetRef.name &&
+          d.metadata.namespace === c.metadata.namespace,
+      ),
+    );
+    await Promise.all([...rollouts, ...targets.filter(Boolean)].map(bump));
+
+    // 4. The controllers take it from there; wait until they have.
+    await Promise.all([
+      ...rollouts.map(r =>
+        waitUntil(`Rollout ${r.metadata.name} paused or done`, async () => {
+          const st = (await get(apiPath(r)))?.status;
+          return (
+            st?.phase === 'Paused' ||
+            st?.phase === 'Healthy' ||
+            st?.phase === 'Degraded' ||
+            `phase ${st?.phase} ${st?.message ?? ''}`
+          );
+        }),
+      ),
+      ...canaries.map(c =>
+        waitUntil(`Canary ${c.metadata.name} progressing`, async () => {
+          const phase = (await get(apiPath(c)))?.status?.phase;
+          return (
+            [
+              'Progressing',
+              'WaitingPromotion',
+              'Promoting',
+              'Finalising',
+              'Succeeded',
+              'Failed',
+            ].includes(phase) || `phase ${phase}`
+          );
+        }),
+      ),
+    ]);
+    log(
+      `Rollouts and Canaries under way (${[...rollouts, ...canaries]
+        .map(o => `${o.kind} ${o.metadata.name}`)
+        .join(', ')})`,
+    );
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+module.exports = {
+  seedCluster,
+  flaggerWebhookToken,
+  NAMESPACE,
+  FIELD_MANAGER,
+  SEED_DIR,
+  STABLE_IMAGE,
+};
