@@ -128,7 +128,11 @@ describe('actions on releases driven by the real controllers', () => {
       flaggerNs,
       'backstage.io/kubernetes-id=ctl-podinfo',
     ]);
-    const component = (name: string, namespace: string) => ({
+    const component = (
+      name: string,
+      namespace: string,
+      more: Record<string, string> = {},
+    ) => ({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
       metadata: {
@@ -136,6 +140,7 @@ describe('actions on releases driven by the real controllers', () => {
         annotations: {
           'backstage.io/kubernetes-id': name,
           'backstage.io/kubernetes-namespace': namespace,
+          ...more,
         },
       },
       spec: {
@@ -147,7 +152,13 @@ describe('actions on releases driven by the real controllers', () => {
     catalogFile = path.join(stateDir, 'catalog.yaml');
     fs.writeFileSync(
       catalogFile,
-      [component('ctl-storefront', argoNs), component('ctl-podinfo', flaggerNs)]
+      [
+        component('ctl-storefront', argoNs),
+        component('ctl-podinfo', flaggerNs, {
+          // Flagger generates the VirtualService, without our label.
+          'istio-rollouts/virtual-services': 'podinfo',
+        }),
+      ]
         .map(e => JSON.stringify(e))
         .join('\n---\n'),
     );
@@ -541,8 +552,19 @@ describe('actions on releases driven by the real controllers', () => {
       );
     });
 
+    // Flagger owns the target Deployment's replicas now: change the image only.
+    const setImage = (image: string) =>
+      kubectl([
+        '-n',
+        flaggerNs,
+        'set',
+        'image',
+        'deployment/podinfo',
+        `podinfod=${image}`,
+      ]);
+
     it('waits at confirm-promotion until alice approves in Backstage', async () => {
-      await apply([deployment('example/podinfo:2.0')]);
+      await setImage('example/podinfo:2.0');
       await until(
         'Flagger to wait for promotion',
         async () => (await canary()).status?.phase === 'WaitingPromotion',
@@ -596,7 +618,8 @@ describe('actions on releases driven by the real controllers', () => {
     });
 
     it('rolls back through the rollback gate', async () => {
-      await apply([deployment('example/podinfo:3.0')]);
+      const bumped = Date.now();
+      await setImage('example/podinfo:3.0');
       await until(
         'Flagger to start the next analysis',
         async () => {
@@ -605,6 +628,16 @@ describe('actions on releases driven by the real controllers', () => {
         },
         120_000,
       );
+      // A rollback is for the revision Flagger asks about: the tab shows
+      // when Flagger last called the rollback gate.
+      await until('Flagger to call the rollback gate', async () => {
+        const v = await view('ctl-podinfo');
+        const flagger = v.clusters[0]?.virtualServices.find(
+          (x: any) => x.managedBy?.flagger,
+        )?.managedBy.flagger;
+        const gate = flagger?.gates.find((g: any) => g.gate === 'rollback');
+        return gate?.lastCalledAt && Date.parse(gate.lastCalledAt) > bumped;
+      });
       const res = await act('ctl-podinfo', ALICE, {
         target: canaryTarget(),
         action: { type: 'flagger-rollback' },
