@@ -35,6 +35,11 @@ import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/databa
 import { AuditTrail } from '../plugins/istio-rollouts-backend/src/service/AuditTrail';
 import { ControllerActionService } from '../plugins/istio-rollouts-backend/src/service/ControllerActionService';
 import { EntityAccess } from '../plugins/istio-rollouts-backend/src/service/EntityAccess';
+import { DatabasePromotionRequestStore } from '../plugins/istio-rollouts-backend/src/database/DatabasePromotionRequestStore';
+import {
+  PromotionRequestService,
+  readApprovalPolicy,
+} from '../plugins/istio-rollouts-backend/src/service/PromotionRequestService';
 import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
 import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
 import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
@@ -223,6 +228,12 @@ async function main() {
       policy: { mode: 'cluster-label', label: 'backstage.io/kubernetes-id' },
     });
     const topics = new SignalTopics(randomBytes(32));
+    const actions = new RouteActionService({ caches, access, logger });
+    const controllerActions = new ControllerActionService({
+      caches,
+      access,
+      logger,
+    });
     const router = await createRouter({
       access,
       auditTrail,
@@ -230,15 +241,22 @@ async function main() {
       httpAuth,
       permissions,
       views: new RolloutViewService({ caches, access, topics }),
-      actions: new RouteActionService({ caches, access, logger }),
-      controllerActions: new ControllerActionService({
-        caches,
-        access,
+      actions,
+      controllerActions,
+      requests: new PromotionRequestService({
+        store: await DatabasePromotionRequestStore.create({
+          database: { getClient: async () => auditDb },
+        }),
+        actions,
+        controllerActions,
+        permissions,
+        auditTrail,
+        policy: readApprovalPolicy(new ConfigReader({})),
         logger,
+        topics,
       }),
-    } as any);
+    });
     const app = express();
-    app.use(express.json());
     app.use('/api/istio-rollouts', router);
     app.use(
       MiddlewareFactory.create({
