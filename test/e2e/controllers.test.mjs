@@ -73,8 +73,8 @@ async function storefrontCanaryWeight() {
   );
   const route = vs.spec.http.find(r => r.name === 'primary');
   return (
-    route.route.find(d => d.destination.host === 'storefront-canary')
-      ?.weight ?? 0
+    route.route.find(d => d.destination.host === 'storefront-canary')?.weight ??
+    0
   );
 }
 
@@ -98,7 +98,10 @@ async function confirmDialog(confirmLabel, reason) {
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   await dialog.getByRole('textbox').first().fill(reason);
-  const confirm = dialog.getByRole('button', { name: confirmLabel, exact: true });
+  const confirm = dialog.getByRole('button', {
+    name: confirmLabel,
+    exact: true,
+  });
   await page.waitForFunction(
     el => el && !el.disabled,
     await confirm.elementHandle(),
@@ -165,7 +168,10 @@ describe('storefront: an Argo Rollout acted on from the tab', () => {
     );
     await page.getByRole('button', { name: 'Request promotion' }).click();
     await confirmDialog('Send request', 'e2e: the canary looks healthy');
-    await page.getByText('Promote Rollout storefront one step').first().waitFor();
+    await page
+      .getByText('Promote Rollout storefront one step')
+      .first()
+      .waitFor();
     assert.equal(await storefrontCanaryWeight(), 20);
   });
 
