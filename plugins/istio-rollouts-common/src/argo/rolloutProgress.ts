@@ -132,7 +132,13 @@ export interface RolloutProgress {
   previewSelector?: string;
 }
 
-function stepView(raw: unknown, index: number): CanaryStepView {
+/**
+ * One canary step as Argo reads it: the member that is set, and its weight
+ * or pause duration.
+ *
+ * @internal
+ */
+export function readCanaryStep(raw: unknown, index: number): CanaryStepView {
   const kind =
     STEP_KINDS.find(k => isRecord(raw) && raw[k] !== undefined) ?? 'unknown';
   const view: CanaryStepView = { index, kind, raw };
@@ -276,7 +282,7 @@ export function readRolloutProgress(rollout: unknown): RolloutProgress {
       progress.currentStepIndex = readStepIndex(rollout);
       progress.completedSteps = Math.min(index, steps.length);
       if (index < steps.length) {
-        progress.currentStep = stepView(steps[index], index);
+        progress.currentStep = readCanaryStep(steps[index], index);
       }
     }
     const weights = dig(status, 'canary', 'weights');

@@ -35,6 +35,7 @@ import { buildRolloutAction } from './rolloutActions';
 import {
   CanaryStepView,
   RolloutProgress,
+  readCanaryStep,
   readRolloutProgress,
 } from './rolloutProgress';
 
@@ -138,7 +139,7 @@ function readSteps(
     const step =
       progress.currentStep?.index === index
         ? progress.currentStep
-        : stepOf(item, index);
+        : readCanaryStep(item, index);
     let state: ArgoRolloutStepView['state'];
     if (index < completed) state = 'done';
     else if (index === completed && running) state = 'current';
@@ -154,30 +155,6 @@ function readSteps(
       view.pauseDuration = step.pauseDuration;
     return view;
   });
-}
-
-// The same reading readRolloutProgress does for the current step.
-function stepOf(raw: unknown, index: number): CanaryStepView {
-  const kinds: CanaryStepView['kind'][] = [
-    'setWeight',
-    'pause',
-    'experiment',
-    'analysis',
-    'setCanaryScale',
-    'setHeaderRoute',
-    'setMirrorRoute',
-    'plugin',
-  ];
-  const kind = kinds.find(k => isRecord(raw) && raw[k] !== undefined);
-  const step: CanaryStepView = { index, kind: kind ?? 'unknown', raw };
-  if (kind === 'setWeight') step.weight = asNumber(dig(raw, 'setWeight'));
-  if (kind === 'pause') {
-    const duration = dig(raw, 'pause', 'duration');
-    if (typeof duration === 'string' || typeof duration === 'number') {
-      step.pauseDuration = duration;
-    }
-  }
-  return step;
 }
 
 // Owned by the Rollout: its uid in an owner reference; a Rollout read from

@@ -14,6 +14,10 @@
  * limitations under the License.
  */
 
+import {
+  ARGO_ROLLOUT_ACTIONS,
+  FLAGGER_GATES,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import type {
   ArgoRolloutAction,
   ControllerAction,
@@ -81,20 +85,8 @@ export function describeControllerAction(
   }
 }
 
-const ARGO_RECORD_ACTIONS = new Set<string>([
-  'promote',
-  'promote-full',
-  'abort',
-  'retry',
-  'pause',
-  'resume',
-]);
-const GATES = new Set<string>([
-  'confirm-rollout',
-  'confirm-traffic-increase',
-  'confirm-promotion',
-  'rollback',
-]);
+const ARGO_RECORD_ACTIONS = new Set<string>(ARGO_ROLLOUT_ACTIONS);
+const GATES = new Set<string>(FLAGGER_GATES);
 
 /**
  * Reads an audit action id of a controller action back as a
