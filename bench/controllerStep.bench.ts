@@ -22,29 +22,9 @@
 // Runs on a private cluster with kube-controller-manager, kwok and the
 // Argo Rollouts controller. Run with ./bench/run controllerStep.
 
-import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import { ConfigReader } from '@backstage/config';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { buildRolloutAction } from '@istio-rollouts/plugin-istio-rollouts-common';
-import express from 'express';
-import knexFactory from 'knex';
-import { randomBytes } from 'node:crypto';
-import { AddressInfo } from 'node:net';
-import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
-import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/database/DatabaseAuditStore';
-import { AuditTrail } from '../plugins/istio-rollouts-backend/src/service/AuditTrail';
-import { ControllerActionService } from '../plugins/istio-rollouts-backend/src/service/ControllerActionService';
-import { EntityAccess } from '../plugins/istio-rollouts-backend/src/service/EntityAccess';
-import { DatabasePromotionRequestStore } from '../plugins/istio-rollouts-backend/src/database/DatabasePromotionRequestStore';
-import {
-  PromotionRequestService,
-  readApprovalPolicy,
-} from '../plugins/istio-rollouts-backend/src/service/PromotionRequestService';
-import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
-import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
-import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
-import { SignalTopics } from '../plugins/istio-rollouts-backend/src/service/signalTopics';
-import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
+import { startPluginServer } from './lib/pluginServer';
+import { clusterApi, log, percentile, summary } from './lib/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startCluster } = require('../test/cluster/cluster.js');
@@ -161,114 +141,11 @@ async function main() {
       );
     }
 
-    // The plugin's router and services on a real HTTP server; a signed-in
-    // user and ALLOW stand in for the auth and permission backends.
-    const logger = quietLogger;
-    const caches = new ClusterCaches({
-      clusters: [
-        {
-          name: 'local',
-          url: cluster.apiserverUrl,
-          serviceAccountToken: cluster.tokens.plugin,
-          caData: cluster.caData,
-          skipTLSVerify: false,
-        },
-      ],
-      logger,
+    // The plugin's router and services on a real HTTP server.
+    const { base, caches, stop } = await startPluginServer(cluster, {
+      namespace: NS,
+      controllerActions: true,
     });
-    caches.start();
-    await caches.list()[0].waitForSync(30_000);
-    const entity = {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: 'web',
-        namespace: 'default',
-        annotations: {
-          'istio-rollouts/virtual-services': `${NS}/web`,
-          'backstage.io/kubernetes-id': 'web',
-        },
-      },
-      spec: {},
-    };
-    const catalog = {
-      getEntityByRef: async () => entity,
-      getEntities: async () => ({ items: [entity] }),
-    } as any;
-    const permissions = {
-      authorize: async (reqs: unknown[]) =>
-        reqs.map(() => ({ result: AuthorizeResult.ALLOW })),
-      authorizeConditional: async () => [],
-    } as any;
-    const httpAuth = {
-      credentials: async () => ({
-        $$type: '@backstage/BackstageCredentials',
-        principal: { type: 'user', userEntityRef: 'user:default/alice' },
-      }),
-    } as any;
-    const auditDb = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    const auditStore = await DatabaseAuditStore.create({
-      database: { getClient: async () => auditDb },
-    });
-    const auditor = {
-      createEvent: async () => ({
-        success: async () => {},
-        fail: async () => {},
-      }),
-    } as any;
-    const auditTrail = new AuditTrail({ auditor, store: auditStore, logger });
-    const access = new EntityAccess({
-      catalog,
-      permissions,
-      auth: { getOwnServiceCredentials: async () => ({}) } as any,
-      policy: { mode: 'cluster-label', label: 'backstage.io/kubernetes-id' },
-    });
-    const topics = new SignalTopics(randomBytes(32));
-    const actions = new RouteActionService({ caches, access, logger });
-    const controllerActions = new ControllerActionService({
-      caches,
-      access,
-      logger,
-    });
-    const router = await createRouter({
-      access,
-      auditTrail,
-      auditStore,
-      httpAuth,
-      permissions,
-      views: new RolloutViewService({ caches, access, topics }),
-      actions,
-      controllerActions,
-      requests: new PromotionRequestService({
-        store: await DatabasePromotionRequestStore.create({
-          database: { getClient: async () => auditDb },
-        }),
-        actions,
-        controllerActions,
-        permissions,
-        auditTrail,
-        policy: readApprovalPolicy(new ConfigReader({})),
-        logger,
-        topics,
-      }),
-    });
-    const app = express();
-    app.use('/api/istio-rollouts', router);
-    app.use(
-      MiddlewareFactory.create({
-        config: new ConfigReader({}),
-        logger: logger as any,
-      }).error(),
-    );
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise(r => server.once('listening', r));
-    const base = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/api/istio-rollouts`;
 
     // The plugin's cache must have seen the pause before it is asked to
     // promote (a person looks at the tab first): wait for it, untimed.
@@ -341,9 +218,7 @@ async function main() {
         percentile(throughPlugin, 50) / percentile(naive, 50)
       ).toFixed(2)}x`,
     );
-    server.close();
-    await caches.stop();
-    await auditDb.destroy();
+    await stop();
   } finally {
     await cluster.stop();
   }

@@ -19,28 +19,8 @@
 // raw client sending a JSON Patch to the same real kube-apiserver, in one
 // run. Run with ./bench/run promote.
 
-import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
-import { ConfigReader } from '@backstage/config';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import express from 'express';
-import { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
-import { RolloutViewService } from '../plugins/istio-rollouts-backend/src/service/RolloutViewService';
-import { RouteActionService } from '../plugins/istio-rollouts-backend/src/service/RouteActionService';
-import { EntityAccess } from '../plugins/istio-rollouts-backend/src/service/EntityAccess';
-import { createRouter } from '../plugins/istio-rollouts-backend/src/service/router';
-import { DatabaseAuditStore } from '../plugins/istio-rollouts-backend/src/database/DatabaseAuditStore';
-import { DatabasePromotionRequestStore } from '../plugins/istio-rollouts-backend/src/database/DatabasePromotionRequestStore';
-import { AuditTrail } from '../plugins/istio-rollouts-backend/src/service/AuditTrail';
-import { SignalTopics } from '../plugins/istio-rollouts-backend/src/service/signalTopics';
-import {
-  PromotionRequestService,
-  readApprovalPolicy,
-} from '../plugins/istio-rollouts-backend/src/service/PromotionRequestService';
-import knexFactory from 'knex';
-
-import { clusterApi, log, percentile, quietLogger, summary } from './lib/stats';
+import { startPluginServer } from './lib/pluginServer';
+import { clusterApi, log, percentile, summary } from './lib/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startCluster } = require('../test/cluster/cluster.js');
@@ -133,111 +113,8 @@ async function main() {
       );
     }
 
-    // The plugin's router and services, on a real HTTP server; signed-in
-    // user and ALLOW stand in for the auth and permission backends, which are
-    // not what this measures.
-    const logger = quietLogger;
-    const caches = new ClusterCaches({
-      clusters: [
-        {
-          name: 'local',
-          url: cluster.apiserverUrl,
-          serviceAccountToken: cluster.tokens.plugin,
-          caData: cluster.caData,
-          skipTLSVerify: false,
-        },
-      ],
-      logger,
-    });
-    caches.start();
-    await caches.list()[0].waitForSync(30_000);
-    const entity = {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Component',
-      metadata: {
-        name: 'web',
-        namespace: 'default',
-        annotations: {
-          'istio-rollouts/virtual-services': `${NS}/web`,
-          'backstage.io/kubernetes-id': 'web',
-        },
-      },
-      spec: {},
-    };
-    const catalog = {
-      getEntityByRef: async () => entity,
-      getEntities: async () => ({ items: [entity] }),
-    } as any;
-    const permissions = {
-      authorize: async (reqs: unknown[]) =>
-        reqs.map(() => ({ result: AuthorizeResult.ALLOW })),
-      authorizeConditional: async () => [],
-    } as any;
-    const httpAuth = {
-      credentials: async () => ({
-        $$type: '@backstage/BackstageCredentials',
-        principal: { type: 'user', userEntityRef: 'user:default/alice' },
-      }),
-    } as any;
-    // Audit rows go to a real SQLite audit store, as in the demo. Auditor
-    // events are created and closed as in production; where they go (the
-    // root logger by default) is not what this measures.
-    const auditDb = knexFactory({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    const auditStore = await DatabaseAuditStore.create({
-      database: { getClient: async () => auditDb },
-    });
-    const auditor = {
-      createEvent: async () => ({
-        success: async () => {},
-        fail: async () => {},
-      }),
-    } as any;
-    const auditTrail = new AuditTrail({ auditor, store: auditStore, logger });
-    const access = new EntityAccess({
-      catalog,
-      permissions,
-      auth: { getOwnServiceCredentials: async () => ({}) } as any,
-      policy: { mode: 'cluster-label', label: 'backstage.io/kubernetes-id' },
-    });
-    const actions = new RouteActionService({ caches, access, logger });
-    const topics = new SignalTopics(randomBytes(32));
-    const router = await createRouter({
-      access,
-      auditTrail,
-      auditStore,
-      httpAuth,
-      permissions,
-      views: new RolloutViewService({ caches, access, topics }),
-      actions,
-      requests: new PromotionRequestService({
-        store: await DatabasePromotionRequestStore.create({
-          database: { getClient: async () => auditDb },
-        }),
-        actions,
-        permissions,
-        auditTrail,
-        policy: readApprovalPolicy(new ConfigReader({})),
-        logger,
-        topics,
-      }),
-    });
-    const app = express();
-    app.use('/api/istio-rollouts', router);
-    app.use(
-      MiddlewareFactory.create({
-        config: new ConfigReader({}),
-        logger: logger as any,
-      }).error(),
-    );
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise(r => server.once('listening', r));
-    const base = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/api/istio-rollouts`;
+    // The plugin's router and services on a real HTTP server.
+    const { base, stop } = await startPluginServer(cluster, { namespace: NS });
 
     const split = (canary: number) => [
       { host: 'web', subset: 'v1', weight: 100 - canary },
@@ -327,9 +204,7 @@ async function main() {
         percentile(throughPlugin, 50) / percentile(rawGetPatch, 50)
       ).toFixed(2)}x`,
     );
-    server.close();
-    await auditDb.destroy();
-    await caches.stop();
+    await stop();
     admin.close();
   } finally {
     await cluster.stop();

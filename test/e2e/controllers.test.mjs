@@ -22,35 +22,9 @@
 // read from the cluster and was written by a controller.
 // Run by scripts/e2e, which starts the demo and sets ISTIO_ROLLOUTS_E2E_CLUSTER.
 
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import https from 'node:https';
-import { chromium } from 'playwright-core';
-
-const APP = 'http://localhost:3000';
-const cluster = JSON.parse(
-  fs.readFileSync(process.env.ISTIO_ROLLOUTS_E2E_CLUSTER, 'utf8'),
-);
-
-function getJson(path) {
-  return new Promise((resolve, reject) => {
-    https
-      .get(
-        new URL(path, cluster.apiserverUrl),
-        {
-          ca: Buffer.from(cluster.caData, 'base64'),
-          headers: { Authorization: `Bearer ${cluster.tokens.readonly}` },
-        },
-        res => {
-          let body = '';
-          res.on('data', c => (body += c));
-          res.on('end', () => resolve(JSON.parse(body)));
-        },
-      )
-      .on('error', reject);
-  });
-}
+import { APP, getJson, page, signInAs, useChromium } from './lib.mjs';
 
 async function until(what, probe, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
@@ -78,16 +52,7 @@ async function storefrontCanaryWeight() {
   );
 }
 
-let browser;
-let page;
-
-async function signInAs(user) {
-  await page.goto(`${APP}/`);
-  await page.evaluate(() => window.localStorage.clear());
-  await page.goto(`${APP}/`);
-  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
-  await page.waitForURL(/\/catalog/, { timeout: 60_000 });
-}
+useChromium({ width: 1400, height: 1200 });
 
 async function openTab(service) {
   await page.goto(`${APP}/catalog/default/component/${service}/istio-rollouts`);
@@ -109,27 +74,6 @@ async function confirmDialog(confirmLabel, reason) {
   await confirm.click();
   await dialog.waitFor({ state: 'detached' });
 }
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
-  page.setDefaultTimeout(60_000);
-});
-
-after(async () => {
-  await browser?.close();
-});
 
 describe('storefront: an Argo Rollout acted on from the tab', () => {
   before(async () => {

@@ -23,12 +23,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import { chromium } from 'playwright-core';
-
-const APP = 'http://localhost:3000';
-const cluster = JSON.parse(
-  fs.readFileSync(process.env.ISTIO_ROLLOUTS_E2E_CLUSTER, 'utf8'),
-);
+import { APP, cluster, getJson, page, signInAs, useChromium } from './lib.mjs';
 
 function patchJson(path, ops) {
   return new Promise((resolve, reject) => {
@@ -56,25 +51,6 @@ function patchJson(path, ops) {
   });
 }
 
-function getJson(path) {
-  return new Promise((resolve, reject) => {
-    https
-      .get(
-        new URL(path, cluster.apiserverUrl),
-        {
-          ca: Buffer.from(cluster.caData, 'base64'),
-          headers: { Authorization: `Bearer ${cluster.tokens.readonly}` },
-        },
-        res => {
-          let body = '';
-          res.on('data', c => (body += c));
-          res.on('end', () => resolve(JSON.parse(body)));
-        },
-      )
-      .on('error', reject);
-  });
-}
-
 // The strategy chip each seeded service must show on some route.
 const EXPECTED_STRATEGY = {
   reviews: 'Canary',
@@ -88,37 +64,7 @@ const EXPECTED_STRATEGY = {
   details: 'Rolling update',
 };
 
-let browser;
-let page;
-
-async function signInAs(user) {
-  await page.goto(`${APP}/`);
-  await page.evaluate(() => window.localStorage.clear());
-  await page.goto(`${APP}/`);
-  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
-  await page.waitForURL(/\/catalog/, { timeout: 60_000 });
-}
-
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.setDefaultTimeout(60_000);
-});
-
-after(async () => {
-  await browser?.close();
-});
+useChromium({ width: 1400, height: 1000 });
 
 describe('demo sign-in', () => {
   for (const [user, group] of [

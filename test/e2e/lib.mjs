@@ -1,0 +1,91 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// What every browser test here shares: the demo's address, its cluster (the
+// JSON file scripts/e2e names in ISTIO_ROLLOUTS_E2E_CLUSTER), a read-only
+// client of that cluster, and one Chromium page per test file.
+
+import { after, before } from 'node:test';
+import fs from 'node:fs';
+import https from 'node:https';
+import { chromium } from 'playwright-core';
+
+export const APP = 'http://localhost:3000';
+export const cluster = JSON.parse(
+  fs.readFileSync(process.env.ISTIO_ROLLOUTS_E2E_CLUSTER, 'utf8'),
+);
+
+/** GETs a cluster path with the read-only token; resolves to the JSON body. */
+export function getJson(path) {
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        new URL(path, cluster.apiserverUrl),
+        {
+          ca: Buffer.from(cluster.caData, 'base64'),
+          headers: { Authorization: `Bearer ${cluster.tokens.readonly}` },
+        },
+        res => {
+          let body = '';
+          res.on('data', c => (body += c));
+          res.on('end', () => resolve(JSON.parse(body)));
+        },
+      )
+      .on('error', reject);
+  });
+}
+
+/**
+ * The Chromium page of the test file. An ES module export is a live binding:
+ * importers see the page once the `before` hook of useChromium has run.
+ */
+export let page;
+
+/**
+ * Launches Chromium before the file's tests and closes it after them. Call
+ * once, at the top level of a test file.
+ */
+export function useChromium(viewport) {
+  let browser;
+  before(async () => {
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport });
+    page.setDefaultTimeout(60_000);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+}
+
+/** Signs in with the demo's guest sign-in page as one of its people. */
+export async function signInAs(user) {
+  await page.goto(`${APP}/`);
+  await page.evaluate(() => window.localStorage.clear());
+  await page.goto(`${APP}/`);
+  await page.getByRole('button', { name: `Sign in as ${user}` }).click();
+  await page.waitForURL(/\/catalog/, { timeout: 60_000 });
+}
