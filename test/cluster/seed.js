@@ -712,19 +712,29 @@ async function seedSpecs({
       .filter(o => !exists(o))
       .map(o => {
         if (o.kind === 'Canary') {
+          // The token as the URL's password, as the tab hands it out:
+          // Flagger's Go client sends it as Basic auth (not logged).
           const token = flaggerWebhookSecret
-            ? `?token=${flaggerWebhookToken(
+            ? flaggerWebhookToken(
                 flaggerWebhookSecret,
                 clusterName,
                 o.metadata.namespace,
                 o.metadata.name,
-              )}`
-            : '';
-          const url = gate =>
-            `${backstageUrl.replace(
-              /\/$/,
-              '',
-            )}/api/istio-rollouts/flagger/${clusterName}/${gate}${token}`;
+              )
+            : undefined;
+          const url = gate => {
+            const u = new URL(
+              `${backstageUrl.replace(
+                /\/$/,
+                '',
+              )}/api/istio-rollouts/flagger/${clusterName}/${gate}`,
+            );
+            if (token) {
+              u.username = 'flagger';
+              u.password = token;
+            }
+            return u.toString();
+          };
           return {
             ...o,
             spec: {

@@ -310,7 +310,7 @@ describe('the local cluster with controllers', () => {
     ).toEqual(
       ['confirm-promotion', 'rollback'].map(gate => [
         gate,
-        `http://localhost:7007/api/istio-rollouts/flagger/local/${gate}?token=${token}`,
+        `http://flagger:${token}@localhost:7007/api/istio-rollouts/flagger/local/${gate}`,
       ]),
     );
 
