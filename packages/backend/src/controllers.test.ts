@@ -99,6 +99,7 @@ describe('actions on releases driven by the real controllers', () => {
   let catalogFile: string;
   let argoNs: string;
   let flaggerNs: string;
+  let webNs: string;
   const sharedCluster = process.env.ISTIO_ROLLOUTS_TEST_CLUSTER;
 
   beforeAll(async () => {
@@ -120,6 +121,13 @@ describe('actions on releases driven by the real controllers', () => {
     );
     argoNs = await createTestNamespace('ctl-argo');
     flaggerNs = await createTestNamespace('ctl-flagger');
+    webNs = await createTestNamespace('ctl-web');
+    await kubectl([
+      'label',
+      'namespace',
+      webNs,
+      'backstage.io/kubernetes-id=ctl-web',
+    ]);
     // Flagger generates Services, Deployments and the VirtualService
     // itself, without our label: the namespace binds them to the entity.
     await kubectl([
@@ -154,6 +162,7 @@ describe('actions on releases driven by the real controllers', () => {
       catalogFile,
       [
         component('ctl-storefront', argoNs),
+        component('ctl-web', webNs),
         component('ctl-podinfo', flaggerNs, {
           // Flagger generates the VirtualService, without our label.
           'istio-rollouts/virtual-services': 'podinfo',
@@ -193,6 +202,164 @@ describe('actions on releases driven by the real controllers', () => {
       .set('authorization', who)
       .send(body);
   }
+
+  describe('the readiness guard, with pods the real controllers run', () => {
+    // v1 serves; v2's pods are Running but kept un-ready by kwok (the
+    // label below); v3 is Ready but no route sends it traffic yet — the
+    // case an earlier guard could not tell from "unready".
+    beforeAll(async () => {
+      const deployment = (version: string, unready = false) => ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `web-${version}`, namespace: webNs },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web', version } },
+          template: {
+            metadata: {
+              labels: {
+                app: 'web',
+                version,
+                ...(unready ? { 'kwok.istio-rollouts.io/ready': 'false' } : {}),
+              },
+            },
+            spec: {
+              containers: [{ name: 'web', image: `example/web:${version}` }],
+            },
+          },
+        },
+      });
+      await apply([
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: {
+            name: 'web',
+            namespace: webNs,
+            labels: { 'backstage.io/kubernetes-id': 'ctl-web' },
+          },
+          spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name: 'web', namespace: webNs },
+          spec: {
+            host: 'web',
+            subsets: ['v1', 'v2', 'v3'].map(v => ({
+              name: v,
+              labels: { version: v },
+            })),
+          },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name: 'web', namespace: webNs },
+          spec: {
+            hosts: ['web'],
+            http: [
+              {
+                name: 'primary',
+                route: [{ destination: { host: 'web', subset: 'v1' } }],
+              },
+            ],
+          },
+        },
+        deployment('v1'),
+        deployment('v2', true),
+        deployment('v3'),
+      ]);
+      await until('v1 and v3 ready, v2 running but not ready', async () => {
+        const pods = (await getJson(`/api/v1/namespaces/${webNs}/pods`)).items;
+        const ready = (version: string) =>
+          pods.some(
+            (p: any) =>
+              p.metadata.labels.version === version &&
+              p.status?.phase === 'Running' &&
+              p.status.conditions?.some(
+                (c: any) => c.type === 'Ready' && c.status === 'True',
+              ),
+          );
+        const running = pods.some(
+          (p: any) =>
+            p.metadata.labels.version === 'v2' && p.status?.phase === 'Running',
+        );
+        const deployments = (
+          await getJson(`/apis/apps/v1/namespaces/${webNs}/deployments`)
+        ).items;
+        const v2 = deployments.find((d: any) => d.metadata.name === 'web-v2');
+        return (
+          ready('v1') &&
+          ready('v3') &&
+          !ready('v2') &&
+          running &&
+          v2?.status?.replicas === 1 &&
+          !v2.status.readyReplicas
+        );
+      });
+    });
+
+    const startCanary = (subset: string) =>
+      request(backend.server)
+        .post(
+          '/api/istio-rollouts/entities/default/component/ctl-web/route-actions',
+        )
+        .set('authorization', ALICE)
+        .send({
+          target: {
+            cluster: 'local',
+            namespace: webNs,
+            virtualService: 'web',
+            route: 'primary',
+          },
+          operation: {
+            type: 'start-canary',
+            canary: { host: 'web', subset },
+          },
+        });
+
+    it('refuses traffic to a version whose pods are running but not ready', async () => {
+      const before = await getJson(
+        `/apis/networking.istio.io/v1/namespaces/${webNs}/virtualservices/web`,
+      );
+      const res = await until('the plugin to see v2 un-ready', async () => {
+        const r = await startCanary('v2');
+        // Until the cache has the Deployment, the guard says no workload
+        // runs v2 (also a 422); then it must say "0 of 1 ready".
+        if (
+          r.status === 422 &&
+          /has no ready pods/.test(r.body.error.message)
+        ) {
+          return r;
+        }
+        throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+      });
+      expect(res.body.error.message).toMatch(/has no ready pods \(0 of 1\)/);
+      const after = await getJson(
+        `/apis/networking.istio.io/v1/namespaces/${webNs}/virtualservices/web`,
+      );
+      expect(after.metadata.resourceVersion).toBe(
+        before.metadata.resourceVersion,
+      );
+    });
+
+    it('lets traffic go to a ready version that no route uses yet', async () => {
+      const res = await until('the plugin to see v3 ready', async () => {
+        const r = await startCanary('v3');
+        if (r.status === 200) return r;
+        throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+      });
+      const subsets = res.body.after.destinations.map((d: any) => [
+        d.subset,
+        d.weight,
+      ]);
+      expect(subsets).toEqual([
+        ['v1', 90],
+        ['v3', 10],
+      ]);
+    });
+  });
 
   describe('Argo Rollouts', () => {
     const rolloutTarget = () => ({
