@@ -151,7 +151,9 @@ function buildView(
         m.controller,
       )} (${m.namespace}/${
         m.name
-      }); change its weights through that controller, not here.`,
+      }): the plugin never patches its weights; act through the ${
+        m.controller === 'flagger' ? 'Canary' : 'Rollout'
+      } (promote, abort, approve its gates) instead.`,
     });
   }
   const trackedBy = findTrackers(vs.meta);
