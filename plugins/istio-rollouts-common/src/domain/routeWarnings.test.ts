@@ -17,6 +17,7 @@
 import { VirtualServiceView } from '../types';
 import {
   bag,
+  deployment,
   reviewsApp,
   split,
   virtualService,
@@ -139,6 +140,39 @@ describe('route warnings', () => {
       "VirtualService shop/reviews, route 0: subset 'v8' of reviews is defined in no DestinationRule, so Istio cannot route to mirror target v8 (503).",
     );
     expect(v.versions.find(x => x.key === 'reviews/v9')?.workloads).toEqual([]);
+  });
+
+  it('a version scaled to 0 that gets no traffic is at rest, not a warning', () => {
+    // Flagger's canary between releases: scaled to 0, weight 0.
+    const objects = reviewsApp();
+    objects.deployments = objects.deployments.map(d =>
+      d.metadata?.name === 'reviews-v2'
+        ? deployment(
+            'reviews-v2',
+            { app: 'reviews', version: 'v2' },
+            {
+              replicas: 0,
+              ready: 0,
+            },
+          )
+        : d,
+    );
+    const at = (v2: number) =>
+      view(objects, {
+        virtualServices: [
+          virtualService('reviews', [
+            {
+              route: split([
+                ['v1', 100 - v2],
+                ['v2', v2],
+              ]),
+            },
+          ]),
+        ],
+      });
+    expect(routeCodes(at(0))).toEqual([]);
+    // Sent traffic, the same version is an error.
+    expect(routeCodes(at(10))).toEqual(['version-no-ready-pods:error']);
   });
 
   it('versions with no ready pods: an error with traffic, a warning without', () => {

@@ -58,7 +58,10 @@ export function versionWarnings(
         severity: weight > 0 ? 'error' : 'warning',
         message: `${where}: no Deployment or Rollout runs ${role} ${view.label} (${view.host}).`,
       });
-    } else if (view.ready === 0) {
+    } else if (view.ready === 0 && (weight > 0 || view.desired > 0)) {
+      // A version scaled to 0 that gets no traffic is at rest (Flagger's
+      // canary between releases, a finished blue-green's idle side): no
+      // warning. Scaled up but not ready, or sent traffic, it is one.
       warnings.push({
         code: 'version-no-ready-pods',
         severity: weight > 0 ? 'error' : 'warning',
