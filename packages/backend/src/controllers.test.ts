@@ -140,6 +140,7 @@ describe('actions on releases driven by the real controllers', () => {
       name: string,
       namespace: string,
       more: Record<string, string> = {},
+      owner = 'team-bookinfo',
     ) => ({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
@@ -154,7 +155,7 @@ describe('actions on releases driven by the real controllers', () => {
       spec: {
         type: 'service',
         lifecycle: 'production',
-        owner: 'team-bookinfo',
+        owner,
       },
     });
     catalogFile = path.join(stateDir, 'catalog.yaml');
@@ -163,6 +164,23 @@ describe('actions on releases driven by the real controllers', () => {
       [
         component('ctl-storefront', argoNs),
         component('ctl-web', webNs),
+        // The attacker: bob (team-mobile) owns this entity, so the demo
+        // policy lets him apply on it, and it names the other team's
+        // VirtualServices, which Argo and Flagger drive.
+        component(
+          'mobile-claims-releases',
+          argoNs,
+          {
+            'istio-rollouts/virtual-services': `${argoNs}/store`,
+          },
+          'team-mobile',
+        ),
+        component(
+          'mobile-claims-canary',
+          flaggerNs,
+          { 'istio-rollouts/virtual-services': 'podinfo' },
+          'team-mobile',
+        ),
         component('ctl-podinfo', flaggerNs, {
           // Flagger generates the VirtualService, without our label.
           'istio-rollouts/virtual-services': 'podinfo',
@@ -505,6 +523,25 @@ describe('actions on releases driven by the real controllers', () => {
       expect(await virtualServiceWeights()).toEqual([80, 20]);
     });
 
+    it('refuses bob acting on the Rollout through an entity of his own that claims it', async () => {
+      const before = await rollout();
+      for (const action of ['promote', 'abort'] as const) {
+        const res = await act('mobile-claims-releases', BOB, {
+          target: rolloutTarget(),
+          action: { type: 'argo', action },
+        });
+        expect([action, res.status]).toEqual([action, 403]);
+        expect(res.body.error.message).toMatch(/^Read-only here: /);
+      }
+      await new Promise(r => setTimeout(r, 3_000));
+      const after = await rollout();
+      expect(after.status.currentStepIndex).toBe(
+        before.status.currentStepIndex,
+      );
+      expect(after.status.abort).toBeFalsy();
+      expect(await virtualServiceWeights()).toEqual([80, 20]);
+    });
+
     it('a dry run changes nothing', async () => {
       const before = await rollout();
       const res = await act('ctl-storefront', ALICE, {
@@ -762,6 +799,13 @@ describe('actions on releases driven by the real controllers', () => {
         action: { type: 'flagger-open-gate', gate: 'confirm-promotion' },
       });
       expect(refused.status).toBe(403);
+      // Nor through an entity of his own that names the Canary's VirtualService.
+      const claimed = await act('mobile-claims-canary', BOB, {
+        target: canaryTarget(),
+        action: { type: 'flagger-open-gate', gate: 'confirm-promotion' },
+      });
+      expect(claimed.status).toBe(403);
+      expect(claimed.body.error.message).toMatch(/^Read-only here: /);
       await new Promise(r => setTimeout(r, 6_000));
       expect((await canary()).status.phase).toBe('WaitingPromotion');
 
