@@ -18,6 +18,7 @@
 // trail, shared by the backend's API and the frontend's client.
 
 import type { RouteTarget } from './actions';
+import type { CanaryAnalysisView } from './metrics';
 import type {
   ControllerAction,
   ControllerTarget,
@@ -189,6 +190,12 @@ export interface PromotionRequest {
   message?: string;
   /** After `applied`: the VirtualService's new resourceVersion. */
   resourceVersionAfter?: string;
+  /**
+   * The canary analysis of the route, fresh when the request is listed
+   * (pending requests) or as it stood at the decision: what the approver
+   * saw. Absent without metrics or without a canary on the route.
+   */
+  analysis?: CanaryAnalysisView;
 }
 
 /**

@@ -23,6 +23,7 @@
 export * from './annotations';
 export * from './permissions';
 export * from './types';
+export * from './metrics';
 export * from './kube/types';
 export {
   DEFAULT_CLUSTER_DOMAIN,

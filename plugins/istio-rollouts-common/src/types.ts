@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import type { CanaryAnalysisView, ObservedTrafficView } from './metrics';
 import type {
   ArgoRolloutStateView,
   FlaggerCanaryStateView,
@@ -217,6 +218,17 @@ export interface VirtualServiceView {
   managedBy?: ManagedByView;
   trackedBy?: TrackedByView[];
   warnings: RolloutWarning[];
+  /**
+   * The traffic each version really received over the last window, from
+   * the metrics (`istioRollouts.metrics`). Absent when no metrics are
+   * configured.
+   */
+  observed?: ObservedTrafficView;
+  /**
+   * The canary analysis of the route that splits traffic between a stable
+   * and a canary version, when metrics are configured and there is one.
+   */
+  analysis?: CanaryAnalysisView;
   /**
    * Set when the cluster binds this VirtualService to another entity, or
    * the entity can be bound to nothing: why, and which label would bind it.
