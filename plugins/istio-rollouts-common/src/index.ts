@@ -119,3 +119,39 @@ export type {
   PauseConditionView,
   RolloutProgress,
 } from './argo/rolloutProgress';
+export {
+  ANALYSIS_TEMPLATE_VARIABLES,
+  DEFAULT_ANALYSIS_CHECKS,
+  parsePromQLDuration,
+  renderQueryTemplate,
+  workloadRegex,
+} from './analysis/templates';
+export type { AnalysisCheckSpec } from './analysis/templates';
+export {
+  ANALYSIS_ANNOTATION,
+  defaultAnalysisSettings,
+  parseAnalysisSettings,
+  settingsForRoute,
+} from './analysis/settings';
+export type {
+  AnalysisRouteSettings,
+  AnalysisSettings,
+} from './analysis/settings';
+export { findCanaryRoute } from './analysis/canaryRoute';
+export type { CanaryRoute } from './analysis/canaryRoute';
+export {
+  observedSelectors,
+  observedTrafficFrom,
+  observedTrafficQueries,
+} from './analysis/observed';
+export type {
+  MeasuredVersion,
+  ObservedSelectors,
+  PromSample,
+} from './analysis/observed';
+export { MIN_COMPARISON_SAMPLES, mannWhitneyU } from './analysis/statistics';
+export type { MannWhitneyResult } from './analysis/statistics';
+export { compareVersions } from './analysis/compareVersions';
+export type { CompareVersionsInput } from './analysis/compareVersions';
+export { analysisVerdict, evaluateCheck } from './analysis/verdict';
+export type { AnalysisVerdictInput } from './analysis/verdict';
