@@ -131,6 +131,7 @@ export {
   ANALYSIS_ANNOTATION,
   defaultAnalysisSettings,
   parseAnalysisSettings,
+  readConfiguredChecks,
   settingsForRoute,
 } from './analysis/settings';
 export type {

@@ -18,6 +18,7 @@ import {
   ANALYSIS_ANNOTATION,
   defaultAnalysisSettings,
   parseAnalysisSettings,
+  readConfiguredChecks,
   settingsForRoute,
 } from './settings';
 import { DEFAULT_ANALYSIS_CHECKS } from './templates';
@@ -142,35 +143,118 @@ describe('parseAnalysisSettings', () => {
       ]);
     });
 
+    it('refuses a query from the annotation: whoever edits a catalog file does not choose what the plugin reads from Prometheus', () => {
+      // An attacker's catalog file: swap a built-in check's query for one
+      // that reads another team's series, or add a check that does.
+      const steal =
+        'sum(rate(istio_requests_total{destination_workload_namespace="payments"}[1m]))';
+      const { settings, errors } = parse({
+        checks: [
+          { name: 'request-duration', query: steal },
+          { name: 'error-budget', query: steal, max: 2 },
+        ],
+      });
+      expect(settings.checks).toEqual([SUCCESS_RATE, DURATION]);
+      expect(JSON.stringify(settings)).not.toContain('payments');
+      expect(errors).toEqual([
+        "istio-rollouts/analysis: checks[0] ('request-duration') brings its own query, which a catalog annotation cannot: queries run with the plugin's access to Prometheus, so they come from app-config (istioRollouts.metrics.checks); ignored.",
+        "istio-rollouts/analysis: checks[1] ('error-budget') brings its own query, which a catalog annotation cannot: queries run with the plugin's access to Prometheus, so they come from app-config (istioRollouts.metrics.checks); ignored.",
+      ]);
+      const perRoute = parse({
+        routes: { primary: { checks: [{ name: 'x', query: steal, max: 1 }] } },
+      });
+      expect(JSON.stringify(perRoute.settings)).not.toContain('payments');
+      expect(perRoute.errors).toHaveLength(1);
+    });
+
+    it("chooses among the installation's checks and sets their thresholds", () => {
+      const budget = {
+        name: 'error-budget',
+        query:
+          'sum(rate(errors_total{workload=~"{{ target }}"}[{{ interval }}]))',
+        max: 2,
+      };
+      const { settings, errors } = parseAnalysisSettings(
+        JSON.stringify({
+          checks: [
+            { name: 'error-budget', max: 1 },
+            { name: 'no-such-check', max: 2 },
+          ],
+        }),
+        { checks: [SUCCESS_RATE, budget] },
+      );
+      expect(settings.checks).toEqual([SUCCESS_RATE, { ...budget, max: 1 }]);
+      expect(errors).toEqual([
+        "istio-rollouts/analysis: checks[1] ('no-such-check') is not a check of this installation (known: request-success-rate, error-budget); platform engineers add checks in app-config (istioRollouts.metrics.checks).",
+      ]);
+    });
+  });
+
+  describe('readConfiguredChecks (app-config, where queries are allowed)', () => {
     it('a known name with a query replaces the query too', () => {
       const query = 'max(x{ns="{{ namespace }}"})';
       expect(
-        parse({ checks: [{ name: 'request-duration', query }] }).settings
-          .checks[1],
+        readConfiguredChecks([{ name: 'request-duration', query }]).checks[1],
       ).toEqual({ name: 'request-duration', query, max: 500 });
+      expect(readConfiguredChecks(undefined)).toEqual({
+        checks: [SUCCESS_RATE, DURATION],
+        errors: [],
+      });
     });
 
     it('a new name adds a check, and needs a query and a threshold', () => {
       const query =
         'sum(rate(errors_total{workload=~"{{ target }}"}[{{ interval }}]))';
-      const { settings, errors } = parse({
-        checks: [
-          { name: 'error-budget', query, max: 2 },
-          { name: 'no-query', max: 2 },
-          { name: 'no-threshold', query },
-        ],
-      });
-      expect(settings.checks).toEqual([
+      const { checks, errors } = readConfiguredChecks([
+        { name: 'error-budget', query, max: 2 },
+        { name: 'no-query', max: 2 },
+        { name: 'no-threshold', query },
+      ]);
+      expect(checks).toEqual([
         SUCCESS_RATE,
         DURATION,
         { name: 'error-budget', query, max: 2 },
       ]);
       expect(errors).toEqual([
-        "istio-rollouts/analysis: checks[1] ('no-query') is not a known check (known: request-success-rate, request-duration, error-budget), so it needs a query.",
-        "istio-rollouts/analysis: checks[2] ('no-threshold') has neither min nor max, so it could never fail.",
+        "istioRollouts.metrics.checks: checks[1] ('no-query') is not a known check (known: request-success-rate, request-duration, error-budget), so it needs a query.",
+        "istioRollouts.metrics.checks: checks[2] ('no-threshold') has neither min nor max, so it could never fail.",
       ]);
     });
 
+    it('reports queries that are not usable templates', () => {
+      const cases: Array<[unknown, string]> = [
+        [
+          [{ name: 'request-duration', query: 7 }],
+          "istioRollouts.metrics.checks: checks[0] ('request-duration'): 'query' must be a PromQL template string.",
+        ],
+        [
+          [{ name: 'request-duration', query: ' ' }],
+          "istioRollouts.metrics.checks: checks[0] ('request-duration'): 'query' must be a PromQL template string.",
+        ],
+        [
+          [
+            {
+              name: 'x',
+              query: 'up{a="{{ canary }}", b="{{ primary }}"}',
+              max: 1,
+            },
+          ],
+          "istioRollouts.metrics.checks: checks[0] ('x'): the query is not a usable template: it uses the unknown placeholders {{ canary }}, {{ primary }} (known: namespace, target, interval, service, version).",
+        ],
+        [
+          [{ name: 'x', query: 'up[{{ interval ]', max: 1 }],
+          "istioRollouts.metrics.checks: checks[0] ('x'): the query is not a usable template: a '{{' is never closed with '}}'.",
+        ],
+      ];
+      for (const [raw, error] of cases) {
+        const { checks, errors } = readConfiguredChecks(raw);
+        expect(checks).toEqual([SUCCESS_RATE, DURATION]);
+        expect(errors).toEqual([error]);
+      }
+    });
+  });
+
+  describe('checks, continued', () => {
     it('enabled: false drops a check', () => {
       const { settings, errors } = parse({
         checks: [
@@ -222,33 +306,11 @@ describe('parseAnalysisSettings', () => {
       ]);
     });
 
-    it('reports bad queries, enabled flags and a non-list', () => {
+    it('reports bad enabled flags and a non-list', () => {
       const cases: Array<[unknown, string]> = [
-        [
-          [{ name: 'request-duration', query: 7 }],
-          "istio-rollouts/analysis: checks[0] ('request-duration'): 'query' must be a PromQL template string.",
-        ],
-        [
-          [{ name: 'request-duration', query: ' ' }],
-          "istio-rollouts/analysis: checks[0] ('request-duration'): 'query' must be a PromQL template string.",
-        ],
         [
           [{ name: 'request-duration', enabled: 'no' }],
           "istio-rollouts/analysis: checks[0] ('request-duration'): 'enabled' must be true or false; ignored.",
-        ],
-        [
-          [
-            {
-              name: 'x',
-              query: 'up{a="{{ canary }}", b="{{ primary }}"}',
-              max: 1,
-            },
-          ],
-          "istio-rollouts/analysis: checks[0] ('x'): the query is not a usable template: it uses the unknown placeholders {{ canary }}, {{ primary }} (known: namespace, target, interval, service, version).",
-        ],
-        [
-          [{ name: 'x', query: 'up[{{ interval ]', max: 1 }],
-          "istio-rollouts/analysis: checks[0] ('x'): the query is not a usable template: a '{{' is never closed with '}}'.",
         ],
         [
           { name: 'request-duration' },
@@ -305,7 +367,7 @@ describe('parseAnalysisSettings', () => {
         "istio-rollouts/analysis: routes['a'] must be an object of settings; ignored.",
         "istio-rollouts/analysis: routes['b']: 'weight' is not a setting (known: autoRollback, checks); ignored.",
         "istio-rollouts/analysis: routes['b']: 'autoRollback' must be true or false, not \"yes\"; using false.",
-        "istio-rollouts/analysis: routes['c']: checks[0] ('nope') is not a known check (known: request-success-rate, request-duration), so it needs a query.",
+        "istio-rollouts/analysis: routes['c']: checks[0] ('nope') is not a check of this installation (known: request-success-rate, request-duration); platform engineers add checks in app-config (istioRollouts.metrics.checks).",
       ]);
       expect(settings.routes).toEqual({
         b: { autoRollback: false },

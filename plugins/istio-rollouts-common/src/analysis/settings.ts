@@ -89,11 +89,13 @@ function copyCheck(check: AnalysisCheckSpec): AnalysisCheckSpec {
  *
  * @public
  */
-export function defaultAnalysisSettings(): AnalysisSettings {
+export function defaultAnalysisSettings(
+  checks: readonly AnalysisCheckSpec[] = DEFAULT_ANALYSIS_CHECKS,
+): AnalysisSettings {
   return {
     enabled: true,
     autoRollback: false,
-    checks: DEFAULT_ANALYSIS_CHECKS.map(copyCheck),
+    checks: checks.map(copyCheck),
     tolerance: DEFAULT_TOLERANCE,
     minRequests: DEFAULT_MIN_REQUESTS,
     routes: {},
@@ -147,15 +149,18 @@ function queryProblem(query: string): string | undefined {
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
-// Applies an annotation's list of checks to `base`: a known name changes
-// what the entry gives (only the thresholds when it has no query), a new
-// name adds a check and needs a query, `enabled: false` drops a check. A
-// bad entry is reported and leaves `base` as it was.
+// Applies a list of checks to `base`: a known name changes what the entry
+// gives (only the thresholds when it has no query), a new name adds a check
+// and needs a query, `enabled: false` drops a check. A bad entry is
+// reported and leaves `base` as it was. Queries only where `queries` says
+// so (app-config): a query runs with the plugin's access to Prometheus, and
+// whoever edits a catalog file must not choose what it reads.
 function mergeChecks(
-  base: AnalysisCheckSpec[],
+  base: readonly AnalysisCheckSpec[],
   raw: unknown,
   where: string,
   errors: string[],
+  queries: boolean,
 ): AnalysisCheckSpec[] {
   if (!Array.isArray(raw)) {
     errors.push(
@@ -163,7 +168,7 @@ function mergeChecks(
         base.map(c => c.name).join(', ') || 'none'
       }.`,
     );
-    return base;
+    return base.map(copyCheck);
   }
   const result = base.map(copyCheck);
   const seen = new Set<string>();
@@ -191,6 +196,12 @@ function mergeChecks(
       errors.push(`${label}: 'enabled' must be true or false; ignored.`);
       return;
     }
+    if (!queries && query !== undefined) {
+      errors.push(
+        `${label} brings its own query, which a catalog annotation cannot: queries run with the plugin's access to Prometheus, so they come from app-config (istioRollouts.metrics.checks); ignored.`,
+      );
+      return;
+    }
     if (enabled === false) {
       if (existing) {
         result.splice(index, 1);
@@ -213,9 +224,13 @@ function mergeChecks(
     }
     if (!existing && query === undefined) {
       errors.push(
-        `${label} is not a known check (known: ${
-          result.map(c => c.name).join(', ') || 'none'
-        }), so it needs a query.`,
+        queries
+          ? `${label} is not a known check (known: ${
+              result.map(c => c.name).join(', ') || 'none'
+            }), so it needs a query.`
+          : `${label} is not a check of this installation (known: ${
+              result.map(c => c.name).join(', ') || 'none'
+            }); platform engineers add checks in app-config (istioRollouts.metrics.checks).`,
       );
       return;
     }
@@ -311,7 +326,13 @@ function readRoutes(
       );
     }
     if (value.checks !== undefined) {
-      route.checks = mergeChecks(settings.checks, value.checks, at, errors);
+      route.checks = mergeChecks(
+        settings.checks,
+        value.checks,
+        at,
+        errors,
+        false,
+      );
     }
     routes[name] = route;
   }
@@ -325,13 +346,20 @@ function readRoutes(
  * no automatic rollback, Flagger's built-in checks, tolerance 0.1, at
  * least 20 canary requests.
  *
+ * The annotation chooses among the installation's checks (`checks`, by
+ * default Flagger's two; see readConfiguredChecks) and sets their
+ * thresholds; it cannot bring a query of its own.
+ *
  * @public
  */
-export function parseAnalysisSettings(value: string | undefined): {
+export function parseAnalysisSettings(
+  value: string | undefined,
+  options: { checks?: readonly AnalysisCheckSpec[] } = {},
+): {
   settings: AnalysisSettings;
   errors: string[];
 } {
-  const settings = defaultAnalysisSettings();
+  const settings = defaultAnalysisSettings(options.checks);
   const errors: string[] = [];
   const where = ANALYSIS_ANNOTATION;
   if (value === undefined || value.trim() === '') {
@@ -390,7 +418,13 @@ export function parseAnalysisSettings(value: string | undefined): {
     }
   }
   if (raw.checks !== undefined) {
-    settings.checks = mergeChecks(settings.checks, raw.checks, where, errors);
+    settings.checks = mergeChecks(
+      settings.checks,
+      raw.checks,
+      where,
+      errors,
+      false,
+    );
   }
   if (raw.routes !== undefined) {
     settings.routes = readRoutes(raw.routes, settings, errors);
@@ -423,4 +457,24 @@ export function settingsForRoute(
     minRequests: settings.minRequests,
     routes: {},
   };
+}
+
+/**
+ * The installation's checks, from app-config `istioRollouts.metrics.checks`
+ * (a list in the annotation's format, where queries are allowed): Flagger's
+ * two built-in checks changed, removed or joined by new ones. Never
+ * throws; the backend refuses to start on errors.
+ *
+ * @public
+ */
+export function readConfiguredChecks(
+  raw: unknown,
+  where = 'istioRollouts.metrics.checks',
+): { checks: AnalysisCheckSpec[]; errors: string[] } {
+  const errors: string[] = [];
+  if (raw === undefined) {
+    return { checks: DEFAULT_ANALYSIS_CHECKS.map(copyCheck), errors };
+  }
+  const checks = mergeChecks(DEFAULT_ANALYSIS_CHECKS, raw, where, errors, true);
+  return { checks, errors };
 }
