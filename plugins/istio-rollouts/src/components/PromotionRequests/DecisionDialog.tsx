@@ -16,6 +16,7 @@
 
 import { ReactNode, useState } from 'react';
 import {
+  Box,
   Button,
   Dialog,
   DialogActions,
@@ -37,6 +38,7 @@ export const DecisionDialog = ({
   reasonRequired,
   confirmLabel,
   confirmColor = 'primary',
+  notice,
   onCancel,
   onConfirm,
 }: {
@@ -46,6 +48,8 @@ export const DecisionDialog = ({
   reasonRequired?: boolean;
   confirmLabel: string;
   confirmColor?: 'primary' | 'secondary';
+  /** What the decider should weigh first, e.g. the canary analysis. */
+  notice?: ReactNode;
   onCancel: () => void;
   onConfirm: (reason: string) => void;
 }) => {
@@ -63,6 +67,7 @@ export const DecisionDialog = ({
         <Typography variant="body1" component="div">
           {description}
         </Typography>
+        {notice && <Box mt={2}>{notice}</Box>}
         <ReasonField
           id="decision-reason"
           label={reasonLabel}

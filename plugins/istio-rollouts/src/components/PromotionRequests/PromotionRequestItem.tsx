@@ -27,6 +27,7 @@ import {
   formatRelative,
   formatTime,
 } from '../AuditParts';
+import { AnalysisSummary } from '../CanaryAnalysis';
 import { ActionAccess, ActionButton } from '../RouteActions/ActionButton';
 import { describeSnapshot } from '../RouteActions/routeModel';
 
@@ -76,7 +77,8 @@ export interface RequestActions {
 
 /**
  * One promotion request: what it asks (weights before → planned after),
- * who asked and why, its age and expiry; with `actions`, the buttons.
+ * who asked and why, the canary analysis of its route, its age and
+ * expiry; with `actions`, the buttons.
  */
 export const PromotionRequestItem = ({
   request,
@@ -141,6 +143,15 @@ export const PromotionRequestItem = ({
       <Typography variant="body2">
         <UserRef entityRef={request.requestedBy} />: “{request.reason}”
       </Typography>
+      {request.analysis && (
+        // Open requests carry a fresh analysis; decided ones keep the one
+        // the approver saw.
+        <AnalysisSummary
+          analysis={request.analysis}
+          prefix={open ? undefined : 'Canary analysis at the decision'}
+          limit={1}
+        />
+      )}
       {request.decidedBy && (
         <Typography variant="body2" color="textSecondary">
           {request.status === 'cancelled' ? 'Cancelled' : 'Decided'} by{' '}

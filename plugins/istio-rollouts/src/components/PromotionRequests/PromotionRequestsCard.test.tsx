@@ -40,6 +40,7 @@ import {
   testEntity,
   vsView,
 } from '../RouteActions/__testUtils__/fixtures';
+import { analysisView } from '../MetricsParts/__testUtils__/metricsFixtures';
 import { PromotionRequestsCard } from './PromotionRequestsCard';
 
 const view = {
@@ -450,5 +451,127 @@ describe('PromotionRequestsCard', () => {
     expect(
       within(request).queryByRole('button', { name: 'Cancel request…' }),
     ).toBeNull();
+  });
+
+  describe('with a canary analysis', () => {
+    const FIRST_REASON =
+      'Canary analysis: fail — request-success-rate is 80, below the minimum of 99.';
+    const ALL_REASONS = `${FIRST_REASON} request-duration is 612, above the maximum of 500. latency-p99: the canary is significantly higher than stable (medians 612 vs 24.5, p = 0.004), beyond the allowed difference of 0.1.`;
+
+    it('shows the approver the verdict and reasons on the request and before approving', async () => {
+      await renderCard({
+        pending: [
+          promotionRequest({
+            analysis: analysisView({
+              evaluatedAt: new Date(Date.now() - 60_000).toISOString(),
+            }),
+          }),
+        ],
+      });
+
+      // The list shows the worst reason; the others on hover.
+      const request = await item('req-1');
+      const summary = within(request).getByText(FIRST_REASON);
+      expect(
+        within(summary.parentElement!).getByTestId('status-error'),
+      ).toBeInTheDocument();
+      expect(request).toHaveTextContent(
+        'last 1m, evaluated 1 minute ago · 2 more reasons',
+      );
+      fireEvent.mouseOver(within(request).getByText('2 more reasons'));
+      expect(
+        await screen.findByText(
+          /^request-duration is 612, above the maximum of 500\. latency-p99: the canary/,
+        ),
+      ).toBeInTheDocument();
+
+      fireEvent.click(await enabled(request, 'Approve…'));
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Approve: Promote to next step',
+      });
+      expect(within(dialog).getByText(ALL_REASONS)).toBeInTheDocument();
+      expect(
+        within(dialog).getByText(
+          'The analysis fails the canary; approving applies the change all the same.',
+        ),
+      ).toBeInTheDocument();
+    });
+
+    it('shows the rejecter the verdict too, without the approval warning', async () => {
+      await renderCard({
+        pending: [promotionRequest({ analysis: analysisView() })],
+      });
+
+      fireEvent.click(await enabled(await item('req-1'), 'Reject…'));
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Reject: Promote to next step',
+      });
+      expect(within(dialog).getByText(ALL_REASONS)).toBeInTheDocument();
+      expect(
+        within(dialog).queryByText(/approving applies the change/),
+      ).toBeNull();
+    });
+
+    it('shows a passing verdict without a warning', async () => {
+      await renderCard({
+        pending: [
+          promotionRequest({
+            analysis: analysisView({ verdict: 'pass', reasons: [] }),
+          }),
+        ],
+      });
+
+      const request = await item('req-1');
+      const summary = within(request).getByText('Canary analysis: pass');
+      expect(
+        within(summary.parentElement!).getByTestId('status-ok'),
+      ).toBeInTheDocument();
+      fireEvent.click(await enabled(request, 'Approve…'));
+      const dialog = await screen.findByRole('dialog');
+      expect(within(dialog).getByText('Canary analysis: pass')).toBeVisible();
+      expect(
+        within(dialog).queryByText(/approving applies the change/),
+      ).toBeNull();
+    });
+
+    it('shows a decided request with the analysis as it stood at the decision', async () => {
+      await renderCard({
+        decided: [
+          promotionRequest({
+            id: 'done',
+            status: 'applied',
+            decidedBy: 'user:default/alice',
+            decidedAt: new Date().toISOString(),
+            analysis: analysisView({
+              verdict: 'marginal',
+              reasons: ['p99 latency of the canary is significantly higher'],
+            }),
+          }),
+        ],
+      });
+
+      fireEvent.click(
+        await screen.findByRole('button', {
+          name: 'Show recently decided (1)',
+        }),
+      );
+      const done = await item('done');
+      const summary = within(done).getByText(
+        'Canary analysis at the decision: marginal — p99 latency of the canary is significantly higher',
+      );
+      expect(
+        within(summary.parentElement!).getByTestId('status-warning'),
+      ).toBeInTheDocument();
+    });
+
+    it('says nothing about an analysis the request does not carry', async () => {
+      await renderCard({ pending: [promotionRequest()] });
+
+      const request = await item('req-1');
+      expect(within(request).queryByText(/Canary analysis/)).toBeNull();
+      fireEvent.click(await enabled(request, 'Approve…'));
+      const dialog = await screen.findByRole('dialog');
+      expect(within(dialog).queryByText(/Canary analysis/)).toBeNull();
+    });
   });
 });

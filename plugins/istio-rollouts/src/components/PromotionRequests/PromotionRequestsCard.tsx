@@ -24,6 +24,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import {
   istioRolloutsApplyPermission,
   type ApprovalPolicy,
+  type CanaryAnalysisView,
   type EntityRolloutView,
   type PromotionRequest,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -38,6 +39,7 @@ import { changeLabel, describeTarget, versionsLookup } from '../AuditParts';
 import { ActionAccess, useActionAccess } from '../RouteActions/ActionButton';
 import { describeFailure } from '../RouteActions/failures';
 import { describeSnapshot } from '../RouteActions/routeModel';
+import { AnalysisSummary } from '../CanaryAnalysis';
 import { DecisionDialog } from './DecisionDialog';
 import {
   PromotionRequestItem,
@@ -133,6 +135,28 @@ const DIALOGS: Record<
     confirmLabel: 'Cancel request',
   }),
 };
+
+/**
+ * The canary analysis a decider weighs. A failing one is called out to the
+ * approver: the backend applies an approved change whatever the verdict.
+ */
+const AnalysisNotice = ({
+  analysis,
+  approving,
+}: {
+  analysis: CanaryAnalysisView;
+  approving: boolean;
+}) => (
+  <>
+    <AnalysisSummary analysis={analysis} />
+    {approving && analysis.verdict === 'fail' && (
+      <Typography variant="body2" color="error">
+        The analysis fails the canary; approving applies the change all the
+        same.
+      </Typography>
+    )}
+  </>
+);
 
 /**
  * The entity's promotion requests: pending ones with Approve / Reject
@@ -335,6 +359,14 @@ export const PromotionRequestsCard = ({
             open,
             describePlannedChange(open, lookup(open.target)),
           )}
+          notice={
+            dialog.kind !== 'cancel' && open.analysis ? (
+              <AnalysisNotice
+                analysis={open.analysis}
+                approving={dialog.kind === 'approve'}
+              />
+            ) : undefined
+          }
           onCancel={() => setDialog(undefined)}
           onConfirm={reason => decide(dialog.kind, open, reason)}
         />

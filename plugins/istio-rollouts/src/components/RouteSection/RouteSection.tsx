@@ -17,12 +17,14 @@
 import { Box, Chip, Typography, makeStyles } from '@material-ui/core';
 import type {
   MatchRuleView,
+  ObservedTrafficView,
   RolloutStrategy,
   RolloutWarning,
   RouteView,
   VersionView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { ObservedTrafficBar } from '../ObservedTraffic';
 import { RouteActions } from '../RouteActions';
 import { TrafficSplitBar } from '../TrafficSplitBar';
 
@@ -81,15 +83,22 @@ export interface RouteSectionActions {
   onChanged?: () => void;
 }
 
-/** One http route: strategy chip and sentence, split bar, match rules, mirror, warnings, actions. */
+/**
+ * One http route: strategy chip and sentence, split bar (with the observed
+ * traffic under it, for the split route), match rules, mirror, warnings,
+ * actions.
+ */
 export const RouteSection = ({
   route,
   versions,
   actions,
+  observed,
 }: {
   route: RouteView;
   versions: VersionView[];
   actions?: RouteSectionActions;
+  /** The VirtualService's observed traffic, given to its split route only. */
+  observed?: ObservedTrafficView;
 }) => {
   const classes = useStyles();
   const title = route.name
@@ -129,10 +138,15 @@ export const RouteSection = ({
           {route.delegate.name}
         </Typography>
       ) : (
-        <TrafficSplitBar
-          destinations={route.destinations}
-          versions={versions}
-        />
+        <>
+          <TrafficSplitBar
+            destinations={route.destinations}
+            versions={versions}
+          />
+          {observed && (
+            <ObservedTrafficBar observed={observed} versions={versions} />
+          )}
+        </>
       )}
       {route.mirror && (
         <Typography variant="body2" style={{ marginTop: 8 }}>

@@ -18,3 +18,5 @@ export { TrafficSplitBar } from './TrafficSplitBar';
 export type { TrafficSplitBarProps } from './TrafficSplitBar';
 export { versionColor } from './versionColors';
 export { VersionLegend } from './VersionLegend';
+export { ShareBar } from './ShareBar';
+export type { ShareSegment } from './ShareBar';

@@ -21,7 +21,10 @@ import type {
   TrackedByView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { CanaryAnalysisPanel } from '../CanaryAnalysis';
 import { ControllerPanel } from '../ControllerPanel';
+import { splitRouteOf } from '../MetricsParts';
+import { ObservedTrafficSection } from '../ObservedTraffic';
 import { RouteSection, WarningList } from '../RouteSection';
 import { VersionsTable } from '../VersionsTable';
 
@@ -47,7 +50,11 @@ function managedMessage(m: ManagedByView): string {
   }) sets this VirtualService's weights. ${how}`;
 }
 
-/** One VirtualService: banners, each http route, non-http routes, versions. */
+/**
+ * One VirtualService: banners, each http route, the traffic observed and
+ * the canary analysis (when metrics are configured), non-http routes,
+ * versions.
+ */
 export const VirtualServiceCard = ({
   vs,
   cluster,
@@ -57,67 +64,85 @@ export const VirtualServiceCard = ({
   cluster: string;
   /** Refetches the view; called after a route action or a scale. */
   onChanged?: () => void;
-}) => (
-  <InfoCard
-    title={`${vs.namespace}/${vs.name}`}
-    subheader={`cluster ${cluster} · hosts ${vs.hosts.join(', ') || '—'}${
-      vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''
-    }`}
-  >
-    {vs.managedBy && (
-      <Box mb={2}>
-        <WarningPanel
-          severity="info"
-          title={`Managed by ${CONTROLLER_NAMES[vs.managedBy.controller]}`}
-          message={managedMessage(vs.managedBy)}
+}) => {
+  const split = vs.observed ? splitRouteOf(vs.routes) : undefined;
+  return (
+    <InfoCard
+      title={`${vs.namespace}/${vs.name}`}
+      subheader={`cluster ${cluster} · hosts ${vs.hosts.join(', ') || '—'}${
+        vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''
+      }`}
+    >
+      {vs.managedBy && (
+        <Box mb={2}>
+          <WarningPanel
+            severity="info"
+            title={`Managed by ${CONTROLLER_NAMES[vs.managedBy.controller]}`}
+            message={managedMessage(vs.managedBy)}
+          />
+        </Box>
+      )}
+      {vs.readOnly && (
+        <Box mb={2}>
+          <WarningPanel
+            severity="info"
+            title="Read-only: the cluster does not bind this VirtualService to this entity"
+            message={vs.readOnly}
+          />
+        </Box>
+      )}
+      {vs.trackedBy?.map(t => (
+        <Box mb={2} key={`${t.tool}-${t.source}`}>
+          <WarningPanel
+            severity="warning"
+            title={`Tracked by ${GITOPS_NAMES[t.tool]}`}
+            message={`${GITOPS_NAMES[t.tool]} (${
+              t.source
+            }) tracks this VirtualService: a change made here may be reverted at the next sync unless it is also made in Git.`}
+          />
+        </Box>
+      ))}
+      <WarningList warnings={vs.warnings} />
+      <ControllerPanel vs={vs} cluster={cluster} onChanged={onChanged} />
+      {vs.routes.map(route => (
+        // Keyed by name where there is one: inserting a targeted route shifts
+        // indexes, and an action's outcome must stay under its own route.
+        <RouteSection
+          key={route.name ? `name:${route.name}` : `index:${route.index}`}
+          route={route}
+          versions={vs.versions}
+          actions={{ cluster, vs, onChanged }}
+          observed={route === split ? vs.observed : undefined}
+        />
+      ))}
+      {vs.observed && (
+        <ObservedTrafficSection
+          observed={vs.observed}
+          versions={vs.versions}
+          split={split}
+        />
+      )}
+      {vs.analysis && (
+        <CanaryAnalysisPanel
+          analysis={vs.analysis}
+          versions={vs.versions}
+          routes={vs.routes}
+        />
+      )}
+      {vs.nonHttpRoutes.map(r => (
+        <Typography key={`${r.protocol}-${r.index}`} variant="body2">
+          {r.protocol.toUpperCase()} route #{r.index + 1} (read-only):{' '}
+          {r.destinations
+            .map(d => `${d.host}${d.subset ? `/${d.subset}` : ''} ${d.weight}%`)
+            .join(', ')}
+        </Typography>
+      ))}
+      <Box mt={2}>
+        <VersionsTable
+          versions={vs.versions}
+          scale={vs.managedBy ? undefined : { cluster, onChanged }}
         />
       </Box>
-    )}
-    {vs.readOnly && (
-      <Box mb={2}>
-        <WarningPanel
-          severity="info"
-          title="Read-only: the cluster does not bind this VirtualService to this entity"
-          message={vs.readOnly}
-        />
-      </Box>
-    )}
-    {vs.trackedBy?.map(t => (
-      <Box mb={2} key={`${t.tool}-${t.source}`}>
-        <WarningPanel
-          severity="warning"
-          title={`Tracked by ${GITOPS_NAMES[t.tool]}`}
-          message={`${GITOPS_NAMES[t.tool]} (${
-            t.source
-          }) tracks this VirtualService: a change made here may be reverted at the next sync unless it is also made in Git.`}
-        />
-      </Box>
-    ))}
-    <WarningList warnings={vs.warnings} />
-    <ControllerPanel vs={vs} cluster={cluster} onChanged={onChanged} />
-    {vs.routes.map(route => (
-      // Keyed by name where there is one: inserting a targeted route shifts
-      // indexes, and an action's outcome must stay under its own route.
-      <RouteSection
-        key={route.name ? `name:${route.name}` : `index:${route.index}`}
-        route={route}
-        versions={vs.versions}
-        actions={{ cluster, vs, onChanged }}
-      />
-    ))}
-    {vs.nonHttpRoutes.map(r => (
-      <Typography key={`${r.protocol}-${r.index}`} variant="body2">
-        {r.protocol.toUpperCase()} route #{r.index + 1} (read-only):{' '}
-        {r.destinations
-          .map(d => `${d.host}${d.subset ? `/${d.subset}` : ''} ${d.weight}%`)
-          .join(', ')}
-      </Typography>
-    ))}
-    <Box mt={2}>
-      <VersionsTable
-        versions={vs.versions}
-        scale={vs.managedBy ? undefined : { cluster, onChanged }}
-      />
-    </Box>
-  </InfoCard>
-);
+    </InfoCard>
+  );
+};

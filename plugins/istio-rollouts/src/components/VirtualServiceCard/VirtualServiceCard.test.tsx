@@ -1,0 +1,226 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { renderInTestApp } from '@backstage/test-utils';
+import type { VirtualServiceView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { fireEvent, screen, within } from '@testing-library/react';
+import {
+  Providers,
+  route,
+  testEntity,
+  version,
+  vsView,
+} from '../RouteActions/__testUtils__/fixtures';
+import {
+  analysisView,
+  observedView,
+} from '../MetricsParts/__testUtils__/metricsFixtures';
+import { VirtualServiceCard } from './VirtualServiceCard';
+
+async function renderCard(vs: VirtualServiceView) {
+  await renderInTestApp(
+    <Providers api={{}} entity={testEntity()}>
+      <VirtualServiceCard vs={vs} cluster="local" />
+    </Providers>,
+  );
+}
+
+const observedRegion = () =>
+  screen.getByRole('region', { name: 'Observed traffic' });
+
+/** The observed table's row of a version. */
+function versionRow(label: string): HTMLElement {
+  const found = within(observedRegion())
+    .getAllByRole('row')
+    .find(r => within(r).queryAllByRole('cell')[0]?.textContent === label);
+  if (!found) throw new Error(`no row for ${label}`);
+  return found;
+}
+
+const cells = (row: HTMLElement) =>
+  within(row)
+    .getAllByRole('cell')
+    .map(c => c.textContent);
+
+describe('VirtualServiceCard with metrics', () => {
+  it('shows each version’s configured weight next to the traffic it received', async () => {
+    await renderCard(vsView([route([90, 10])], { observed: observedView() }));
+
+    const region = observedRegion();
+    expect(region).toHaveTextContent('last 1m, read 12:03:04 from Prometheus');
+    expect(
+      within(region).getByText('Configured (Route "primary")'),
+    ).toBeInTheDocument();
+    expect(cells(versionRow('v1'))).toEqual([
+      'v1',
+      '90%',
+      '89.7%',
+      '17.9 req/s',
+      '100%',
+      '24.5 ms',
+    ]);
+    expect(cells(versionRow('v2'))).toEqual([
+      'v2',
+      '10%',
+      '10.3%',
+      '2.06 req/s',
+      '80%',
+      '612 ms',
+    ]);
+  });
+
+  it('draws the observed shares under the split route’s configured bar', async () => {
+    // A targeted route first: the observed bar belongs to the catch-all split.
+    const targeted = route([0, 100], {
+      index: 0,
+      name: 'jason',
+      match: [[{ kind: 'header', name: 'end-user', value: 'jason' }]],
+      strategy: 'targeted',
+    });
+    const split = route([90, 10], { index: 1 });
+    await renderCard(vsView([targeted, split], { observed: observedView() }));
+
+    const splitSection = screen.getByTestId('route-1');
+    expect(
+      within(splitSection).getByRole('img', {
+        name: 'Traffic split: v1 90%, v2 10%',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      within(splitSection).getByRole('img', {
+        name: 'Observed traffic: v1 89.7%, v2 10.3%',
+      }),
+    ).toBeInTheDocument();
+    expect(within(splitSection).getByText('Observed, last 1m')).toBeVisible();
+    expect(
+      within(screen.getByTestId('route-0')).queryByRole('img', {
+        name: /Observed traffic/,
+      }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('says when no measured version received requests', async () => {
+    const observed = observedView();
+    observed.versions = observed.versions.map(t => ({
+      ...t,
+      requestsPerSecond: 0,
+      share: null,
+      successRate: null,
+      p99Ms: null,
+    }));
+    await renderCard(vsView([route([90, 10])], { observed }));
+
+    expect(
+      screen.getByText(
+        'Observed, last 1m: no requests to the measured versions',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('img', { name: /Observed traffic/ }),
+    ).not.toBeInTheDocument();
+    expect(cells(versionRow('v2'))).toEqual([
+      'v2',
+      '10%',
+      '—',
+      '0 req/s',
+      '—',
+      '—',
+    ]);
+  });
+
+  it('shows a metrics error as a warning and leaves the rest of the card as it was', async () => {
+    await renderCard(
+      vsView([route([90, 10])], {
+        observed: observedView({
+          versions: [],
+          error: 'Prometheus query failed: connect ECONNREFUSED 127.0.0.1:9090',
+        }),
+      }),
+    );
+
+    expect(
+      within(observedRegion()).getByText(
+        '⚠ The metrics could not be read: Prometheus query failed: connect ECONNREFUSED 127.0.0.1:9090',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(observedRegion()).queryByRole('table'),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('img', { name: /Observed traffic/ }),
+    ).not.toBeInTheDocument();
+    // The configured split and the versions are still there.
+    expect(
+      screen.getByRole('img', { name: 'Traffic split: v1 90%, v2 10%' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Versions')).toBeInTheDocument();
+    expect(screen.getByText('example/reviews:v2')).toBeInTheDocument();
+  });
+
+  it('shows a dash for a version the metrics cannot tell apart, and why on hover', async () => {
+    const reason =
+      'reviews/v2 and reviews/v3 run on the same workload reviews-shared: the metrics cannot tell them apart';
+    const observed = observedView({
+      versions: [observedView().versions[0]],
+      unmeasured: [
+        { versionKey: 'reviews/v2', reason },
+        { versionKey: 'reviews/v3', reason },
+      ],
+    });
+    await renderCard(
+      vsView([route([80, 10, 10])], {
+        versions: [version('v1'), version('v2'), version('v3')],
+        observed,
+      }),
+    );
+
+    const v2 = versionRow('v2');
+    expect(cells(v2)).toEqual(['v2', '10%', '—', '—', '—', '—']);
+    fireEvent.mouseOver(within(v2).getAllByText('—')[0]);
+    expect(await screen.findByText(reason)).toBeInTheDocument();
+    expect(cells(versionRow('v1'))[2]).toBe('89.7%');
+  });
+
+  it('shows the canary analysis of the split route', async () => {
+    await renderCard(
+      vsView([route([90, 10])], {
+        observed: observedView(),
+        analysis: analysisView(),
+      }),
+    );
+
+    const panel = screen.getByRole('region', { name: 'Canary analysis' });
+    expect(
+      within(panel).getByText('Canary analysis: fail'),
+    ).toBeInTheDocument();
+    expect(
+      within(panel).getByText(
+        'request-success-rate is 80, below the minimum of 99.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows nothing about metrics when none are configured', async () => {
+    await renderCard(vsView([route([90, 10])]));
+
+    expect(
+      screen.getByRole('img', { name: 'Traffic split: v1 90%, v2 10%' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/Observed/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/Canary analysis/)).not.toBeInTheDocument();
+    expect(screen.queryByRole('region')).not.toBeInTheDocument();
+  });
+});
