@@ -80,6 +80,72 @@ export interface Config {
      * refused even when this is true.
      */
     allowInsecureLoopbackClusters?: boolean;
+    /**
+     * Istio's standard metrics in Prometheus: the traffic each version
+     * really received, and the canary analysis of split routes (see
+     * docs/canary-analysis.md). Absent: views have neither, and nothing is
+     * rolled back automatically.
+     */
+    metrics?: {
+      /**
+       * Base URL of Prometheus' HTTP API (`<url>/api/v1/query`), http:// or
+       * https://, e.g. `http://prometheus.istio-system:9090`. Basic-auth
+       * credentials may be written in it (`https://user:pass@host`); they
+       * are sent as a header and never shown in errors.
+       *
+       * @visibility secret
+       */
+      prometheusUrl: string;
+      /**
+       * The PromQL range rates are taken over, for observed traffic and the
+       * analysis, e.g. `1m` (the default) or `5m`.
+       */
+      window?: string;
+      /** Deadline of one call to Prometheus; default `{ seconds: 5 }`. */
+      requestTimeout?: HumanDuration | string;
+      /** How long Prometheus' answers are reused; default `{ seconds: 5 }`. */
+      cacheFor?: HumanDuration | string;
+      /**
+       * The clusters whose mesh this Prometheus sees (Istio's metrics carry
+       * no cluster name). Default: every configured cluster — right for a
+       * single cluster; with several, list the one it scrapes.
+       */
+      clusters?: string[];
+      /**
+       * The checks of every canary analysis: Flagger's two built-in ones
+       * (`request-success-rate`, min 99; `request-duration`, p99 max 500
+       * ms) changed (same name, other thresholds or query), removed
+       * (`enabled: false`) or joined by new ones (a name and a query).
+       * Queries are PromQL templates with `{{ namespace }}`, `{{ target }}`
+       * (the canary's workloads, a regex), `{{ interval }}`, `{{ service }}`
+       * and `{{ version }}`. Entities pick among these checks and set
+       * their thresholds in the `istio-rollouts/analysis` annotation, but
+       * cannot bring queries: queries run with the plugin's access to
+       * Prometheus.
+       */
+      checks?: Array<{
+        name: string;
+        query?: string;
+        min?: number;
+        max?: number;
+        enabled?: boolean;
+      }>;
+      /** The canary analysis. */
+      analysis?: {
+        /**
+         * How often one replica looks for failing canaries of entities
+         * that opt in to automatic rollback; default `{ seconds: 30 }`.
+         */
+        interval?: HumanDuration | string;
+        /**
+         * The PromQL step of the samples the statistical comparison uses,
+         * e.g. `10s` (the default): each sample is the rate over its own
+         * step, so it must be at least twice Prometheus' scrape interval,
+         * and at most a third of `window`.
+         */
+        step?: string;
+      };
+    };
     /** Flagger's webhook gates, answered by the plugin. */
     flagger?: {
       /**

@@ -123,6 +123,43 @@ describe('config schema', () => {
     ).rejects.toThrow(/allowInsecureLoopbackClusters/);
   });
 
+  it('keeps the Prometheus URL (it may carry credentials) secret, and checks the metrics keys', async () => {
+    const metrics = {
+      prometheusUrl: 'https://analysis:pw@prometheus.example.com',
+      window: '5m',
+      requestTimeout: { seconds: 3 },
+      cacheFor: 'PT10S',
+      clusters: ['prod'],
+      checks: [{ name: 'request-duration', max: 250 }],
+      analysis: { interval: '1m', step: '30s' },
+    };
+    const withMetrics = { istioRollouts: { metrics } };
+    const withoutSecrets = (await filtered(withMetrics, [
+      'frontend',
+      'backend',
+    ])) as any;
+    const { prometheusUrl, ...rest } = metrics;
+    expect(withoutSecrets.istioRollouts.metrics).toEqual(rest);
+    expect(
+      JSON.stringify(await filtered(withMetrics, ['frontend'])),
+    ).not.toContain(prometheusUrl);
+    expect(
+      ((await filtered(withMetrics, ['secret'])) as any).istioRollouts,
+    ).toEqual({
+      metrics: { prometheusUrl },
+    });
+    await expect(
+      filtered({ istioRollouts: { metrics: { window: '5m' } } }),
+    ).rejects.toThrow(/prometheusUrl/);
+    await expect(
+      filtered({
+        istioRollouts: {
+          metrics: { prometheusUrl: 'http://p', clusters: 'prod' },
+        },
+      }),
+    ).rejects.toThrow(/clusters/);
+  });
+
   it('refuses a config cluster without a url', async () => {
     await expect(
       filtered({

@@ -50,6 +50,11 @@ import {
   readClusterRequestTimeoutMs,
 } from './service/WriteReconciler';
 import { createRouter } from './service/router';
+import { readMetricsConfig } from './metrics/metricsConfig';
+import { PrometheusClient } from './metrics/PrometheusClient';
+import { TrafficMetricsService } from './metrics/TrafficMetricsService';
+import { CanaryAutoRollback } from './service/CanaryAutoRollback';
+import { routeAnalysisReader } from './service/routeAnalysisReader';
 import { SignalTopics } from './service/signalTopics';
 
 /**
@@ -105,8 +110,14 @@ export const istioRolloutsPlugin = createBackendPlugin({
         let observed: ObservedChangeRecorder | undefined = undefined;
         // The deadline of every cluster call (istioRollouts.clusterRequestTimeout).
         const requestTimeoutMs = readClusterRequestTimeoutMs(config);
+        const clusters = readClustersFromConfig(config);
+        // Observed traffic and canary analysis (istioRollouts.metrics):
+        // read first, so a bad key stops startup before anything runs.
+        const metricsConfig = readMetricsConfig(config, {
+          clusters: clusters.map(c => c.name),
+        });
         const caches = new ClusterCaches({
-          clusters: readClustersFromConfig(config).map(c => ({
+          clusters: clusters.map(c => ({
             ...c,
             requestTimeoutMs,
           })),
@@ -220,6 +231,24 @@ export const istioRolloutsPlugin = createBackendPlugin({
           discovery,
           onChanged: signalChange,
         });
+        const metrics =
+          metricsConfig &&
+          new TrafficMetricsService({
+            prometheus: new PrometheusClient({
+              baseUrl: metricsConfig.prometheusUrl,
+              timeoutMs: metricsConfig.requestTimeoutMs,
+            }),
+            config: metricsConfig,
+            logger,
+          });
+        const views = new RolloutViewService({
+          caches,
+          access,
+          topics,
+          flaggerGates,
+          metrics,
+          auditStore,
+        });
         const requests = new PromotionRequestService({
           store: requestStore,
           actions,
@@ -236,6 +265,9 @@ export const istioRolloutsPlugin = createBackendPlugin({
             `/catalog/${e.namespace}/${e.kind.toLocaleLowerCase('en-US')}/${
               e.name
             }/istio-rollouts`,
+          analyses: metrics
+            ? routeAnalysisReader({ catalog, auth, views })
+            : undefined,
         });
 
         lifecycle.addShutdownHook(() => requests.stop());
@@ -279,6 +311,29 @@ export const istioRolloutsPlugin = createBackendPlugin({
           },
         });
 
+        if (metricsConfig) {
+          // Canaries that fail their analysis go back to stable, for the
+          // entities that ask for it; one replica at a time (a lock in the
+          // database), and RouteActionService's checks as for a person.
+          const autoRollback = new CanaryAutoRollback({
+            catalog,
+            auth,
+            views,
+            actions,
+            auditTrail,
+            logger,
+          });
+          await scheduler.scheduleTask({
+            id: 'istio-rollouts-canary-auto-rollback',
+            frequency: metricsConfig.analysis.interval,
+            timeout: { minutes: 5 },
+            scope: 'global',
+            fn: async () => {
+              await autoRollback.runOnce();
+            },
+          });
+        }
+
         httpRouter.use(
           await createRouter({
             auditTrail,
@@ -286,12 +341,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
             httpAuth,
             logger,
             permissions,
-            views: new RolloutViewService({
-              caches,
-              access,
-              topics,
-              flaggerGates,
-            }),
+            views,
             access,
             actions,
             controllerActions,

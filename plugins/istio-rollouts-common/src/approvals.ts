@@ -19,6 +19,7 @@
 
 import type { RouteTarget } from './actions';
 import type { CanaryAnalysisView } from './metrics';
+import type { RolloutWarning } from './types';
 import type {
   ControllerAction,
   ControllerTarget,
@@ -191,12 +192,23 @@ export interface PromotionRequest {
   /** After `applied`: the VirtualService's new resourceVersion. */
   resourceVersionAfter?: string;
   /**
-   * The canary analysis of the route, fresh when the request is listed
-   * (pending requests) or as it stood at the decision: what the approver
-   * saw. Absent without metrics or without a canary on the route.
+   * The canary analysis of the route, computed when a pending request is
+   * listed: what the approver sees before deciding. Absent on decided
+   * requests (the decision's audit record keeps the verdict the approver
+   * saw), without metrics, or without a canary on the route.
    */
   analysis?: CanaryAnalysisView;
 }
+
+/**
+ * A created request as its creator hears about it: with the warnings the
+ * stored request does not keep (e.g. a failing canary analysis).
+ *
+ * @public
+ */
+export type CreatedPromotionRequest = PromotionRequest & {
+  warnings?: RolloutWarning[];
+};
 
 /**
  * How this installation handles approvals (app-config `istioRollouts.approvals`).

@@ -103,6 +103,13 @@ export async function startPlugin(
     database?: Awaited<ReturnType<TestDatabases['init']>>;
     /** Trigger scheduled tasks with `scheduler.triggerTask(id)`. */
     scheduler?: TestScheduler;
+    /**
+     * The permissions service instead of a mock (e.g. Backstage's real
+     * permission client); `permission` is then unused.
+     */
+    permissionsService?: ServiceFactory;
+    /** More plugins and modules (e.g. the permission backend). */
+    features?: Parameters<typeof startTestBackend>[0]['features'];
   } = {},
 ) {
   const signals = options.signals ?? [];
@@ -111,6 +118,7 @@ export async function startPlugin(
   return startTestBackend({
     features: [
       istioRolloutsPlugin,
+      ...(options.features ?? []),
       ...(options.database
         ? [mockServices.database.factory({ knex: options.database })]
         : []),
@@ -129,33 +137,7 @@ export async function startPlugin(
         defaultCredentials: mockCredentials.none(),
       }),
       catalogServiceMock.factory({ entities: options.entities ?? [] }),
-      typeof options.permission === 'function'
-        ? createServiceFactory({
-            service: coreServices.permissions,
-            deps: {},
-            factory: () => {
-              const decide = options.permission as (
-                name: string,
-                user?: string,
-              ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-              const answer = (requests: any[], opts: any) =>
-                requests.map(r => ({
-                  result: decide(
-                    r.permission.name,
-                    opts?.credentials?.principal?.userEntityRef,
-                  ),
-                }));
-              return {
-                authorize: async (requests: any[], opts: any) =>
-                  answer(requests, opts),
-                authorizeConditional: async (requests: any[], opts: any) =>
-                  answer(requests, opts),
-              } as any;
-            },
-          })
-        : mockServices.permissions.factory({
-            result: options.permission ?? AuthorizeResult.ALLOW,
-          }),
+      options.permissionsService ?? mockPermissions(options.permission),
       createServiceFactory({
         service: coreServices.auditor,
         deps: {},
@@ -196,6 +178,40 @@ export async function startPlugin(
       }),
     ],
   });
+}
+
+// The permission decisions of a test: one for all, or one per permission
+// name (and calling user).
+function mockPermissions(
+  permission: NonNullable<Parameters<typeof startPlugin>[0]>['permission'],
+): ServiceFactory {
+  return typeof permission === 'function'
+    ? createServiceFactory({
+        service: coreServices.permissions,
+        deps: {},
+        factory: () => {
+          const decide = permission as (
+            name: string,
+            user?: string,
+          ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+          const answer = (requests: any[], opts: any) =>
+            requests.map(r => ({
+              result: decide(
+                r.permission.name,
+                opts?.credentials?.principal?.userEntityRef,
+              ),
+            }));
+          return {
+            authorize: async (requests: any[], opts: any) =>
+              answer(requests, opts),
+            authorizeConditional: async (requests: any[], opts: any) =>
+              answer(requests, opts),
+          } as any;
+        },
+      })
+    : mockServices.permissions.factory({
+        result: permission ?? AuthorizeResult.ALLOW,
+      });
 }
 
 /**

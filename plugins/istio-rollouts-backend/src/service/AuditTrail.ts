@@ -84,10 +84,15 @@ export class AuditTrail {
     unstored?: (record: NewAuditRecord) => void;
     /** The caller wrote to the store just before (no need to check it). */
     storeJustUsed?: boolean;
+    /**
+     * More for the auditor event than the row has columns for (e.g. the
+     * canary analysis behind the action).
+     */
+    meta?: JsonObject;
   }): Promise<T> {
     const { eventId, request, dryRun, record, run, outcome, unstored } = args;
     if (dryRun) return run();
-    const meta = record as unknown as JsonObject;
+    const meta = { ...(record as unknown as JsonObject), ...args.meta };
     if (!args.storeJustUsed) {
       await this.assertStoreAvailable(eventId, request, meta);
     }
@@ -135,9 +140,11 @@ export class AuditTrail {
     request?: Request;
     record: Omit<NewAuditRecord, 'outcome'>;
     run: () => Promise<T>;
+    /** More for the auditor event than the row has columns for. */
+    meta?: JsonObject;
   }): Promise<T> {
     const { eventId, request, record, run } = args;
-    const meta = record as unknown as JsonObject;
+    const meta = { ...(record as unknown as JsonObject), ...args.meta };
     const event = await this.startEvent(eventId, request, meta);
     try {
       const result = await run();
@@ -168,9 +175,11 @@ export class AuditTrail {
     eventId: string;
     request?: Request;
     record: NewAuditRecord;
+    /** More for the auditor event than the row has columns for. */
+    meta?: JsonObject;
   }): Promise<void> {
     const { eventId, request, record } = args;
-    const meta = record as unknown as JsonObject;
+    const meta = { ...(record as unknown as JsonObject), ...args.meta };
     try {
       const event = await this.options.auditor.createEvent({
         eventId,

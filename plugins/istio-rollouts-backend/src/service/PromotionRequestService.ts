@@ -34,14 +34,17 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { durationToMilliseconds } from '@backstage/types';
+import { JsonObject, durationToMilliseconds } from '@backstage/types';
 import {
   ApprovalPolicy,
+  CanaryAnalysisView,
   ControllerActionChange,
   CreatePromotionRequest,
+  CreatedPromotionRequest,
   PromotionRequest,
   PromotionRequestStatus,
   RouteActionResult,
+  RouteTarget,
   describeSplit,
   istioRolloutsApplyPermission,
   istioRolloutsRequestPermission,
@@ -110,6 +113,15 @@ export function readApprovalPolicy(config: Config): ApprovalPolicy {
 }
 
 /**
+ * The canary analysis of a request's route, fresh; undefined without
+ * metrics or without a canary on that route. See routeAnalysisReader.
+ */
+export type RouteAnalysisReader = (
+  entityRef: string,
+  target: RouteTarget,
+) => Promise<CanaryAnalysisView | undefined>;
+
+/**
  * Promotion requests: a user without the right (or, by configuration,
  * anyone) asks the entity's owners to move traffic; an owner approves and
  * the change is applied — exactly once, and only if the route is still as
@@ -139,6 +151,11 @@ export class PromotionRequestService {
       topics: SignalTopics;
       /** The frontend path of an entity's tab, for notification links. */
       entityLink?: (entityRef: CompoundEntityRef) => string;
+      /**
+       * The canary analysis of a route: pending requests carry it when
+       * listed, approvals and rejections record it. Without it, neither.
+       */
+      analyses?: RouteAnalysisReader;
       now?: () => Date;
     },
   ) {
@@ -164,22 +181,89 @@ export class PromotionRequestService {
     return this.options.topics.request(entityRef);
   }
 
+  /**
+   * Newest first; pending requests carry the canary analysis of their
+   * route as it is now (computed, not stored).
+   */
   async list(
     entityRef: CompoundEntityRef,
     options: { statuses?: PromotionRequestStatus[]; limit?: number },
   ): Promise<PromotionRequest[]> {
-    return this.options.store.list({
+    const items = await this.options.store.list({
       entityRef: stringifyEntityRef(entityRef),
       ...options,
     });
+    // One analysis per route, however many requests wait on it.
+    const analyses = new Map<string, Promise<CanaryAnalysisView | undefined>>();
+    return Promise.all(
+      items.map(async request => {
+        if (request.status !== 'pending') return request;
+        const key = JSON.stringify([request.entityRef, request.target]);
+        if (!analyses.has(key)) {
+          analyses.set(key, this.analysisOf(request));
+        }
+        const analysis = await analyses.get(key);
+        return analysis ? { ...request, analysis } : request;
+      }),
+    );
+  }
+
+  // The route's analysis, or undefined; never fails the caller: an
+  // approval does not wait on Prometheus being up.
+  private async analysisOf(
+    request: Pick<PromotionRequest, 'entityRef' | 'target'>,
+  ): Promise<CanaryAnalysisView | undefined> {
+    const { analyses, logger } = this.options;
+    if (!analyses) return undefined;
+    try {
+      return await analyses(request.entityRef, request.target);
+    } catch (error) {
+      logger.warn(
+        `canary analysis of ${request.entityRef} ${request.target.cluster}/${request.target.namespace}/${request.target.virtualService} route ${request.target.route} not available: ${error}`,
+      );
+      return undefined;
+    }
   }
 
   /**
    * Validates the change as a dry run under the request permission (so a
    * request that could never apply is refused now, with the same 4xx a
-   * direct change would get), then stores it and tells the owners.
+   * direct change would get), then stores it and tells the owners. A
+   * request made while the route's canary analysis fails is made all the
+   * same (the approver decides, seeing the analysis), with a warning.
    */
   async create(
+    entityRef: CompoundEntityRef,
+    body: CreatePromotionRequest,
+    credentials: BackstageCredentials,
+    httpRequest?: Request,
+  ): Promise<CreatedPromotionRequest> {
+    const created = await this.createAudited(
+      entityRef,
+      body,
+      credentials,
+      httpRequest,
+    );
+    const analysis = await this.analysisOf(created);
+    if (!analysis) return created;
+    return {
+      ...created,
+      analysis,
+      ...(analysis.verdict === 'fail' && {
+        warnings: [
+          {
+            code: 'canary-analysis-fail',
+            severity: 'warning',
+            message: `The canary analysis of this route fails (${
+              analysis.reasons.join('; ') || 'no reason given'
+            }); the request was made, and its approver sees the analysis.`,
+          },
+        ],
+      }),
+    };
+  }
+
+  private async createAudited(
     entityRef: CompoundEntityRef,
     body: CreatePromotionRequest,
     credentials: BackstageCredentials,
@@ -394,6 +478,10 @@ export class PromotionRequestService {
       );
     }
     this.assertPending(request);
+    // What the approver saw, as near the decision as can be: recorded with
+    // the approval (the reason and the auditor event), not stored.
+    const analysis = await this.analysisOf(request);
+    const decision = withAnalysis(record, analysis, 'approved');
     const claimed = await this.options.store.claimForApproval(
       id,
       approver,
@@ -422,7 +510,7 @@ export class PromotionRequestService {
           ? await this.applyControllerAction(
               request,
               request.change,
-              record,
+              decision,
               credentials,
               httpRequest,
               r => {
@@ -431,7 +519,7 @@ export class PromotionRequestService {
             )
           : await this.applyRouteChange(
               request,
-              record,
+              decision,
               credentials,
               httpRequest,
               r => {
@@ -484,14 +572,14 @@ export class PromotionRequestService {
         true,
       );
     }
-    return finished;
+    return analysis ? { ...finished, analysis } : finished;
   }
 
   // The approved route change, as the approver, only onto the route as it
   // was requested.
   private async applyRouteChange(
     request: PromotionRequest,
-    record: Omit<NewAuditRecord, 'outcome'>,
+    record: DecisionRecord,
     credentials: BackstageCredentials,
     httpRequest: Request | undefined,
     unstored: (record: NewAuditRecord) => void,
@@ -503,7 +591,8 @@ export class PromotionRequestService {
     return this.options.auditTrail.run<RouteActionResult>({
       eventId: 'promotion-request-approve',
       request: httpRequest,
-      record,
+      record: record.row,
+      meta: record.meta,
       // The claim was a write to the same database a moment ago.
       storeJustUsed: true,
       unstored,
@@ -549,7 +638,7 @@ export class PromotionRequestService {
   private async applyControllerAction(
     request: PromotionRequest,
     change: ControllerActionChange,
-    record: Omit<NewAuditRecord, 'outcome'>,
+    record: DecisionRecord,
     credentials: BackstageCredentials,
     httpRequest: Request | undefined,
     unstored: (record: NewAuditRecord) => void,
@@ -558,7 +647,8 @@ export class PromotionRequestService {
     const outcome = await this.options.auditTrail.run({
       eventId: 'promotion-request-approve',
       request: httpRequest,
-      record,
+      record: record.row,
+      meta: record.meta,
       storeJustUsed: true,
       unstored,
       run: async () => {
@@ -734,6 +824,12 @@ export class PromotionRequestService {
     const user = userOf(credentials);
     const request = await this.mustGet(id);
     const verb = status === 'rejected' ? 'reject' : 'cancel';
+    // A rejection is a decision too: the analysis the owner saw goes with
+    // its auditor event (a successful rejection has no row of its own).
+    const analysis =
+      status === 'rejected' && request.status === 'pending'
+        ? await this.analysisOf(request)
+        : undefined;
     return this.options.auditTrail.attempt({
       eventId: `promotion-request-${verb}`,
       request: httpRequest,
@@ -743,6 +839,7 @@ export class PromotionRequestService {
         action: `${verb}-request`,
         message: reason,
       },
+      meta: analysis && { analysis: analysis as unknown as JsonObject },
       run: async () => {
         if (status === 'rejected') {
           if (!(await this.mayApply(request, credentials))) {
@@ -1012,4 +1109,33 @@ function unknownOutcomeMessage(auditRecordId?: string): string {
   return `The cluster did not confirm the change: it is not known yet whether it was applied. The plugin checks when the cluster answers again, and the History/audit record${
     auditRecordId ? ` ${auditRecordId}` : ''
   } will say; check the route before requesting again.`;
+}
+
+/** The audit row of a decision, and what its auditor event adds. */
+interface DecisionRecord {
+  row: Omit<NewAuditRecord, 'outcome'>;
+  meta?: JsonObject;
+}
+
+// The row has no column for the analysis: its verdict and reasons go into
+// the reason, in brackets after the requester's (as the unready-pods
+// override does), and the whole analysis into the auditor event.
+function withAnalysis(
+  row: Omit<NewAuditRecord, 'outcome'>,
+  analysis: CanaryAnalysisView | undefined,
+  verb: string,
+): DecisionRecord {
+  if (!analysis) return { row };
+  const reasons = analysis.reasons.length
+    ? `: ${analysis.reasons.join('; ')}`
+    : '';
+  return {
+    row: {
+      ...row,
+      reason: `${row.reason ?? ''} [canary analysis when ${verb}: ${
+        analysis.verdict
+      }${reasons}]`.trim(),
+    },
+    meta: { analysis: analysis as unknown as JsonObject },
+  };
 }

@@ -16,7 +16,9 @@
 
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  CanaryAnalysisView,
   ClusterRolloutView,
+  RouteTarget,
   EntityBinding,
   FlaggerCanaryStateView,
   VirtualServiceView,
@@ -33,6 +35,12 @@ import { EntityAccess, bindingLookup } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
 import { FlaggerGateReader } from './flaggerGateReader';
 import { SignalTopics } from './signalTopics';
+import { AuditStore } from '../database/AuditStore';
+import {
+  TrafficMetricsService,
+  ViewMetricsContext,
+} from '../metrics/TrafficMetricsService';
+import { recordedStableOf } from './recordedStable';
 
 /** How long a request waits for a cluster's first list before answering. */
 const FIRST_SYNC_WAIT_MS = 5_000;
@@ -56,6 +64,13 @@ export class RolloutViewService {
       topics: SignalTopics;
       /** Says which Flagger gates are open; without it they all show closed. */
       flaggerGates?: FlaggerGateReader;
+      /**
+       * Observed traffic and canary analysis from Prometheus; without it
+       * (no `istioRollouts.metrics`) views have neither.
+       */
+      metrics?: TrafficMetricsService;
+      /** Where a route's stable version was recorded when its canary began. */
+      auditStore?: AuditStore;
     },
   ) {}
 
@@ -128,6 +143,10 @@ export class RolloutViewService {
           maxAgeMs: VIEW_BINDING_MAX_AGE_MS,
         });
         markReadOnly(views, await binding, cache);
+        await this.options.metrics?.describe(
+          views,
+          this.metricsContext(entity, cache.name),
+        );
       }
       const freshness = cache.freshness();
       clusters.push({
@@ -149,6 +168,57 @@ export class RolloutViewService {
       });
     }
     return { entityRef: ref, clusters, generatedAt: new Date().toISOString() };
+  }
+
+  /**
+   * The canary analysis of one route of the entity, fresh (a promotion
+   * request's route); undefined without metrics, without a canary on that
+   * route, or when the cluster cannot be read.
+   */
+  async routeAnalysis(
+    entity: Entity,
+    target: RouteTarget,
+  ): Promise<CanaryAnalysisView | undefined> {
+    const { metrics, caches } = this.options;
+    const cache = caches.get(target.cluster);
+    if (!metrics || !cache) return undefined;
+    const annotations = readRolloutAnnotations(entity);
+    if (annotations.cluster && annotations.cluster !== target.cluster) {
+      return undefined;
+    }
+    await cache.waitForSync(FIRST_SYNC_WAIT_MS);
+    if (cache.error()) return undefined;
+    const views = buildVirtualServiceViews(
+      selectEntityObjects(annotations, cache),
+    ).filter(
+      vs =>
+        vs.namespace === target.namespace && vs.name === target.virtualService,
+    );
+    await metrics.describe(views, this.metricsContext(entity, cache.name));
+    const analysis = views[0]?.analysis;
+    const route = views[0]?.routes.find(r => r.index === analysis?.route);
+    if (!analysis || !route) return undefined;
+    const same =
+      typeof target.route === 'number'
+        ? route.index === target.route
+        : route.name === target.route;
+    return same ? analysis : undefined;
+  }
+
+  private metricsContext(entity: Entity, cluster: string): ViewMetricsContext {
+    const entityRef = stringifyEntityRef(entity);
+    return {
+      entity,
+      cluster,
+      recordedStable: (vs, route) =>
+        recordedStableOf(this.options.auditStore, {
+          entityRef,
+          cluster,
+          namespace: vs.namespace,
+          virtualService: vs.name,
+          route,
+        }),
+    };
   }
 
   // The pure view knows a Canary's gates but not whether they are open:

@@ -66,6 +66,7 @@ import {
   clusterFailure,
 } from './errors';
 import { PendingRoute, scaleRefusal } from './scaleGuards';
+import { recordedStableOf } from './recordedStable';
 
 /** How long to watch a GitOps-tracked VirtualService for a revert after a write. */
 const DEFAULT_DRIFT_WATCH_MS = 3_000;
@@ -550,26 +551,13 @@ export class RouteActionService {
         ? vs.routes.find(r => r.index === target.route)
         : vs.routes.find(r => r.name === target.route);
     if (!route || route.destinations.length === 0) return undefined;
-    const page = await this.options.auditStore?.list({
+    const recorded = await recordedStableOf(this.options.auditStore, {
       entityRef,
-      action: 'start-canary',
-      outcome: 'applied',
-      virtualService: {
-        cluster: target.cluster,
-        namespace: vs.namespace,
-        name: vs.name,
-      },
-      limit: 50,
+      cluster: target.cluster,
+      namespace: vs.namespace,
+      virtualService: vs.name,
+      route,
     });
-    const record = page?.items.find(r => {
-      const after = r.weightsAfter as RouteSnapshot | undefined;
-      return route.name
-        ? after?.name === route.name
-        : after?.index === route.index;
-    });
-    const recorded = (
-      record?.weightsBefore as RouteSnapshot | undefined
-    )?.destinations?.find(d => d.weight > 0);
     return stableVersion(route.destinations, vs.namespace, recorded);
   }
 

@@ -23,6 +23,7 @@ import type {
   ControllerActionResult,
   ControllerTarget,
   CreatePromotionRequest,
+  CreatedPromotionRequest,
   DecidePromotionRequest,
   EntityRolloutView,
   FlaggerWebhooksResponse,
@@ -140,7 +141,7 @@ export interface IstioRolloutsApi {
   createRequest(
     entity: CompoundEntityRef,
     request: CreatePromotionRequest,
-  ): Promise<PromotionRequest>;
+  ): Promise<CreatedPromotionRequest>;
   /** Approves a pending request, which applies it (409 when the route changed since). */
   approveRequest(
     id: string,

@@ -23,6 +23,7 @@ import type {
   ControllerActionResult,
   ControllerTarget,
   CreatePromotionRequest,
+  CreatedPromotionRequest,
   DecidePromotionRequest,
   EntityRolloutView,
   FlaggerWebhooksResponse,
@@ -124,8 +125,8 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
   createRequest(
     entity: CompoundEntityRef,
     request: CreatePromotionRequest,
-  ): Promise<PromotionRequest> {
-    return this.post<PromotionRequest>(
+  ): Promise<CreatedPromotionRequest> {
+    return this.post<CreatedPromotionRequest>(
       `${entityPath(entity)}/requests`,
       request,
     );

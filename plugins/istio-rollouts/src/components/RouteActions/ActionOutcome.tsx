@@ -109,6 +109,11 @@ export const ActionOutcome = ({
           ✓ Request sent to the owners:{' '}
           {describeSnapshot(versions, state.request.plannedAfter)} once approved
         </Typography>
+        {(state.request.warnings ?? []).map(w => (
+          <Typography key={w.code + w.message} variant="body2" color="error">
+            ⚠ {w.message}
+          </Typography>
+        ))}
       </Box>
     );
   }

@@ -681,6 +681,27 @@ describe('RouteActions', () => {
       expect(onChanged).not.toHaveBeenCalled();
     });
 
+    it('tells the requester when the canary analysis fails the canary they ask to promote', async () => {
+      const message =
+        'The canary analysis fails v2 (request-success-rate is 80, below the minimum of 99); the approvers will see it.';
+      const createRequest = jest.fn().mockImplementation(async (_e, req) => ({
+        ...promotionRequest({ target: req.target, change: req.change }),
+        warnings: [
+          { code: 'canary-analysis-fail', severity: 'warning', message },
+        ],
+      }));
+      await renderActions({ decide: onlyRequest, createRequest });
+      fireEvent.click(await enabledButton('Request promotion to 25%'));
+      const dialog = await screen.findByRole('dialog');
+      fireEvent.change(within(dialog).getByLabelText(/Reason/), {
+        target: { value: 'ship it' },
+      });
+      fireEvent.click(
+        within(dialog).getByRole('button', { name: 'Send request' }),
+      );
+      expect(await screen.findByText(`⚠ ${message}`)).toBeInTheDocument();
+    });
+
     it('requests weights without a dry run, which needs the apply permission', async () => {
       const { applyRouteAction, createRequest } = await renderActions({
         decide: onlyRequest,

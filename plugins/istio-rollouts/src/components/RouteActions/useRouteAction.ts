@@ -18,7 +18,7 @@ import { useCallback, useState } from 'react';
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import type {
-  PromotionRequest,
+  CreatedPromotionRequest,
   RequestedChange,
   RouteActionRequest,
   RouteActionResult,
@@ -33,7 +33,7 @@ export type RouteActionState =
   | { status: 'idle' }
   | { status: 'pending'; mode: 'apply' | 'request' }
   | { status: 'done'; result: RouteActionResult }
-  | { status: 'requested'; request: PromotionRequest }
+  | { status: 'requested'; request: CreatedPromotionRequest }
   | {
       status: 'failed';
       failure: ActionFailure;
