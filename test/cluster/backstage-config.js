@@ -18,7 +18,8 @@
 // Prints the Backstage config that points the Istio Rollouts plugin (and the
 // Kubernetes plugin, which reads the same keys) at a local cluster started by
 // cluster.js, authenticating as the plugin's least-privilege identity (and,
-// for a cluster with controllers, the Flagger webhook secret).
+// for a cluster with controllers, the Flagger webhook secret; with a data
+// plane, its Prometheus).
 //
 //   node test/cluster/backstage-config.js STATE_DIR/cluster.json [cluster-name]
 
@@ -54,7 +55,17 @@ const config = {
 // Canaries' webhook tokens, so that the plugin's webhook endpoint accepts them.
 if (info.flaggerWebhookSecret) {
   config.istioRollouts = {
+    ...config.istioRollouts,
     flagger: { webhookSecret: info.flaggerWebhookSecret },
+  };
+}
+// A cluster started with --dataplane: the Prometheus that scrapes the pods'
+// Istio metrics (istio_requests_total, …), for the plugin's traffic views
+// and canary analysis.
+if (info.dataplane?.prometheusUrl) {
+  config.istioRollouts = {
+    ...config.istioRollouts,
+    metrics: { prometheusUrl: info.dataplane.prometheusUrl },
   };
 }
 process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);

@@ -6,6 +6,7 @@
 #
 #   test/cluster/build.sh                build what is missing, print the cache dir
 #   test/cluster/build.sh --controllers  the same, plus the controllers (below)
+#   test/cluster/build.sh --dataplane    the same, plus istiod and the data-plane programs (below)
 #   test/cluster/build.sh --print        only print the cache dir (no build)
 #
 # Cache layout (ISTIO_ROLLOUTS_CACHE defaults to ~/.cache/istio-rollouts):
@@ -17,6 +18,11 @@
 #   $ISTIO_ROLLOUTS_CACHE/controllers/kwok-<KWOK_VERSION>/{kwok,stages/*.yaml}
 #   $ISTIO_ROLLOUTS_CACHE/controllers/argo-rollouts-<ARGO_ROLLOUTS_VERSION>/rollouts-controller
 #   $ISTIO_ROLLOUTS_CACHE/controllers/flagger-<FLAGGER_VERSION>/flagger
+# and, with --dataplane (which implies --controllers):
+#   $ISTIO_ROLLOUTS_CACHE/dataplane/istiod-<ISTIOD_VERSION>/pilot-discovery
+#   $ISTIO_ROLLOUTS_CACHE/dataplane/bin-<hash of test/dataplane's sources>/{pod-server,traffic,...}
+# The data-plane line of the output is `dataplane-bin <dir>`, printed before
+# the last line (the cache dir).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,12 +33,16 @@ cache_root="${ISTIO_ROLLOUTS_CACHE:-$HOME/.cache/istio-rollouts}"
 dir="$cache_root/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
 
 controllers=false
-case "${1:-}" in
-  --print) echo "$dir"; exit 0 ;;
-  --controllers) controllers=true ;;
-  "") ;;
-  *) echo "usage: $0 [--print|--controllers]" >&2; exit 2 ;;
-esac
+dataplane=false
+for arg in "$@"; do
+  case "$arg" in
+    --print) echo "$dir"; exit 0 ;;
+    --controllers) controllers=true ;;
+    # istiod watches what the controllers make (pods, EndpointSlices).
+    --dataplane) controllers=true; dataplane=true ;;
+    *) echo "usage: $0 [--print|--controllers|--dataplane]" >&2; exit 2 ;;
+  esac
+done
 
 log() { echo "[build.sh] $*" >&2; }
 
@@ -82,6 +92,20 @@ build() { # build <name> <package> <ldflags> [<output> [<module dir>]]
   # truncated binary that a later run would mistake for a finished one.
   (cd "$mod" && go build -trimpath -ldflags="$ldflags" -o "$out.tmp" "$pkg")
   mv "$out.tmp" "$out"
+  log "built $name in $((SECONDS - start))s"
+}
+
+goinstall() { # goinstall <name> <package@version> <output dir>: modules without replace lines
+  local name="$1" pkg="$2" out="$3/$1"
+  [[ -x "$out" ]] && return 0
+  log "building $name (first time, a few minutes on 2 cores)…"
+  local start=$SECONDS tmpbin
+  tmpbin="$(mktemp -d "$3/.gobin.XXXXXX")"
+  # `go install pkg@version` uses the module's own go.mod and go.sum;
+  # -mod does not apply (GOFLAGS= ).
+  GOFLAGS= GOBIN="$tmpbin" go install -trimpath -ldflags="-s -w" "$pkg"
+  mv "$tmpbin/$name" "$out"
+  rmdir "$tmpbin"
   log "built $name in $((SECONDS - start))s"
 }
 
@@ -156,19 +180,6 @@ if [[ "$controllers" == true ]]; then
     "-s -w -X github.com/argoproj/argo-rollouts/utils/version.version=${ARGO_ROLLOUTS_VERSION} -X github.com/argoproj/argo-rollouts/utils/version.gitTreeState=clean" \
     "$argo/rollouts-controller" "$here/build-argo"
 
-  goinstall() { # goinstall <name> <package@version> <output dir>: modules without replace lines
-    local name="$1" pkg="$2" out="$3/$1"
-    [[ -x "$out" ]] && return 0
-    log "building $name (first time, a few minutes on 2 cores)…"
-    local start=$SECONDS tmpbin
-    tmpbin="$(mktemp -d "$3/.gobin.XXXXXX")"
-    # `go install pkg@version` uses the module's own go.mod and go.sum;
-    # -mod does not apply (GOFLAGS= ).
-    GOFLAGS= GOBIN="$tmpbin" go install -trimpath -ldflags="-s -w" "$pkg"
-    mv "$tmpbin/$name" "$out"
-    rmdir "$tmpbin"
-    log "built $name in $((SECONDS - start))s"
-  }
   goinstall kwok "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}" "$kwok"
   goinstall flagger "github.com/fluxcd/flagger/cmd/flagger@${FLAGGER_VERSION}" "$flagger"
 
@@ -186,6 +197,49 @@ if [[ "$controllers" == true ]]; then
     rm -rf "$kwok/stages"
     mv "$tmp" "$kwok/stages"
   fi
+fi
+
+# ---- data plane (--dataplane) --------------------------------------------------
+if [[ "$dataplane" == true ]]; then
+  ddir="$cache_root/dataplane"
+  mkdir -p "$ddir"
+  exec 7>"$ddir/.lock"
+  flock 7
+  # istiod: ~7 min cold on 2 cores (the largest build after kube-apiserver).
+  istiod="$ddir/istiod-${ISTIOD_VERSION}"
+  mkdir -p "$istiod"
+  goinstall pilot-discovery "istio.io/istio/pilot/cmd/pilot-discovery@${ISTIOD_VERSION}" "$istiod"
+
+  # The repo's own Go programs (test/dataplane, owned by this repo, so they
+  # change): one directory per content hash of what goes into the binaries,
+  # so an edit rebuilds and an unchanged tree is reused.
+  src="$(cd "$here/../dataplane" && pwd)"
+  hash="$(
+    cd "$src"
+    {
+      go version
+      find . \( -name '*.go' ! -name '*_test.go' \) -o -name go.mod -o -name go.sum | LC_ALL=C sort |
+        while read -r f; do printf '%s ' "$f"; sha256sum <"$f"; done
+    } | sha256sum | cut -c1-16
+  )"
+  bindir="$ddir/bin-$hash"
+  if [[ ! -x "$bindir/pod-server" || ! -x "$bindir/traffic" ]]; then
+    log "building test/dataplane (pod-server, traffic)…"
+    start=$SECONDS
+    tmp="$(mktemp -d "$ddir/bin.tmp.XXXXXX")"
+    (cd "$src" && go build -trimpath -o "$tmp/" ./cmd/...)
+    for b in pod-server traffic; do
+      [[ -x "$tmp/$b" ]] || { log "test/dataplane has no cmd/$b"; rm -rf "$tmp"; exit 1; }
+    done
+    chmod 0755 "$tmp"
+    rm -rf "$bindir"
+    mv "$tmp" "$bindir"
+    log "built test/dataplane in $((SECONDS - start))s"
+    # Older builds of the same programs: keep the last few, for clusters
+    # that may still run from them.
+    ls -1dt "$ddir"/bin-* 2>/dev/null | tail -n +4 | xargs -r rm -rf
+  fi
+  echo "dataplane-bin $bindir"
 fi
 
 echo "$dir"

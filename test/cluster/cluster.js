@@ -38,8 +38,13 @@
  * "run"), the Argo Rollouts controller and Flagger, and the seed writes only
  * specs (see README.md "Controllers").
  *
+ * With `dataplane: true` (CLI --dataplane; implies controllers) it also runs
+ * istiod, one pod-server process per pod on the pod's own IP, Prometheus,
+ * and on request gRPC proxyless xDS traffic generators (dataplane.js).
+ *
  * CLI:
  *   node test/cluster/cluster.js start [--state-dir DIR] [--seed] [--controllers]
+ *        [--dataplane [--traffic]]
  *   node test/cluster/cluster.js stop  [--state-dir DIR]
  *   node test/cluster/cluster.js seed  (--kubeconfig FILE | --state-dir DIR)
  */
@@ -54,6 +59,8 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
+
+const dataplane = require('./dataplane.js');
 
 const HERE = __dirname;
 const CLUSTER_NAME = 'istio-rollouts-test';
@@ -76,8 +83,15 @@ const CONTROLLER_NAMES = [
   'scheduler',
   'controllerManager',
 ];
+// Data-plane servers, stopped before the controllers (pod-servers and
+// traffic generators, which come and go, are stopped before these).
+const DATAPLANE_NAMES = ['prometheus', 'istiod'];
 // What /proc/<pid>/cmdline of each contains (stopStateDir checks it).
 const PROCESS_NEEDLES = {
+  prometheus: 'prometheus',
+  istiod: 'pilot-discovery',
+  'pod-server': 'pod-server',
+  traffic: 'traffic',
   flagger: 'flagger',
   argoRollouts: 'rollouts-controller',
   kwok: 'kwok',
@@ -265,8 +279,11 @@ async function waitFor(what, fn, timeoutMs, child) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null)
-      throw new Error(`${what}: process exited with ${child.exitCode}`);
+    // A child killed by a signal has signalCode set and exitCode null.
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new Error(
+        `${what}: process exited with ${child.exitCode ?? child.signalCode}`,
+      );
     try {
       const r = await fn();
       if (r) return r;
@@ -299,14 +316,22 @@ function tail(file, lines = 30) {
 /**
  * Runs build.sh (a no-op apart from a few greps when everything is cached).
  * With `{ controllers: true }` it also builds kube-controller-manager,
- * kube-scheduler, kwok, the Argo Rollouts controller and Flagger.
+ * kube-scheduler, kwok, the Argo Rollouts controller and Flagger; with
+ * `{ dataplane: true }` also istiod and test/dataplane's programs.
  */
-async function ensureBuilt(log, { controllers = false } = {}) {
+async function ensureBuilt(
+  log,
+  { controllers = false, dataplane = false } = {},
+) {
   const versions = readVersions();
+  if (dataplane) controllers = true;
   return new Promise((resolve, reject) => {
     const child = spawn(
       'bash',
-      [path.join(HERE, 'build.sh'), ...(controllers ? ['--controllers'] : [])],
+      [
+        path.join(HERE, 'build.sh'),
+        ...(dataplane ? ['--dataplane'] : controllers ? ['--controllers'] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -329,10 +354,28 @@ async function ensureBuilt(log, { controllers = false } = {}) {
         reject(new Error(`build.sh failed with exit code ${code}`));
         return;
       }
-      const dir = out.trim().split('\n').pop();
+      const lines = out.trim().split('\n');
+      const dir = lines.pop();
+      const dataplaneBin = lines
+        .find(l => l.startsWith('dataplane-bin '))
+        ?.slice('dataplane-bin '.length);
+      if (dataplane && !dataplaneBin) {
+        reject(new Error('build.sh --dataplane printed no dataplane-bin line'));
+        return;
+      }
       // build.sh's layout: <cache>/controllers/<name>-<version>/<binary>.
       const ctl = (name, version, file = name) =>
         path.join(path.dirname(dir), 'controllers', `${name}-${version}`, file);
+      const prometheusBin = process.env.PROMETHEUS_BIN || '/usr/bin/prometheus';
+      if (dataplane && !fs.existsSync(prometheusBin)) {
+        reject(
+          new Error(
+            `Prometheus is missing (${prometheusBin}): run 'sudo apt-get install prometheus' ` +
+              '(scripts/test and scripts/demo do it when run as root), or set PROMETHEUS_BIN',
+          ),
+        );
+        return;
+      }
       resolve({
         versions,
         dir,
@@ -354,6 +397,20 @@ async function ensureBuilt(log, { controllers = false } = {}) {
                   'rollouts-controller',
                 ),
                 flagger: ctl('flagger', versions.FLAGGER_VERSION),
+              }
+            : {}),
+          ...(dataplane
+            ? {
+                istiod: path.join(
+                  path.dirname(dir),
+                  'dataplane',
+                  `istiod-${versions.ISTIOD_VERSION}`,
+                  'pilot-discovery',
+                ),
+                podServer: path.join(dataplaneBin, 'pod-server'),
+                traffic: path.join(dataplaneBin, 'traffic'),
+                // Debian's package (scripts/test and scripts/demo install it).
+                prometheus: prometheusBin,
               }
             : {}),
         },
@@ -597,12 +654,15 @@ function installProcessHandlers() {
  *   Flagger; the seed then writes only specs and lets them do the rest
  * @param {string} [opts.backstageUrl] with controllers: the backend URL the
  *   seeded Flagger webhooks call (default http://localhost:7007)
+ * @param {boolean} [opts.dataplane] also run istiod, a pod-server per pod
+ *   (on the pod's IP), Prometheus; implies controllers (see dataplane.js)
  */
 async function startCluster(opts = {}) {
   const log = opts.log || defaultLog;
   const t0 = Date.now();
   const built = await ensureBuilt(log, {
-    controllers: Boolean(opts.controllers),
+    controllers: Boolean(opts.controllers || opts.dataplane),
+    dataplane: Boolean(opts.dataplane),
   });
   // The ports are free when picked but only bound a moment later by etcd and
   // kube-apiserver; if another process grabbed one in between, start again.
@@ -642,27 +702,60 @@ async function startOnce(opts, log, built, t0) {
     path.join(os.tmpdir(), 'istio-rollouts-etcd-'),
   );
   const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
-  const withControllers = Boolean(opts.controllers);
+  const withDataplane = Boolean(opts.dataplane);
+  const withControllers = Boolean(opts.controllers) || withDataplane;
 
   const watchdog = startWatchdog();
   const tempPaths = ownStateDir ? [etcdDir, stateDir] : [etcdDir];
   const children = {}; // name -> ChildProcess
-  // Stop order: controllers, then apiserver, then etcd (so that nothing ever
-  // runs against a dead apiserver or etcd).
-  const order = () => [...CONTROLLER_NAMES, 'apiserver', 'etcd'];
+  // Children that come and go (pod-servers, traffic generators): stopped
+  // first. Their pids are also in a file for stopStateDir.
+  const tracked = new Set();
+  let network; // the reserved pod network (dataplane.reservePodNetwork)
+  const trackedPidsFile = path.join(stateDir, 'dataplane-pids.json');
+  // Stop order: data plane, controllers, then apiserver, then etcd (so that
+  // nothing ever runs against a dead apiserver or etcd).
+  const order = () => [
+    ...DATAPLANE_NAMES,
+    ...CONTROLLER_NAMES,
+    'apiserver',
+    'etcd',
+  ];
   const guard = () =>
     watchdog.update({
-      pids: order()
-        .map(n => children[n]?.pid)
-        .filter(Boolean),
-      paths: tempPaths,
+      pids: [
+        ...[...tracked].map(c => c.pid),
+        ...order()
+          .map(n => children[n]?.pid)
+          .filter(Boolean),
+      ],
+      // The pod network's lock too: only the watchdog deletes it by path
+      // (once it has reaped everything); stop() releases it by content.
+      paths: network ? [...tempPaths, network.lockFile] : tempPaths,
     });
   guard();
+  // The pod network (a /24 of 198.18.0.0/15) is this cluster's until it
+  // stops; the watchdog deletes the lock after reaping, should we die.
+  if (withDataplane) {
+    network = dataplane.reservePodNetwork(watchdog.pid);
+    guard();
+  }
+  let dp; // the running data plane (dataplane.startDataplane)
+  let dpStarting;
+  // Picked now: Flagger, which starts before the data plane, is told it.
+  const [prometheusPort] = withDataplane ? await freePorts(1) : [];
 
   let stopping = null;
   const cluster = {
     stateDir,
     _killSync() {
+      for (const c of tracked) {
+        try {
+          process.kill(c.pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+      }
       for (const name of order()) {
         const c = children[name];
         if (c && c.exitCode === null && c.signalCode === null) {
@@ -678,6 +771,19 @@ async function startOnce(opts, log, built, t0) {
       if (stopping) return stopping;
       stopping = (async () => {
         const t = Date.now();
+        // A data plane still starting (the start failed, or a signal came):
+        // stopping istiod and Prometheus makes it fail at once, and a failed
+        // start stops its pod agent itself.
+        if (!dp && dpStarting)
+          await Promise.all(
+            DATAPLANE_NAMES.map(n => terminate(children[n]?.pid, 10000)),
+          );
+        const running = dp || (await dpStarting?.catch(() => undefined));
+        if (running) await running.stopDynamic().catch(() => {});
+        await Promise.all([...tracked].map(c => terminate(c.pid, 5000)));
+        await Promise.all(
+          DATAPLANE_NAMES.map(n => terminate(children[n]?.pid, 10000)),
+        );
         await Promise.all(
           CONTROLLER_NAMES.map(n => terminate(children[n]?.pid, 10000)),
         );
@@ -687,9 +793,16 @@ async function startOnce(opts, log, built, t0) {
         await terminate(children.etcd?.pid, 10000);
         liveClusters.delete(cluster);
         watchdog.release();
+        network?.release();
         for (const p of tempPaths)
           fs.rmSync(p, { recursive: true, force: true });
         fs.rmSync(clusterJson, { force: true });
+        fs.rmSync(trackedPidsFile, { force: true });
+        if (withDataplane)
+          fs.rmSync(path.join(stateDir, 'dataplane', 'prometheus', 'data'), {
+            recursive: true,
+            force: true,
+          });
         log(`stopped in ${((Date.now() - t) / 1000).toFixed(1)}s`);
       })();
       return stopping;
@@ -698,12 +811,20 @@ async function startOnce(opts, log, built, t0) {
   liveClusters.add(cluster);
   installProcessHandlers();
 
-  const spawnLogged = (name, bin, args, append = false, logName = name) => {
+  const spawnLogged = (
+    name,
+    bin,
+    args,
+    append = false,
+    logName = name,
+    env = undefined,
+  ) => {
     const logFile = path.join(stateDir, `${logName}.log`);
     const fd = fs.openSync(logFile, append ? 'a' : 'w');
     const child = spawn(bin, args, {
       detached: true,
       stdio: ['ignore', fd, fd],
+      ...(env ? { env } : {}),
     });
     fs.closeSync(fd);
     child.unref();
@@ -720,8 +841,38 @@ async function startOnce(opts, log, built, t0) {
     guard();
     return child;
   };
+  const writeTrackedPids = () => {
+    const list = [...tracked].map(c => ({ pid: c.pid, needle: c.needle }));
+    fs.writeFileSync(trackedPidsFile, `${JSON.stringify(list)}\n`);
+  };
+  /** A child that may come and go while the cluster runs (pod-server, traffic). */
+  const spawnTracked = (kind, bin, args, { logFile, append = false }) => {
+    const fd = fs.openSync(logFile, append ? 'a' : 'w');
+    const child = spawn(bin, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    fs.closeSync(fd);
+    child.unref();
+    child.logFile = logFile;
+    child.needle = PROCESS_NEEDLES[kind];
+    // A binary that cannot be started at all: 'exit' follows with code -2.
+    child.on('error', err => log(`${kind}: ${err.message}`));
+    if (child.pid) {
+      tracked.add(child);
+      guard();
+      writeTrackedPids();
+    }
+    child.on('exit', () => {
+      tracked.delete(child);
+      guard();
+      if (!stopping) writeTrackedPids();
+    });
+    return child;
+  };
 
   try {
+    if (withDataplane) await dataplane.ensureLocalRoute(run, network);
     // etcd: single member on loopback, no fsync (the data is thrown away).
     const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
@@ -848,6 +999,8 @@ async function startOnce(opts, log, built, t0) {
         spawnLogged,
         log,
         crdsReady,
+        podCidr: network ? network.kwokCidr : '10.0.0.1/24',
+        prometheusPort,
       });
       // Awaited below; never an unhandled rejection if the CRD step fails first.
       controllersStarted.catch(() => {});
@@ -891,8 +1044,33 @@ async function startOnce(opts, log, built, t0) {
       throw err;
     }
     const tCrds = Date.now();
+    // The data plane needs the CRDs (istiod watches VirtualServices…), not
+    // the controllers: it starts beside them.
+    if (withDataplane) {
+      dpStarting = dataplane.startDataplane({
+        bin: built.bin,
+        prometheusPort,
+        network,
+        stateDir,
+        apiserverUrl,
+        kubeconfig: kubeconfigs.admin,
+        token: tokens.admin,
+        ca,
+        freePorts,
+        request,
+        waitFor,
+        terminate,
+        tail,
+        log,
+        spawnLogged,
+        spawnTracked,
+      });
+      dpStarting.catch(() => {});
+    }
     const ctl = await controllersStarted;
     const tControllers = Date.now();
+    dp = await dpStarting;
+    const tDataplane = Date.now();
 
     Object.assign(cluster, {
       apiserverUrl,
@@ -914,20 +1092,18 @@ async function startOnce(opts, log, built, t0) {
         watchdog: watchdog.pid,
         owner: process.pid,
         ...Object.fromEntries(
-          CONTROLLER_NAMES.filter(n => children[n]).map(n => [
-            n,
-            children[n].pid,
-          ]),
+          [...CONTROLLER_NAMES, ...DATAPLANE_NAMES]
+            .filter(n => children[n])
+            .map(n => [n, children[n].pid]),
         ),
       },
       logs: {
         apiserver: apiserver.logFile,
         etcd: etcd.logFile,
         ...Object.fromEntries(
-          CONTROLLER_NAMES.filter(n => children[n]).map(n => [
-            n,
-            children[n].logFile,
-          ]),
+          [...CONTROLLER_NAMES, ...DATAPLANE_NAMES]
+            .filter(n => children[n])
+            .map(n => [n, children[n].logFile]),
         ),
       },
       /** True when kube-controller-manager, scheduler, kwok, Argo Rollouts and Flagger run. */
@@ -944,6 +1120,25 @@ async function startOnce(opts, log, built, t0) {
             controllerEndpoints: ctl.endpoints,
           }
         : {}),
+      /** True when istiod, the pod agent and Prometheus run (dataplane.js). */
+      dataplane: dp
+        ? {
+            ...dp.info,
+            /** When each part answered, in ms after the data plane's start. */
+            readyAfter: dp.readyAfter,
+            /** Pods with a running pod-server: { namespace, name, ip, ports, version, app, workload, metricsUrl, pid }. */
+            served: () => dp.served(),
+            /** Resolves once the pod's pod-server answers /healthz. */
+            waitForPod: (namespace, name, o) =>
+              dp.waitForPod(namespace, name, o),
+            /** POSTs the pod-server's /fault: a share of calls fail with Unavailable, all are delayed. */
+            setFault: (namespace, name, fault) =>
+              dp.setFault(namespace, name, fault),
+            /** Spawns `traffic -serve`; resolves with { url, pid, logFile, stop() }. */
+            startTraffic: o => dp.startTraffic(o),
+            trafficUrl: undefined,
+          }
+        : undefined,
       /**
        * Fault injection (tests with a private cluster only): SIGSTOP the
        * apiserver, so connections hang instead of failing; resume with SIGCONT.
@@ -1025,10 +1220,38 @@ async function startOnce(opts, log, built, t0) {
             .join(', ')})`,
       );
     }
+    if (dp) {
+      log(
+        `data plane ready ${s(t0, tDataplane)}s after start (+${s(
+          tCrds,
+          tDataplane,
+        )}s after the CRDs; ${Object.entries(dp.readyAfter)
+          .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`)
+          .join(', ')}): pod network ${dp.info.podNetwork}, istiod ${
+          dp.info.istiod.httpUrl
+        }, Prometheus ${dp.info.prometheusUrl}`,
+      );
+    }
     if (opts.seed) {
       const tSeed = Date.now();
       await cluster.seed();
       log(`seeded in ${s(tSeed, Date.now())}s`);
+    }
+    if (dp && opts.traffic) {
+      // The demo's load: every seeded Service with more than one version.
+      const t = await dp.startTraffic({
+        targets: dataplane.DEMO_TRAFFIC_TARGETS,
+        rate: 10,
+        mix: dataplane.DEFAULT_MIX,
+        ...(typeof opts.traffic === 'object' ? opts.traffic : {}),
+      });
+      cluster.dataplane.trafficUrl = t.url;
+      cluster.dataplane.traffic = t;
+      fs.writeFileSync(
+        clusterJson,
+        `${JSON.stringify(describe(cluster), null, 2)}\n`,
+      );
+      log(`traffic generator at ${t.url} (log ${t.logFile})`);
     }
     return cluster;
   } catch (err) {
@@ -1136,14 +1359,18 @@ async function startControllers({
   spawnLogged,
   log,
   crdsReady,
+  podCidr,
+  prometheusPort,
 }) {
   const { bin } = built;
   const t0 = Date.now();
   const [kcmPort, schedPort, kwokPort, argoHealthz, argoMetrics, flaggerPort] =
     await freePorts(6);
-  // Flagger insists on a Prometheus URL; nothing listens here, so it logs an
-  // error per check and goes on (the seeded Canary has `metrics: []`).
-  const [noPrometheus] = await freePorts(1);
+  // Flagger insists on a Prometheus URL. With a data plane it is the real
+  // one (dataplane.js starts it on this port a moment later); without, nothing
+  // listens here, so Flagger logs an error per check and goes on (the seeded
+  // Canary has `metrics: []`).
+  const [prometheus] = prometheusPort ? [prometheusPort] : await freePorts(1);
   const certDir = name => {
     const d = path.join(stateDir, 'pki', name);
     fs.mkdirSync(d, { recursive: true, mode: 0o700 });
@@ -1200,8 +1427,9 @@ async function startControllers({
       // kube-controller-manager's node lifecycle controller marks the node
       // NotReady after 40 s and every pod on it un-ready, for good.
       '--node-lease-duration-seconds=40',
-      // Pod IPs come from here.
-      '--cidr=10.0.0.1/24',
+      // Pod IPs come from here (a data-plane cluster's own /24 of
+      // 198.18.0.0/15, which this host serves; see dataplane.js).
+      `--cidr=${podCidr}`,
       `--server-address=127.0.0.1:${kwokPort}`,
     ],
     false,
@@ -1228,7 +1456,7 @@ async function startControllers({
     [
       `-kubeconfig=${kubeconfig}`,
       '-mesh-provider=istio',
-      `-metrics-server=http://127.0.0.1:${noPrometheus}`,
+      `-metrics-server=http://127.0.0.1:${prometheus}`,
       `-port=${flaggerPort}`,
       '-log-level=info',
       // How often Flagger looks for new Canaries (default 10 s).
@@ -1347,6 +1575,20 @@ function describe(c) {
           controllerEndpoints: c.controllerEndpoints,
         }
       : {}),
+    ...(c.dataplane
+      ? {
+          dataplane: {
+            podNetwork: c.dataplane.podNetwork,
+            istiod: c.dataplane.istiod,
+            prometheusUrl: c.dataplane.prometheusUrl,
+            bootstrapFile: c.dataplane.bootstrapFile,
+            bin: c.dataplane.bin,
+            ...(c.dataplane.trafficUrl
+              ? { trafficUrl: c.dataplane.trafficUrl }
+              : {}),
+          },
+        }
+      : {}),
     startedByCli: Boolean(c.startedByCli),
   };
 }
@@ -1367,6 +1609,26 @@ async function stopStateDir(stateDir, log = defaultLog) {
     while (pidAlive(pids.owner) && Date.now() < deadline) await sleep(100);
   }
   // Whatever is left (owner was SIGKILLed, or a library user): do it ourselves.
+  // First what comes and goes (pod-servers, traffic generators), then the
+  // data-plane servers.
+  let trackedPids = [];
+  try {
+    trackedPids = JSON.parse(
+      fs.readFileSync(path.join(stateDir, 'dataplane-pids.json'), 'utf8'),
+    );
+  } catch {
+    /* no data plane, or nothing running */
+  }
+  await Promise.all(
+    trackedPids
+      .filter(t => pidRuns(t.pid, t.needle))
+      .map(t => terminate(t.pid, 5000)),
+  );
+  await Promise.all(
+    DATAPLANE_NAMES.filter(n => pidRuns(pids[n], PROCESS_NEEDLES[n])).map(n =>
+      terminate(pids[n], 10000),
+    ),
+  );
   await Promise.all(
     CONTROLLER_NAMES.filter(n => pidRuns(pids[n], PROCESS_NEEDLES[n])).map(n =>
       terminate(pids[n], 10000),
@@ -1376,6 +1638,7 @@ async function stopStateDir(stateDir, log = defaultLog) {
     await terminate(pids.apiserver, 15000);
   if (pidRuns(pids.etcd, 'etcd')) await terminate(pids.etcd, 10000);
   fs.rmSync(file, { force: true });
+  fs.rmSync(path.join(stateDir, 'dataplane-pids.json'), { force: true });
   log(`stopped cluster from ${stateDir}`);
   return true;
 }
@@ -1409,6 +1672,19 @@ async function main() {
       stateDir,
       seed: Boolean(args.seed),
       controllers: Boolean(args.controllers),
+      dataplane: Boolean(args.dataplane),
+      // --traffic: a generator over the demo Services (needs --seed to
+      // have something to call); --traffic-rate, --traffic-mix tune it.
+      traffic: args.traffic
+        ? {
+            ...(args['traffic-rate']
+              ? { rate: Number(args['traffic-rate']) }
+              : {}),
+            ...(typeof args['traffic-mix'] === 'string'
+              ? { mix: args['traffic-mix'] }
+              : {}),
+          }
+        : undefined,
       backstageUrl:
         typeof args['backstage-url'] === 'string'
           ? args['backstage-url']
@@ -1459,6 +1735,7 @@ async function main() {
       [
         'usage:',
         '  node test/cluster/cluster.js start [--state-dir DIR] [--seed] [--controllers [--backstage-url URL]]',
+        '       [--dataplane [--traffic [--traffic-rate N] [--traffic-mix jason:10,cookie:5,anonymous:85]]]',
         '  node test/cluster/cluster.js stop  [--state-dir DIR]',
         '  node test/cluster/cluster.js seed  (--kubeconfig FILE [--controllers …] | --state-dir DIR)',
         `DIR defaults to ${DEFAULT_CLI_STATE_DIR}`,
@@ -1471,6 +1748,7 @@ async function main() {
 
 module.exports = {
   startCluster,
+  xdsTarget: dataplane.xdsTarget,
   KWOK_UNREADY_LABEL,
   stopStateDir,
   ensureBuilt,

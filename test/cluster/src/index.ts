@@ -26,6 +26,26 @@ import https from 'node:https';
 /** The identities the cluster knows (see ../cluster.js IDENTITIES). */
 export type Identity = 'admin' | 'plugin' | 'readonly';
 
+/** The `dataplane` block of cluster.json (a cluster started with `dataplane: true`). */
+export interface TestClusterDataplane {
+  /** This cluster's /24 of 198.18.0.0/15; kwok's pods get their IPs from it. */
+  podNetwork: string;
+  istiod: {
+    /** Plaintext xDS (gRPC), host:port. */
+    xdsAddress: string;
+    /** /ready, /debug/… */
+    httpUrl: string;
+    /** /metrics (pilot_xds_pushes, …) */
+    monitoringUrl: string;
+  };
+  prometheusUrl: string;
+  /** gRPC xDS bootstrap (GRPC_XDS_BOOTSTRAP) naming istiod. */
+  bootstrapFile: string;
+  bin: { podServer: string; traffic: string; istiod: string };
+  /** The CLI's traffic generator (`start --traffic`), if any. */
+  trafficUrl?: string;
+}
+
 /** What ../cluster.js writes to cluster.json. */
 export interface TestCluster {
   apiserverUrl: string;
@@ -34,6 +54,7 @@ export interface TestCluster {
   caData: string;
   kubectl: string;
   stateDir: string;
+  dataplane?: TestClusterDataplane;
 }
 
 /** The cluster of this test run; throws with guidance outside the global setup. */
