@@ -31,7 +31,7 @@
 // new routes (pilot_proxy_convergence_time).
 // Run with ./bench/run dataPlanePromote [--promotions=20] [--rate=200].
 
-import { startPluginServer } from './lib/pluginServer';
+import { postWebRouteAction, startPluginServer } from './lib/pluginServer';
 import { clusterApi, log, percentile } from './lib/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -224,35 +224,20 @@ async function main() {
 
     plugin = await startPluginServer(cluster, { namespace: NS });
     const base = plugin.base;
-    const viaPlugin = async (to: string) => {
-      const res = await fetch(
-        `${base}/entities/default/component/web/route-actions`,
+    const viaPlugin = (to: string) =>
+      postWebRouteAction(
+        base,
+        NS,
         {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({
-            target: {
-              cluster: 'local',
-              namespace: NS,
-              virtualService: 'web',
-              route: 'primary',
-            },
-            operation: {
-              type: 'set-weights',
-              weights: ['v1', 'v2'].map(v => ({
-                host: 'web',
-                subset: v,
-                weight: v === to ? 100 : 0,
-              })),
-            },
-            reason: 'benchmark',
-          }),
+          type: 'set-weights',
+          weights: ['v1', 'v2'].map(v => ({
+            host: 'web',
+            subset: v,
+            weight: v === to ? 100 : 0,
+          })),
         },
+        'benchmark',
       );
-      if (res.status !== 200)
-        throw new Error(`plugin answered ${res.status}: ${await res.text()}`);
-      await res.json();
-    };
     const naive = async (to: string) => {
       await admin.requestJson(
         'PATCH',

@@ -19,7 +19,7 @@
 // raw client sending a JSON Patch to the same real kube-apiserver, in one
 // run. Run with ./bench/run promote.
 
-import { startPluginServer } from './lib/pluginServer';
+import { postWebRouteAction, startPluginServer } from './lib/pluginServer';
 import { clusterApi, log, percentile, summary } from './lib/stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -126,25 +126,10 @@ async function main() {
     for (let i = 0; i < ITERATIONS; i++) {
       const canary = i % 2 === 0 ? 25 : 10;
       let t = performance.now();
-      const res = await fetch(
-        `${base}/entities/default/component/web/route-actions`,
-        {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({
-            target: {
-              cluster: 'local',
-              namespace: NS,
-              virtualService: 'web',
-              route: 'primary',
-            },
-            operation: { type: 'set-weights', weights: split(canary) },
-          }),
-        },
-      );
-      if (res.status !== 200)
-        throw new Error(`plugin answered ${res.status}: ${await res.text()}`);
-      await res.json();
+      await postWebRouteAction(base, NS, {
+        type: 'set-weights',
+        weights: split(canary),
+      });
       throughPlugin.push(performance.now() - t);
 
       // Raw client, blind: one JSON Patch replacing the two weights.

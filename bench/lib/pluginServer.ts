@@ -183,3 +183,37 @@ export async function startPluginServer(
     },
   };
 }
+
+/**
+ * POSTs a route action on route `primary` of VirtualService
+ * `<namespace>/web` for component:default/web, as the tab does; throws
+ * with the answer unless it is 200.
+ */
+export async function postWebRouteAction(
+  base: string,
+  namespace: string,
+  operation: unknown,
+  reason?: string,
+): Promise<unknown> {
+  const res = await fetch(
+    `${base}/entities/default/component/web/route-actions`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        target: {
+          cluster: 'local',
+          namespace,
+          virtualService: 'web',
+          route: 'primary',
+        },
+        operation,
+        ...(reason ? { reason } : {}),
+      }),
+    },
+  );
+  if (res.status !== 200) {
+    throw new Error(`plugin answered ${res.status}: ${await res.text()}`);
+  }
+  return res.json();
+}

@@ -321,19 +321,21 @@ function tail(file, lines = 30) {
  */
 async function ensureBuilt(
   log,
-  { controllers = false, dataplane = false } = {},
+  {
+    controllers: withControllers = false,
+    dataplane: withDataplane = false,
+  } = {},
 ) {
   const versions = readVersions();
-  if (dataplane) controllers = true;
+  // The data plane runs on the controllers' cluster.
+  const controllers = withControllers || withDataplane;
+  let buildFlags = [];
+  if (withDataplane) buildFlags = ['--dataplane'];
+  else if (controllers) buildFlags = ['--controllers'];
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'bash',
-      [
-        path.join(HERE, 'build.sh'),
-        ...(dataplane ? ['--dataplane'] : controllers ? ['--controllers'] : []),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn('bash', [path.join(HERE, 'build.sh'), ...buildFlags], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', d => {
       out += d;
@@ -359,7 +361,7 @@ async function ensureBuilt(
       const dataplaneBin = lines
         .find(l => l.startsWith('dataplane-bin '))
         ?.slice('dataplane-bin '.length);
-      if (dataplane && !dataplaneBin) {
+      if (withDataplane && !dataplaneBin) {
         reject(new Error('build.sh --dataplane printed no dataplane-bin line'));
         return;
       }
@@ -367,7 +369,7 @@ async function ensureBuilt(
       const ctl = (name, version, file = name) =>
         path.join(path.dirname(dir), 'controllers', `${name}-${version}`, file);
       const prometheusBin = process.env.PROMETHEUS_BIN || '/usr/bin/prometheus';
-      if (dataplane && !fs.existsSync(prometheusBin)) {
+      if (withDataplane && !fs.existsSync(prometheusBin)) {
         reject(
           new Error(
             `Prometheus is missing (${prometheusBin}): run 'sudo apt-get install prometheus' ` +
@@ -399,7 +401,7 @@ async function ensureBuilt(
                 flagger: ctl('flagger', versions.FLAGGER_VERSION),
               }
             : {}),
-          ...(dataplane
+          ...(withDataplane
             ? {
                 istiod: path.join(
                   path.dirname(dir),

@@ -850,11 +850,12 @@ async function startDataplane(ctx) {
 
   // -- the pod agent, feeding Prometheus' file_sd targets.
   let targetsTimer;
-  let agent;
+  // Assigned once, below: writeTargets runs only on the agent's events.
+  const agentRef = {};
   const writeTargets = () => {
     clearTimeout(targetsTimer);
     targetsTimer = setTimeout(() => {
-      const list = agent.served().map(s => ({
+      const list = agentRef.current.served().map(s => ({
         targets: [`${s.ip}:${METRICS_PORT}`],
         labels: { namespace: s.namespace, pod: s.name },
       }));
@@ -864,7 +865,7 @@ async function startDataplane(ctx) {
       fs.renameSync(tmp, targetsFile);
     }, 50);
   };
-  agent = createPodAgent({
+  const agent = createPodAgent({
     network,
     apiserverUrl,
     token,
@@ -878,6 +879,7 @@ async function startDataplane(ctx) {
     spawnTracked,
     onTargetsChanged: writeTargets,
   });
+  agentRef.current = agent;
   let agentTimer;
   const agentSynced = Promise.race([
     agent.synced,

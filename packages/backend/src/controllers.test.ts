@@ -19,7 +19,9 @@ import {
   apiRequest,
   clusterConfig,
   createTestNamespace,
+  figure,
   kubectl,
+  until,
 } from '@internal/test-cluster';
 import { createHmac } from 'node:crypto';
 import fs from 'fs';
@@ -44,30 +46,6 @@ jest.setTimeout(300_000);
 const ALICE = mockCredentials.user.header('user:default/alice');
 const BOB = mockCredentials.user.header('user:default/bob');
 const WEBHOOK_SECRET = 'controllers-test-webhook-secret-of-enough-length';
-
-// A figure for the closing note and the README: printed, not asserted.
-function figure(text: string) {
-  process.stdout.write(`[figure] ${text}\n`);
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
 
 async function getJson(apiPath: string): Promise<any> {
   const res = await apiRequest('GET', apiPath);

@@ -23,7 +23,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, createTestNamespace, kubectl } from './index';
+import { apiRequest, createTestNamespace, kubectl, until } from './index';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { startCluster, KWOK_UNREADY_LABEL } = require('../cluster.js');
@@ -31,26 +31,6 @@ const { flaggerWebhookToken } = require('../seed.js');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 jest.setTimeout(120_000);
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-}
 
 async function get(apiPath: string): Promise<any> {
   const res = await apiRequest('GET', apiPath);

@@ -25,7 +25,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, createTestNamespace, kubectl } from './index';
+import { apiRequest, createTestNamespace, kubectl, until } from './index';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const {
@@ -39,26 +39,6 @@ jest.setTimeout(120_000);
 
 const REVIEWS = 'xds:///reviews.demo.svc.cluster.local:9080';
 const RATINGS = 'xds:///ratings.demo.svc.cluster.local:9080';
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-}
 
 async function get(apiPath: string): Promise<any> {
   const res = await apiRequest('GET', apiPath);

@@ -175,3 +175,34 @@ export async function createTestNamespace(prefix = 'test'): Promise<string> {
   }
   return name;
 }
+
+/**
+ * Polls `probe` every `everyMs` until it returns something truthy (which it
+ * resolves with) or `timeoutMs` passes; then fails naming `what` and the
+ * last error or value seen. A probe that throws is retried.
+ */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 90_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise(r => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+}
+
+/** A measured figure for the README and closing notes: printed, not asserted. */
+export function figure(text: string) {
+  process.stdout.write(`[figure] ${text}\n`);
+}
