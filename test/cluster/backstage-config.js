@@ -65,7 +65,14 @@ if (info.flaggerWebhookSecret) {
 if (info.dataplane?.prometheusUrl) {
   config.istioRollouts = {
     ...config.istioRollouts,
-    metrics: { prometheusUrl: info.dataplane.prometheusUrl },
+    metrics: {
+      prometheusUrl: info.dataplane.prometheusUrl,
+      // The demo's Prometheus scrapes every second: a short window shows a
+      // promote in the observed split within seconds (adopters keep the
+      // default 1m, or their scrape interval's multiple).
+      window: '15s',
+      analysis: { step: '5s' },
+    },
   };
 }
 process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);

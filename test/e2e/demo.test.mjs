@@ -22,34 +22,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
-import { APP, cluster, getJson, page, signInAs, useChromium } from './lib.mjs';
-
-function patchJson(path, ops) {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(path, cluster.apiserverUrl),
-      {
-        method: 'PATCH',
-        ca: Buffer.from(cluster.caData, 'base64'),
-        headers: {
-          Authorization: `Bearer ${cluster.tokens.admin}`,
-          'Content-Type': 'application/json-patch+json',
-        },
-      },
-      res => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve()
-            : reject(new Error(`PATCH ${path}: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify(ops));
-  });
-}
+import {
+  APP,
+  cluster,
+  getJson,
+  page,
+  patchJson,
+  signInAs,
+  useChromium,
+} from './lib.mjs';
 
 // The strategy chip each seeded service must show on some route.
 const EXPECTED_STRATEGY = {

@@ -48,6 +48,33 @@ export function getJson(path) {
   });
 }
 
+/** Sends a JSON Patch to a cluster path as admin (what `kubectl patch` would). */
+export function patchJson(path, ops) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL(path, cluster.apiserverUrl),
+      {
+        method: 'PATCH',
+        ca: Buffer.from(cluster.caData, 'base64'),
+        headers: {
+          Authorization: `Bearer ${cluster.tokens.admin}`,
+          'Content-Type': 'application/json-patch+json',
+        },
+      },
+      res => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve()
+            : reject(new Error(`PATCH ${path}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(ops));
+  });
+}
+
 /**
  * The Chromium page of the test file. An ES module export is a live binding:
  * importers see the page once the `before` hook of useChromium has run.
