@@ -106,11 +106,17 @@ describe('storefront: an Argo Rollout acted on from the tab', () => {
     await signInAs('bob');
     await openTab('storefront');
     await page.getByText('CanaryPauseStep').first().waitFor();
+    // While his permissions are being checked the tab shows the owner's
+    // buttons disabled; once they are known, he is offered only a request.
+    const requestButton = page.getByRole('button', {
+      name: 'Request promotion',
+    });
+    await requestButton.waitFor({ timeout: 30_000 });
     assert.equal(
       await page.getByRole('button', { name: 'Promote', exact: true }).count(),
       0,
     );
-    await page.getByRole('button', { name: 'Request promotion' }).click();
+    await requestButton.click();
     await confirmDialog('Send request', 'e2e: the canary looks healthy');
     await page
       .getByText('Promote Rollout storefront one step')
