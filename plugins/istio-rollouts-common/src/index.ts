@@ -45,6 +45,19 @@ export { describeMatch, flattenMatch, selectsUsers } from './domain/matchRules';
 export { buildVirtualServiceViews } from './domain/buildRolloutView';
 export { selectEntityVirtualServices } from './domain/selectEntityVirtualServices';
 export type { EntityClusterObjects } from './domain/selectEntityVirtualServices';
+export { buildHttpRouteViews } from './gatewayapi/buildHttpRouteViews';
+export { selectEntityHttpRoutes } from './gatewayapi/selectEntityHttpRoutes';
+export type { EntityHttpRouteObjects } from './gatewayapi/selectEntityHttpRoutes';
+export type {
+  GatewayHeaderModifier,
+  GatewayHttpBackendRef,
+  GatewayHttpRoute,
+  GatewayHttpRouteFilter,
+  GatewayHttpRouteMatch,
+  GatewayHttpRouteRule,
+  GatewayParentReference,
+  HttpRouteClusterObjects,
+} from './gatewayapi/types';
 export {
   describePodTrafficRoute,
   findRoutesToPods,

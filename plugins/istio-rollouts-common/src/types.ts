@@ -206,6 +206,13 @@ export interface TrackedByView {
  * @public
  */
 export interface VirtualServiceView {
+  /**
+   * Which kind of route object this view shows: an Istio VirtualService,
+   * or a Gateway API `HTTPRoute` (`gateway.networking.k8s.io`), whose
+   * versions are Services and whose routes are its rules. Absent means
+   * `VirtualService`.
+   */
+  kind?: 'VirtualService' | 'HTTPRoute';
   namespace: string;
   name: string;
   apiVersion: string;
