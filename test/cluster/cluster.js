@@ -1293,7 +1293,9 @@ async function waitForCrds({ apiserverUrl, token, ca, apiserver }) {
             c => c.type === 'Established' && c.status === 'True',
           );
         },
-        30000,
+        // Seconds when the machine is calm; one CRD once took over 30 s
+        // while several clusters started beside other test work.
+        90000,
         apiserver,
       );
       for (const v of crd.spec.versions.filter(x => x.served)) {

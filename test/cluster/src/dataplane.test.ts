@@ -196,6 +196,9 @@ describe('the local cluster with a data plane', () => {
     );
     expect(config.istioRollouts.metrics).toEqual({
       prometheusUrl: info.dataplane.prometheusUrl,
+      // Prometheus scrapes every second here: a short window and step.
+      window: '15s',
+      analysis: { step: '5s' },
     });
 
     const pods = await podsOf('demo', 'app=reviews');
