@@ -27,7 +27,7 @@ import {
   DatabaseUnavailableError,
   isDatabaseUnavailable,
 } from './databaseErrors';
-import { StaleRequestError, WriteOutcomeUnknownError } from './errors';
+import { StaleRequestError, WriteOutcomeUnknownError } from '../errors';
 import { sleep } from '../lib/sleep';
 
 const RETRY_FIRST_MS = 1_000;

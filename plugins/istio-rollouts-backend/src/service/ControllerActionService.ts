@@ -56,7 +56,7 @@ import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { KubeApiError, KubeRequestError } from '../cluster/KubeApi';
 import { NewAuditRecord } from '../database/AuditStore';
-import { FIELD_MANAGER } from '../traffic/istio/IstioTrafficRouter';
+import { FIELD_MANAGER } from '../fieldManager';
 import { EntityAccess } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
 import {
@@ -64,7 +64,7 @@ import {
   StaleRequestError,
   UnprocessableError,
   clusterFailure,
-} from './errors';
+} from '../errors';
 
 // People act on releases that Argo Rollouts or Flagger drive, where each
 // controller expects them to: a Rollout's spec.paused and status (as

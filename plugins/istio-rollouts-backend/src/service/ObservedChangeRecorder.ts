@@ -30,7 +30,7 @@ import {
 import type { ClusterCaches } from '../cluster/ClusterCaches';
 import type { ObjectListener } from '../cluster/KindInformer';
 import { AuditStore } from '../database/AuditStore';
-import { FIELD_MANAGER } from '../traffic/istio/IstioTrafficRouter';
+import { FIELD_MANAGER } from '../fieldManager';
 import type { OwnershipPolicy } from './EntityAccess';
 
 type ObjectEvent = Parameters<ObjectListener>[0];

@@ -68,7 +68,7 @@ import {
   RouteConflictError,
   StaleRequestError,
   WriteOutcomeUnknownError,
-} from './errors';
+} from '../errors';
 import { RouteActionService } from './RouteActionService';
 import { SignalTopics } from './signalTopics';
 import { sleep } from '../lib/sleep';

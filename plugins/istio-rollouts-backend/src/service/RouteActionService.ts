@@ -38,12 +38,9 @@ import {
   buildVirtualServiceViews,
   raisesNonStableShare,
   refersTo,
-  routeHosts,
   stableVersion,
   describeSplit,
   istioRolloutsApplyPermission,
-  parseServiceFqdn,
-  resolveHost,
   istioRolloutsRollbackPermission,
   istioRolloutsScalePermission,
   readRolloutAnnotations,
@@ -51,10 +48,9 @@ import {
 import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { KubeApiError, KubeRequestError } from '../cluster/KubeApi';
-import {
-  FIELD_MANAGER,
-  IstioTrafficRouter,
-} from '../traffic/istio/IstioTrafficRouter';
+import { FIELD_MANAGER } from '../fieldManager';
+import { createTrafficRouter } from '../traffic/createTrafficRouter';
+import { TrafficRouter } from '../traffic/TrafficRouter';
 import { AuditStore } from '../database/AuditStore';
 import { EntityAccess } from './EntityAccess';
 import { selectEntityObjects } from './entityNamespaces';
@@ -64,7 +60,7 @@ import {
   UnprocessableError,
   WriteOutcomeUnknownError,
   clusterFailure,
-} from './errors';
+} from '../errors';
 import { PendingRoute, scaleRefusal } from './scaleGuards';
 import { recordedStableOf } from './recordedStable';
 
@@ -114,7 +110,7 @@ export interface ApplyRouteActionOptions {
 export class RouteActionService {
   private readonly driftWatchMs: number;
   // One router per cluster, kept: it remembers its own recent writes.
-  private readonly routers = new Map<string, IstioTrafficRouter>();
+  private readonly routers = new Map<string, TrafficRouter>();
 
   constructor(
     private readonly options: {
@@ -206,7 +202,6 @@ export class RouteActionService {
       ref: { namespace: vs.namespace, name: vs.name },
       route: target.route,
       operation: planned,
-      knownSubsets: knownSubsets(cache, vs, planned),
       dryRun: Boolean(request.dryRun),
       expect: options.expectRoute
         ? { before: options.expectRoute, after: options.expectAfter }
@@ -218,7 +213,7 @@ export class RouteActionService {
           binding,
           cache,
           object,
-          hostsOfChange(plan, object),
+          router.hostsOfChange(plan, object),
         );
         if (
           options.refuseRaising &&
@@ -226,7 +221,7 @@ export class RouteActionService {
         ) {
           throw new NotAllowedError(options.refuseRaising);
         }
-        this.checkReadiness(plan, vs, cache, request, warnings);
+        this.checkReadiness(router, plan, vs, request, warnings);
       },
     });
 
@@ -268,7 +263,7 @@ export class RouteActionService {
     }
     if (!request.dryRun && vs.trackedBy?.length) {
       result.drift = await this.watchForRevert(
-        cache,
+        router,
         vs,
         outcome.plan,
         outcome.resourceVersionAfter!,
@@ -526,10 +521,12 @@ export class RouteActionService {
     return { scaledDown, keptRunning };
   }
 
-  private routerFor(cache: ClusterObjectCache): IstioTrafficRouter {
+  // The entity's routes are VirtualServices today; an HTTPRoute target
+  // will name its kind (issue 14).
+  private routerFor(cache: ClusterObjectCache): TrafficRouter {
     let router = this.routers.get(cache.name);
     if (!router) {
-      router = new IstioTrafficRouter(cache);
+      router = createTrafficRouter({ kind: 'VirtualService', cache });
       this.routers.set(cache.name, router);
     }
     return router;
@@ -618,74 +615,16 @@ export class RouteActionService {
 
   // No traffic (or mirrored traffic) to a version without ready pods, unless
   // the caller overrides it with a reason, which is recorded as a warning.
-  // The versions are those of the route as it will be, read like the view
-  // reads them (subset → labels → workloads), so a version the route does
-  // not use yet is checked too.
+  // The versions are those of the route as it will be, resolved by the
+  // router (so a version the route does not use yet is checked too).
   private checkReadiness(
+    router: TrafficRouter,
     plan: RouteChangePlan,
     vs: VirtualServiceView,
-    cache: ClusterObjectCache,
     request: RouteActionRequest,
     warnings: RolloutWarning[],
   ) {
-    const same = (a: DestinationRef, b: DestinationRef) =>
-      sameVersion(a, b, vs.namespace);
-    // A targeted route that the change inserts sends its users elsewhere too.
-    const added = ((plan.addedRoute?.route as any)?.route ?? []).map(
-      (r: any) => ({
-        host: String(r?.destination?.host ?? ''),
-        subset: r?.destination?.subset,
-        port: r?.destination?.port?.number,
-        weight: 100,
-      }),
-    );
-    const gaining = [
-      ...plan.after.destinations.filter(
-        d =>
-          d.weight > 0 &&
-          !plan.before.destinations.some(b => same(b, d) && b.weight > 0),
-      ),
-      ...(plan.after.mirror &&
-      !(plan.before.mirror && same(plan.before.mirror, plan.after.mirror))
-        ? [plan.after.mirror]
-        : []),
-      ...added,
-    ];
-    if (gaining.length === 0) return;
-    const probe = {
-      apiVersion: vs.apiVersion,
-      kind: 'VirtualService',
-      metadata: { name: vs.name, namespace: vs.namespace },
-      spec: {
-        hosts: vs.hosts,
-        http: [
-          {
-            route: gaining.map(d => ({
-              destination: {
-                host: d.host,
-                subset: d.subset,
-                port: d.port ? { number: d.port } : undefined,
-              },
-              weight: Math.round(100 / gaining.length),
-            })),
-          },
-        ],
-      },
-    };
-    // The gaining versions' workloads are looked up in the cluster, in the
-    // namespaces of their Services: a ready version that no route sends
-    // traffic to yet is not among the entity's selected objects, and must
-    // not read as "0 of 0 ready".
-    const namespaces = serviceNamespaces(
-      cache,
-      gaining.map(d => d.host),
-      vs.namespace,
-    );
-    const [probeView] = buildVirtualServiceViews({
-      ...cache.objectsIn(namespaces),
-      virtualServices: [probe as any],
-    });
-    for (const version of probeView?.versions ?? []) {
+    for (const version of router.versionsGaining(plan, vs)) {
       if (version.ready > 0) continue;
       const name = `${version.label} (${version.host}${
         version.subset ? ` subset ${version.subset}` : ''
@@ -708,7 +647,7 @@ export class RouteActionService {
   // GitOps controllers revert drift on their own schedule; watch the cache
   // for a short while and report whether our change was undone.
   private async watchForRevert(
-    cache: ClusterObjectCache,
+    router: TrafficRouter,
     vs: VirtualServiceView,
     plan: RouteChangePlan,
     ourVersion: string,
@@ -718,13 +657,10 @@ export class RouteActionService {
     const expected = plan.after.destinations.map(d => d.weight);
     let observed: number[] | undefined;
     while (Date.now() < deadline) {
-      const current = cache.find('virtualServices', vs.namespace, vs.name);
-      const rv = current?.metadata?.resourceVersion;
+      const current = router.cachedWeights(vs, plan.after.index);
+      const rv = current?.resourceVersion;
       if (rv && rv !== ourVersion && Number(rv) > Number(ourVersion)) {
-        const route = current.spec?.http?.[plan.after.index];
-        observed = (route?.route ?? []).map(
-          (r: any) => r.weight ?? (route.route.length === 1 ? 100 : 0),
-        );
+        observed = current.weights;
         if (JSON.stringify(observed) !== JSON.stringify(expected)) {
           return { tool, reverted: true, observedWeights: observed };
         }
@@ -733,94 +669,6 @@ export class RouteActionService {
     }
     return { tool, reverted: false, observedWeights: observed };
   }
-}
-
-// Subsets the change may use, from the DestinationRules Istio would apply:
-// those of the VirtualService's namespace and of each destination's own
-// Service namespace (a DestinationRule usually lives beside its Service,
-// which may be another namespace than the route's).
-function knownSubsets(
-  cache: ClusterObjectCache,
-  vs: { namespace: string; name: string },
-  operation: RouteOperation,
-): Record<string, string[]> {
-  const namespaces = serviceNamespaces(
-    cache,
-    destinationHosts(
-      cache.find('virtualServices', vs.namespace, vs.name),
-      operation,
-    ),
-    vs.namespace,
-  );
-  const subsets: Record<string, string[]> = {};
-  for (const dr of cache.objectsIn(namespaces).destinationRules as any[]) {
-    const host = dr.spec?.host;
-    if (typeof host !== 'string') continue;
-    const names = (dr.spec?.subsets ?? [])
-      .map((s: any) => s?.name)
-      .filter(Boolean);
-    // As written, and fully qualified the way Istio reads a DestinationRule's
-    // host: relative to the DestinationRule's own namespace.
-    for (const key of new Set([
-      host,
-      resolveHost(host, dr.metadata?.namespace ?? vs.namespace),
-    ])) {
-      subsets[key] = [...(subsets[key] ?? []), ...names];
-    }
-  }
-  return subsets;
-}
-
-// Hosts a change may touch: the route destinations and mirrors the
-// VirtualService has, and those the operation names.
-function destinationHosts(vs: any, operation: RouteOperation): string[] {
-  const named = operation as {
-    canary?: { host?: string };
-    to?: { host?: string };
-    weights?: Array<{ host?: string }>;
-  };
-  const hosts: Array<string | undefined> = [
-    ...(vs?.spec?.http ?? []).flatMap(routeHosts),
-    named.canary?.host,
-    named.to?.host,
-    ...(named.weights ?? []).map(w => w?.host),
-  ];
-  return hosts.filter((h): h is string => typeof h === 'string' && !!h);
-}
-
-// The namespaces of the Services these hosts name, as seen from `namespace`
-// (`name.ns` counts when `ns` is a namespace of the cluster), and
-// `namespace` itself: where their DestinationRules and workloads are.
-function serviceNamespaces(
-  cache: ClusterObjectCache,
-  hosts: string[],
-  namespace: string,
-): Set<string> {
-  const namespaces = new Set([namespace]);
-  for (const host of hosts) {
-    const second = host.split('.')[1];
-    const known = new Set(
-      second && cache.find('namespaces', '', second) ? [second] : [],
-    );
-    const service = parseServiceFqdn(
-      resolveHost(host, namespace, { namespaces: known }),
-    );
-    if (service) namespaces.add(service.namespace);
-  }
-  return namespaces;
-}
-
-// Every host a change touches, from the routes as written: the route
-// before and after (destinations, mirror, mirrors), a targeted route it
-// inserts, and the routes it removes.
-function hostsOfChange(plan: RouteChangePlan, object: any): string[] {
-  const http: any[] = object?.spec?.http ?? [];
-  return [
-    http[plan.before.index],
-    plan.resultingRoute,
-    plan.addedRoute?.route,
-    ...(plan.removedRoutes ?? []).map(r => http[r.index]),
-  ].flatMap(routeHosts);
 }
 
 // Rollback (its own permission, for on-call people without deploy rights)

@@ -23,7 +23,7 @@ import {
 } from '@internal/test-cluster';
 import { ClusterCaches } from '../cluster/ClusterCaches';
 import { DatabaseAuditStore } from '../database/DatabaseAuditStore';
-import { FIELD_MANAGER } from '../traffic/istio/IstioTrafficRouter';
+import { FIELD_MANAGER } from '../fieldManager';
 import { WriteReconciler } from './WriteReconciler';
 
 // An Argo Rollouts action whose write got no answer is recorded `unknown`

@@ -21,7 +21,6 @@ import {
   RouteSnapshot,
   describeSplit,
   sameSplit,
-  snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
@@ -31,7 +30,9 @@ import {
   KubeRequestError,
 } from '../cluster/KubeApi';
 import { AuditRecord, AuditStore } from '../database/AuditStore';
-import { FIELD_MANAGER, pickRoute } from '../traffic/istio/IstioTrafficRouter';
+import { FIELD_MANAGER } from '../fieldManager';
+import { createTrafficRouter } from '../traffic/createTrafficRouter';
+import { TrafficRouter } from '../traffic/TrafficRouter';
 import { ObservedObject, decideWriteOutcome } from './writeOutcome';
 import { sleep } from '../lib/sleep';
 
@@ -256,18 +257,21 @@ export class WriteReconciler {
         record.virtualService
       }${record.route !== undefined ? ` route ${record.route}` : ''}`;
       const intended = record.weightsAfter as RouteSnapshot | undefined;
-      const path = cache.objectPath(
-        'virtualServices',
-        record.namespace,
-        record.virtualService,
-      );
+      // The record's `virtualService` names the routing object (a
+      // VirtualService until other kinds are recorded, issue 14); the
+      // router only locates it and reads its route, the outcome is read
+      // here with this class's own error handling.
+      const router = createTrafficRouter({ kind: 'VirtualService', cache });
+      const path = router.objectPath({
+        namespace: record.namespace,
+        name: record.virtualService,
+      });
       return {
         what,
         read: () =>
-          readObject(cache, path, object => {
-            const route = routeOf(object, record.route, intended);
-            return route ? snapshotRoute(route.raw, route.index) : undefined;
-          }),
+          readObject(cache, path, object =>
+            routeOf(router, object, record.route, intended),
+          ),
         same: (a, b) =>
           !!a && !!b && sameSplit(a as RouteSnapshot, b as RouteSnapshot),
         describe: s =>
@@ -349,14 +353,15 @@ async function readObject(
 // The route by the name the intended split (or the record) has, else by
 // the index the record holds.
 function routeOf(
-  object: any,
+  router: TrafficRouter,
+  object: unknown,
   route: string | undefined,
   intended: RouteSnapshot | undefined,
-) {
-  if (intended?.name) return pickRoute(object, intended.name);
+): RouteSnapshot | undefined {
+  if (intended?.name) return router.readRoute(object, intended.name);
   if (route !== undefined && /^\d+$/.test(route)) {
-    return pickRoute(object, Number(route));
+    return router.readRoute(object, Number(route));
   }
-  if (route !== undefined) return pickRoute(object, route);
-  return intended ? pickRoute(object, intended.index) : undefined;
+  if (route !== undefined) return router.readRoute(object, route);
+  return intended ? router.readRoute(object, intended.index) : undefined;
 }

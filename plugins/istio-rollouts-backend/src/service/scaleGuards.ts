@@ -22,7 +22,7 @@ import {
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { KubeApiError } from '../cluster/KubeApi';
-import { RouteConflictError, UnprocessableError } from './errors';
+import { RouteConflictError, UnprocessableError } from '../errors';
 
 // Checks made before a Deployment's replicas are set by hand.
 //

@@ -18,9 +18,13 @@ import type {
   RouteChangePlan,
   RouteOperation,
   RouteSnapshot,
+  VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
-/** Which routing object, on which cluster. */
+/** The kinds of routing object a TrafficRouter exists for (HTTPRoute next, issue 14). */
+export type RouteKind = 'VirtualService';
+
+/** Which routing object, on the router's cluster. */
 export interface RoutingObjectRef {
   namespace: string;
   name: string;
@@ -34,37 +38,57 @@ export interface RouteChangeOutcome {
   resourceVersionAfter?: string;
 }
 
+/** What {@link TrafficRouter.change} is asked to do. */
+export interface RouteChangeOptions {
+  ref: RoutingObjectRef;
+  route: number | string;
+  operation: RouteOperation;
+  dryRun: boolean;
+  /**
+   * Apply only if the route is still as it was (an approved request): read
+   * fresh, its route must still exist under the same name with the same
+   * split as `before`, and the plan must leave `after`; else StaleRequestError.
+   */
+  expect?: { before: RouteSnapshot; after?: RouteSnapshot };
+  /** Runs on the fresh object and the plan, before anything is sent. */
+  check?: (plan: RouteChangePlan, object: unknown) => void;
+}
+
 /**
- * "A thing that reads and sets routes", one implementation per mesh API
- * (Istio VirtualService now; Gateway API HTTPRoute can be another). The
- * services above it never see mesh types: they pass operations and get
- * plans and outcomes back.
+ * Reads and sets the routes of one kind of routing object on one cluster
+ * (Flagger's and Argo Rollouts' routers keep the same seam). The services
+ * hold only this: operations and snapshots in, plans and versions out; the
+ * object itself is opaque to them (`unknown`).
  */
 export interface TrafficRouter {
-  /** e.g. `istio`. */
-  readonly type: string;
-  /** Reads the routing object fresh from the API server (not the cache). */
+  /** The routing object's kind, e.g. `VirtualService`. */
+  readonly kind: RouteKind;
+  /** The object's API path, for callers that read it with their own error handling. */
+  objectPath(ref: RoutingObjectRef): string;
+  /** Reads the object fresh from the API server (not the cache). */
   get(ref: RoutingObjectRef): Promise<unknown>;
   /**
-   * Plans the operation on the freshly read object and sends the patch.
-   * Throws RouteConflictError when the object changed since it was read,
-   * and 4xx errors (@backstage/errors, UnprocessableError) for refusals.
+   * Plans the operation on the object (cached or fresh) and sends the patch.
+   * Throws RouteConflictError when the route changed since it was read,
+   * StaleRequestError when `expect` no longer holds, and 4xx errors
+   * (@backstage/errors, UnprocessableError) for refusals; see ../errors.
    */
-  change(options: {
-    ref: RoutingObjectRef;
-    route: number | string;
-    operation: RouteOperation;
-    knownSubsets?: Record<string, string[]>;
-    dryRun: boolean;
-    /**
-     * Apply only if the route is still as it was (an approved request): the
-     * object is read from the API server, not the cache, and before any
-     * planning its route must still exist, under the same name, with the
-     * same split (destinations, weights, mirror) as `before`; the plan must
-     * then leave the split `after`. Otherwise StaleRequestError.
-     */
-    expect?: { before: RouteSnapshot; after?: RouteSnapshot };
-    /** Runs on the fresh object and the plan, before anything is sent. */
-    check?: (plan: RouteChangePlan, object: unknown) => void;
-  }): Promise<RouteChangeOutcome>;
+  change(options: RouteChangeOptions): Promise<RouteChangeOutcome>;
+  /** A route of an object as `get` returns it, by index or name. */
+  readRoute(object: unknown, route: number | string): RouteSnapshot | undefined;
+  /** Every host a planned change touches, read on the object it was planned on. */
+  hostsOfChange(plan: RouteChangePlan, object: unknown): string[];
+  /** The versions a planned change starts sending (or mirroring) traffic to, with their readiness. */
+  versionsGaining(plan: RouteChangePlan, object: RoutedObject): VersionView[];
+  /** The cached object's resourceVersion and the weights of one route, as written. */
+  cachedWeights(
+    ref: RoutingObjectRef,
+    index: number,
+  ): { resourceVersion?: string; weights: number[] } | undefined;
+}
+
+/** The routing object as the view shows it: enough to resolve its versions. */
+export interface RoutedObject extends RoutingObjectRef {
+  apiVersion: string;
+  hosts: string[];
 }

@@ -20,6 +20,7 @@ import {
   RouteSnapshot,
   describeSplit,
   planRouteChange,
+  routeHosts,
   sameSplit,
   snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -30,15 +31,17 @@ import {
   StaleRequestError,
   UnprocessableError,
   clusterFailure,
-} from '../../service/errors';
+} from '../../errors';
+import { FIELD_MANAGER } from '../../fieldManager';
 import {
+  RouteChangeOptions,
   RouteChangeOutcome,
+  RoutedObject,
   RoutingObjectRef,
   TrafficRouter,
 } from '../TrafficRouter';
-
-/** The field manager every write of this plugin is recorded under. */
-export const FIELD_MANAGER = 'backstage-istio-rollouts';
+import { versionsGaining } from './readiness';
+import { knownSubsets } from './subsets';
 
 /**
  * Reads and sets routes of Istio VirtualServices with RFC 6902 JSON
@@ -47,20 +50,59 @@ export const FIELD_MANAGER = 'backstage-istio-rollouts';
  * anyone changed the object in between: nothing is ever overwritten.
  */
 export class IstioTrafficRouter implements TrafficRouter {
-  readonly type = 'istio';
+  readonly kind = 'VirtualService';
   private readonly lastWritten = new Map<string, string>();
 
   constructor(private readonly cache: ClusterObjectCache) {}
 
-  private path(ref: RoutingObjectRef) {
+  objectPath(ref: RoutingObjectRef): string {
     return this.cache.objectPath('virtualServices', ref.namespace, ref.name);
+  }
+
+  readRoute(
+    object: unknown,
+    route: number | string,
+  ): RouteSnapshot | undefined {
+    const found = pickRoute(object, route);
+    return found ? snapshotRoute(found.raw, found.index) : undefined;
+  }
+
+  // Every host a change touches, from the routes as written: the route
+  // before and after (destinations, mirror, mirrors), a targeted route it
+  // inserts, and the routes it removes.
+  hostsOfChange(plan: RouteChangePlan, object: unknown): string[] {
+    const http: any[] = (object as any)?.spec?.http ?? [];
+    return [
+      http[plan.before.index],
+      plan.resultingRoute,
+      plan.addedRoute?.route,
+      ...(plan.removedRoutes ?? []).map(r => http[r.index]),
+    ].flatMap(routeHosts);
+  }
+
+  versionsGaining(plan: RouteChangePlan, object: RoutedObject) {
+    return versionsGaining(this.cache, plan, object);
+  }
+
+  // As written: a destination without a weight has all of a single-entry
+  // route, else none (what a GitOps revert would leave).
+  cachedWeights(ref: RoutingObjectRef, index: number) {
+    const current = this.cache.find('virtualServices', ref.namespace, ref.name);
+    if (!current) return undefined;
+    const route = current.spec?.http?.[index];
+    return {
+      resourceVersion: current.metadata?.resourceVersion,
+      weights: ((route?.route ?? []) as any[]).map(
+        (r: any) => r.weight ?? (route.route.length === 1 ? 100 : 0),
+      ) as number[],
+    };
   }
 
   // Only change() reads fresh, before it writes: a read that gets no
   // answer means the change was not sent (503).
   async get(ref: RoutingObjectRef): Promise<any> {
     try {
-      return await this.cache.api.get<any>(this.path(ref));
+      return await this.cache.api.get<any>(this.objectPath(ref));
     } catch (error) {
       if (error instanceof KubeRequestError) {
         throw clusterFailure(error, {
@@ -85,11 +127,11 @@ export class IstioTrafficRouter implements TrafficRouter {
    * planned again, re-validated and sent once more; when the route changed,
    * the answer is 409 with its current state, and nothing is overwritten.
    */
-  async change(
-    options: Parameters<TrafficRouter['change']>[0],
-  ): Promise<RouteChangeOutcome> {
-    const { ref, route, operation, knownSubsets, dryRun, expect, check } =
-      options;
+  async change(options: RouteChangeOptions): Promise<RouteChangeOutcome> {
+    const { ref, route, operation, dryRun, expect, check } = options;
+    // From the cache, as before the change: the DestinationRules' subsets
+    // a destination may name (the planner refuses any other).
+    const subsets = knownSubsets(this.cache, ref, operation);
     const what = `VirtualService ${ref.namespace}/${ref.name}`;
     const key = `${ref.namespace}/${ref.name}`;
     const cached = this.cache.find('virtualServices', ref.namespace, ref.name);
@@ -108,7 +150,7 @@ export class IstioTrafficRouter implements TrafficRouter {
         virtualService: object,
         route,
         operation,
-        knownSubsets,
+        knownSubsets: subsets,
       });
       if (!result.ok) {
         throw refusal(result.status, `${what}: ${result.message}`);
@@ -117,7 +159,7 @@ export class IstioTrafficRouter implements TrafficRouter {
       check?.(result, object);
       try {
         const stored = await this.cache.api.jsonPatch<any>(
-          this.path(ref),
+          this.objectPath(ref),
           result.patch,
           FIELD_MANAGER,
           dryRun,
@@ -214,7 +256,7 @@ function olderThan(version: unknown, than: string | undefined): boolean {
 }
 
 // The route a change is about, by index or name, as an object holds it.
-export function pickRoute(
+function pickRoute(
   object: any,
   route: number | string,
 ): { raw: unknown; index: number } | undefined {
@@ -339,5 +381,3 @@ function translate(error: unknown, what: string, verb: string): Error {
       return error;
   }
 }
-
-export type { RouteChangePlan };

@@ -16,8 +16,13 @@
 
 import { ConflictError, CustomErrorBase } from '@backstage/errors';
 import type { RouteSnapshot } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { KubeRequestError, KubeTimeoutError } from '../cluster/KubeApi';
+import { KubeRequestError, KubeTimeoutError } from './cluster/KubeApi';
 
+// Errors of a failed route or cluster call, shared by the service layer and
+// the traffic routers (issue 14): it sits beside both so that traffic/ never
+// imports service/, and outside traffic/istio/ because every route kind
+// (VirtualService, later HTTPRoute) throws the same ones.
+//
 // The backend's error middleware answers with an error's numeric
 // `statusCode` when it has one, and serializes its enumerable fields into
 // the body: that is how these carry a status and the current state.
