@@ -48,9 +48,13 @@ export interface EntityClusterObjects extends ClusterObjects {
   problems: string[];
 }
 
-// The entity's label requirements: its label selector, else its
-// kubernetes-id label, as the Kubernetes plugin matches objects.
-function entityRequirements(
+/**
+ * The entity's label requirements: its label selector, else its
+ * kubernetes-id label, as the Kubernetes plugin matches objects. An
+ * unreadable selector is reported in `problems` and selects nothing.
+ * Shared by the VirtualService and the HTTPRoute discovery.
+ */
+export function entityRequirements(
   annotations: RolloutAnnotations,
   problems: string[],
 ): LabelRequirement[] {

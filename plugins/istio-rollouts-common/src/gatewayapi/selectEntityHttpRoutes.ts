@@ -14,21 +14,13 @@
  * limitations under the License.
  */
 
-import {
-  KUBERNETES_ANNOTATIONS,
-  RolloutAnnotations,
-  VirtualServiceRef,
-} from '../annotations';
+import { RolloutAnnotations, VirtualServiceRef } from '../annotations';
 import { asArray, asString, dig } from '../kube/guards';
 import { serviceFqdn } from '../kube/hosts';
-import {
-  LabelRequirement,
-  labelsInclude,
-  matchesLabelSelector,
-  parseLabelSelector,
-} from '../kube/labels';
+import { labelsInclude, matchesLabelSelector } from '../kube/labels';
 import { readMeta } from '../kube/readMeta';
 import { indexClusterObjects, ObjectIndex } from '../domain/objectIndex';
+import { entityRequirements } from '../domain/selectEntityVirtualServices';
 import { findWorkloads } from '../domain/workloads';
 import {
   BackendModel,
@@ -56,34 +48,6 @@ export interface EntityHttpRouteObjects extends HttpRouteClusterObjects {
   notFound: VirtualServiceRef[];
   /** Problems with the discovery annotations, e.g. an unreadable label selector. */
   problems: string[];
-}
-
-// The entity's label requirements: its label selector, else its
-// kubernetes-id label, as the Kubernetes plugin (and the VirtualService
-// discovery) matches objects.
-function entityRequirements(
-  annotations: RolloutAnnotations,
-  problems: string[],
-): LabelRequirement[] {
-  if (annotations.labelSelector) {
-    const parsed = parseLabelSelector(annotations.labelSelector);
-    if ('error' in parsed) {
-      problems.push(
-        `${KUBERNETES_ANNOTATIONS.labelSelector}: ${parsed.error}; nothing is discovered from it`,
-      );
-      return [];
-    }
-    return parsed.requirements;
-  }
-  return annotations.kubernetesId
-    ? [
-        {
-          key: KUBERNETES_ANNOTATIONS.id,
-          operator: 'in',
-          values: [annotations.kubernetesId],
-        },
-      ]
-    : [];
 }
 
 // Every Service a route refers to: backends, mirrors and Service parents.
