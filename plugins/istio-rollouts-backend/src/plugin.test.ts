@@ -203,6 +203,35 @@ describe('istioRolloutsPlugin', () => {
     ).toContain('blue-green');
   });
 
+  it("shows the demo's Gateway API HTTPRoute, its split and strategy, read-only", async () => {
+    const { server } = await startPlugin({
+      entities: [
+        serviceEntity('inventory', {
+          'backstage.io/kubernetes-id': 'inventory',
+        }),
+      ],
+    });
+
+    const res = await getView(server, 'inventory');
+
+    expect(res.status).toBe(200);
+    const [route] = res.body.clusters[0].virtualServices;
+    expect(route).toMatchObject({
+      kind: 'HTTPRoute',
+      namespace: 'demo',
+      name: 'inventory',
+    });
+    expect(route.readOnly).toMatch(/HTTPRoutes are shown, not changed/);
+    expect(route.routes[0].strategy).toBe('canary');
+    expect(
+      route.routes[0].destinations.map((d: any) => [d.host, d.weight]),
+    ).toEqual([
+      ['inventory-v1', 90],
+      ['inventory-v2', 10],
+    ]);
+    expect(route.routes[0].readOnly).toBe(route.readOnly);
+  });
+
   it('follows a kubectl change through the watch, and signals it', async () => {
     const ns = await createTestNamespace('live');
     await applyCanary(ns);

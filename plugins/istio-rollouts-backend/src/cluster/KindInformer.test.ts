@@ -151,6 +151,44 @@ describe('KindInformer', () => {
     expect(changes.filter(c => c === ns).length).toBeGreaterThanOrEqual(3);
   });
 
+  it('treats an optional kind the plugin may not list as none, and a required one as an error', async () => {
+    // The plugin's ClusterRole has no rule for Secrets: the API server
+    // answers 403, as it does for HTTPRoutes where an adopter has not
+    // granted them yet. That must not cost the cluster its whole view.
+    const secrets = {
+      ...virtualServices,
+      key: 'httpRoutes' as const,
+      paths: ['/api/v1/secrets'],
+    };
+    api = new KubeApi({
+      cluster: { ...clusterConfig('plugin'), skipTLSVerify: false },
+    });
+    informer = new KindInformer(
+      { ...secrets, optional: true },
+      api,
+      logger,
+      () => {},
+    );
+    informer.start();
+    await eventually('the optional kind settled', () => informer!.isSynced);
+    expect(informer.error).toBeUndefined();
+    expect(Array.from(informer.inNamespace('kube-system'))).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/403.*shown as none/),
+    );
+    await informer.stop();
+
+    informer = new KindInformer(
+      { ...secrets, optional: false },
+      api,
+      logger,
+      () => {},
+    );
+    informer.start();
+    await eventually('the error', () => informer!.error !== undefined);
+    expect(informer.isSynced).toBe(false);
+  });
+
   it('re-lists when the API server answers 410 Gone, losing nothing', async () => {
     const ns = await createTestNamespace('gone');
     await kubectl(['apply', '-f', '-'], { input: vs(ns, 'a') });

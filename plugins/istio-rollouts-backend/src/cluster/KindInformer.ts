@@ -68,6 +68,7 @@ export class KindInformer {
   private synced = false;
   private absent = false;
   private lastError?: Error;
+  private forbiddenLogged = false;
   private readonly stopController = new AbortController();
   private running?: Promise<void>;
   private currentWatch?: AbortController;
@@ -235,6 +236,22 @@ export class KindInformer {
       } catch (error) {
         if (error instanceof KubeApiError && error.statusCode === 404) {
           continue; // this API version is not served; try the next one
+        }
+        if (
+          this.kind.optional &&
+          error instanceof KubeApiError &&
+          error.statusCode === 403
+        ) {
+          // A kind the view can do without (HTTPRoutes, Argo, Flagger)
+          // that the plugin's ClusterRole does not grant: none, said once
+          // in the log, rather than the whole cluster failing.
+          if (!this.forbiddenLogged) {
+            this.forbiddenLogged = true;
+            this.logger.warn(
+              `${this.kind.key}: the API server answered 403 to ${path}; shown as none until the plugin's ClusterRole grants get/list/watch on them`,
+            );
+          }
+          break;
         }
         throw error;
       }

@@ -247,4 +247,15 @@ export const WATCHED_KINDS: WatchedKind[] = [
     optional: true,
     slim: slimAnalysisRun,
   },
+  {
+    // Gateway API's HTTPRoutes: shown (read-only until the plugin writes
+    // them); clusters without the CRD simply have none.
+    key: 'httpRoutes',
+    paths: [
+      '/apis/gateway.networking.k8s.io/v1/httproutes',
+      '/apis/gateway.networking.k8s.io/v1beta1/httproutes',
+    ],
+    optional: true,
+    slim: keepSpecAndStatus,
+  },
 ];

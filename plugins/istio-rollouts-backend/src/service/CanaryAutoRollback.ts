@@ -108,6 +108,8 @@ export class CanaryAutoRollback {
       }
       for (const cluster of view.clusters) {
         for (const vs of cluster.virtualServices) {
+          // HTTPRoutes are shown, not written, in this version.
+          if (vs.kind === 'HTTPRoute') continue;
           const analysis = vs.analysis;
           if (analysis?.verdict !== 'fail' || !analysis.autoRollback) continue;
           const route = vs.routes.find(r => r.index === analysis.route);

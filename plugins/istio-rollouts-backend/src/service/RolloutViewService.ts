@@ -26,13 +26,18 @@ import {
   routeWriteRefusal,
   EntityRolloutView,
   EntityClusterObjects,
+  buildHttpRouteViews,
   buildVirtualServiceViews,
+  EntityHttpRouteObjects,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../cluster/ClusterCaches';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { EntityAccess, bindingLookup } from './EntityAccess';
-import { selectEntityObjects } from './entityNamespaces';
+import {
+  selectEntityHttpRouteObjects,
+  selectEntityObjects,
+} from './entityNamespaces';
 import { FlaggerGateReader } from './flaggerGateReader';
 import { SignalTopics } from './signalTopics';
 import { AuditStore } from '../database/AuditStore';
@@ -134,7 +139,11 @@ export class RolloutViewService {
         continue;
       }
       const selected = selectEntityObjects(annotations, cache);
-      const views = buildVirtualServiceViews(selected);
+      const httpRoutes = selectEntityHttpRouteObjects(annotations, cache);
+      const views = [
+        ...buildVirtualServiceViews(selected),
+        ...buildHttpRouteViews(httpRoutes).map(markHttpRouteReadOnly),
+      ];
       await this.describeFlaggerGates(views, cache);
       if (views.length) {
         // The marks are a hint for the tab (every write checks afresh), so
@@ -142,7 +151,11 @@ export class RolloutViewService {
         binding ??= this.options.access.binding(entity, {
           maxAgeMs: VIEW_BINDING_MAX_AGE_MS,
         });
-        markReadOnly(views, await binding, cache);
+        markReadOnly(
+          views.filter(vs => vs.kind !== 'HTTPRoute'),
+          await binding,
+          cache,
+        );
         await this.options.metrics?.describe(
           views,
           this.metricsContext(entity, cache.name),
@@ -163,7 +176,9 @@ export class RolloutViewService {
         }),
         signalTopics: topics.clusterView(
           cache.name,
-          views.length ? namespacesOf(selected) : undefined,
+          views.length
+            ? new Set([...namespacesOf(selected), ...namespacesOf(httpRoutes)])
+            : undefined,
         ),
       });
     }
@@ -265,6 +280,17 @@ export class RolloutViewService {
   }
 }
 
+// The plugin reads HTTPRoutes but does not write them yet: every route
+// says so, as a route the entity may not change would.
+const HTTP_ROUTE_READ_ONLY =
+  'Gateway API HTTPRoutes are shown, not changed, in this version: change it with kubectl or your GitOps tool.';
+
+function markHttpRouteReadOnly(vs: VirtualServiceView): VirtualServiceView {
+  vs.readOnly = HTTP_ROUTE_READ_ONLY;
+  for (const route of vs.routes) route.readOnly = HTTP_ROUTE_READ_ONLY;
+  return vs;
+}
+
 // Annotations decide what the tab shows; the cluster decides what may
 // change. Each route the entity could not change says why, as a write
 // would be refused.
@@ -302,17 +328,27 @@ function markReadOnly(
 // The namespaces a change in which may change the view: those of the
 // objects it was computed from (VirtualServices, DestinationRules,
 // Services, the versions' workloads and their controllers), and those of
-// named VirtualServices not found yet.
-function namespacesOf(selected: EntityClusterObjects): Set<string> {
+// named VirtualServices not found yet (HTTPRoutes likewise).
+function namespacesOf(
+  selected: EntityClusterObjects | EntityHttpRouteObjects,
+): Set<string> {
   const namespaces = new Set<string>();
-  for (const objects of [
-    selected.virtualServices,
-    selected.destinationRules,
-    selected.services,
-    selected.deployments,
-    selected.rollouts,
-    selected.canaries,
-  ]) {
+  const kinds: Array<Array<{ metadata?: { namespace?: string } }>> =
+    'httpRoutes' in selected
+      ? [
+          selected.httpRoutes ?? [],
+          selected.services ?? [],
+          selected.deployments ?? [],
+        ]
+      : [
+          selected.virtualServices,
+          selected.destinationRules,
+          selected.services,
+          selected.deployments,
+          selected.rollouts,
+          selected.canaries,
+        ];
+  for (const objects of kinds) {
     for (const object of objects) {
       if (object.metadata?.namespace) namespaces.add(object.metadata.namespace);
     }

@@ -16,9 +16,11 @@
 
 import {
   EntityClusterObjects,
+  EntityHttpRouteObjects,
   RolloutAnnotations,
   matchesLabelSelector,
   parseLabelSelector,
+  selectEntityHttpRoutes,
   selectEntityVirtualServices,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
@@ -118,4 +120,19 @@ export function selectEntityObjects(
         cache.objectsIn([...namespaces, ...more]),
       )
     : selected;
+}
+
+/**
+ * The entity's Gateway API HTTPRoutes on one cluster and the objects their
+ * views need, from the entity's namespaces only (as for VirtualServices).
+ */
+export function selectEntityHttpRouteObjects(
+  annotations: RolloutAnnotations,
+  cache: ClusterObjectCache,
+): EntityHttpRouteObjects {
+  const objects = cache.objectsIn(entityNamespaces(annotations, cache));
+  return selectEntityHttpRoutes(annotations, {
+    ...objects,
+    httpRoutes: objects.httpRoutes ?? [],
+  });
 }

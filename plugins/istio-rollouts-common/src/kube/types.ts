@@ -14,6 +14,8 @@
  * limitations under the License.
  */
 
+import type { GatewayHttpRoute } from '../gatewayapi/types';
+
 // Typed subsets of the Kubernetes objects this package reads: only the fields
 // we care about (the idea of Argo Rollouts' istio_types.go). Every field is
 // optional because the objects come from a cluster or a file and are read
@@ -364,6 +366,11 @@ export interface ClusterObjects {
   replicaSets?: KubeReplicaSet[];
   /** AnalysisRuns of Rollouts (Argo Rollouts' CRD; absent without it). */
   analysisRuns?: ArgoAnalysisRun[];
+  /**
+   * Gateway API HTTPRoutes (`gateway.networking.k8s.io`; absent without
+   * the CRD), read by `buildHttpRouteViews`.
+   */
+  httpRoutes?: GatewayHttpRoute[];
   /**
    * Namespaces (their labels bind objects to entities); the backend's
    * cache holds them, the view functions do not need them.

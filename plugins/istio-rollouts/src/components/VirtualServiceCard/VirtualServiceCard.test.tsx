@@ -56,6 +56,16 @@ const cells = (row: HTMLElement) =>
     .map(c => c.textContent);
 
 describe('VirtualServiceCard with metrics', () => {
+  it('says which kind of route it shows', async () => {
+    await renderCard(vsView([route([90, 10])]));
+    expect(screen.getByText(/^VirtualService · cluster /)).toBeInTheDocument();
+  });
+
+  it('says so for a Gateway API HTTPRoute', async () => {
+    await renderCard(vsView([route([90, 10])], { kind: 'HTTPRoute' }));
+    expect(screen.getByText(/^HTTPRoute · cluster /)).toBeInTheDocument();
+  });
+
   it('shows each version’s configured weight next to the traffic it received', async () => {
     await renderCard(vsView([route([90, 10])], { observed: observedView() }));
 

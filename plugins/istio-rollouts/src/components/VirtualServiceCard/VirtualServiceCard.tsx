@@ -69,9 +69,9 @@ export const VirtualServiceCard = ({
   return (
     <InfoCard
       title={`${vs.namespace}/${vs.name}`}
-      subheader={`cluster ${cluster} · hosts ${vs.hosts.join(', ') || '—'}${
-        vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''
-      }`}
+      subheader={`${vs.kind ?? 'VirtualService'} · cluster ${cluster} · hosts ${
+        vs.hosts.join(', ') || '—'
+      }${vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''}`}
     >
       {vs.managedBy && (
         <Box mb={2}>
