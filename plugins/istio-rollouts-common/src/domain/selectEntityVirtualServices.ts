@@ -259,29 +259,8 @@ export function selectEntityVirtualServices(
       r => !rollouts.includes(r),
     ),
   ];
-  // The ReplicaSets and AnalysisRuns of those Rollouts (their owner's uid,
-  // or for objects without one, the owner's name).
-  const owners = new Set<string>();
-  for (const raw of allRollouts) {
-    const meta = readMeta(raw);
-    const uid = asString(dig(raw, 'metadata', 'uid'));
-    if (meta) owners.add(uid ?? `${meta.namespace}/Rollout/${meta.name}`);
-  }
   const owned = (field: 'replicaSets' | 'analysisRuns') =>
-    asArray(dig(objects, field)).filter(raw => {
-      const namespace = readMeta(raw)?.namespace;
-      return asArray(dig(raw, 'metadata', 'ownerReferences')).some(ref => {
-        const uid = asString(dig(ref, 'uid'));
-        return (
-          (uid !== undefined && owners.has(uid)) ||
-          owners.has(
-            `${namespace}/${asString(dig(ref, 'kind'))}/${asString(
-              dig(ref, 'name'),
-            )}`,
-          )
-        );
-      });
-    }) as never[];
+    ownedByRollouts(objects, allRollouts, field);
   return {
     virtualServices: asArray(dig(objects, 'virtualServices')).filter(raw =>
       selected.some(vs => sameObject(raw, vs.meta.namespace, vs.meta.name)),
@@ -296,4 +275,36 @@ export function selectEntityVirtualServices(
     notFound,
     problems,
   };
+}
+
+/**
+ * The ReplicaSets or AnalysisRuns of the given Rollouts: matched by their
+ * owner's uid, or, for objects without one, by the owner's name. Shared by
+ * the VirtualService and the HTTPRoute selections.
+ */
+export function ownedByRollouts(
+  objects: unknown,
+  rollouts: unknown[],
+  field: 'replicaSets' | 'analysisRuns',
+): never[] {
+  const owners = new Set<string>();
+  for (const raw of rollouts) {
+    const meta = readMeta(raw);
+    const uid = asString(dig(raw, 'metadata', 'uid'));
+    if (meta) owners.add(uid ?? `${meta.namespace}/Rollout/${meta.name}`);
+  }
+  return asArray(dig(objects, field)).filter(raw => {
+    const namespace = readMeta(raw)?.namespace;
+    return asArray(dig(raw, 'metadata', 'ownerReferences')).some(ref => {
+      const uid = asString(dig(ref, 'uid'));
+      return (
+        (uid !== undefined && owners.has(uid)) ||
+        owners.has(
+          `${namespace}/${asString(dig(ref, 'kind'))}/${asString(
+            dig(ref, 'name'),
+          )}`,
+        )
+      );
+    });
+  }) as never[];
 }

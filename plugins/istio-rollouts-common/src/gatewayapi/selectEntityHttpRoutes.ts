@@ -15,12 +15,15 @@
  */
 
 import { RolloutAnnotations, VirtualServiceRef } from '../annotations';
-import { asArray, asString, dig } from '../kube/guards';
+import { asArray, dig } from '../kube/guards';
 import { serviceFqdn } from '../kube/hosts';
 import { labelsInclude, matchesLabelSelector } from '../kube/labels';
 import { readMeta } from '../kube/readMeta';
 import { indexClusterObjects, ObjectIndex } from '../domain/objectIndex';
-import { entityRequirements } from '../domain/selectEntityVirtualServices';
+import {
+  entityRequirements,
+  ownedByRollouts,
+} from '../domain/selectEntityVirtualServices';
 import { findWorkloads } from '../domain/workloads';
 import {
   BackendModel,
@@ -217,29 +220,8 @@ export function selectEntityHttpRoutes(
     workloads,
     (ns, name) => `Rollout/${ns}/${name}`,
   );
-  // The ReplicaSets and AnalysisRuns of those Rollouts (their owner's uid,
-  // or for objects without one, the owner's name).
-  const owners = new Set<string>();
-  for (const raw of rollouts) {
-    const meta = readMeta(raw);
-    const uid = asString(dig(raw, 'metadata', 'uid'));
-    if (meta) owners.add(uid ?? `${meta.namespace}/Rollout/${meta.name}`);
-  }
   const owned = (field: 'replicaSets' | 'analysisRuns') =>
-    asArray(dig(objects, field)).filter(raw => {
-      const namespace = readMeta(raw)?.namespace;
-      return asArray(dig(raw, 'metadata', 'ownerReferences')).some(ref => {
-        const uid = asString(dig(ref, 'uid'));
-        return (
-          (uid !== undefined && owners.has(uid)) ||
-          owners.has(
-            `${namespace}/${asString(dig(ref, 'kind'))}/${asString(
-              dig(ref, 'name'),
-            )}`,
-          )
-        );
-      });
-    }) as never[];
+    ownedByRollouts(objects, rollouts, field);
   return {
     httpRoutes: keep('httpRoutes', selectedKeys),
     services: keep('services', services),
