@@ -33,10 +33,20 @@ import type {
 export interface RouteTarget {
   cluster: string;
   namespace: string;
+  /** The routing object's name, whatever its kind (named when VirtualServices were the only kind). */
   virtualService: string;
-  /** The route's index in `spec.http`, or its name. */
+  /** The route's index in `spec.http` (an HTTPRoute's: in `spec.rules`), or its name. */
   route: number | string;
+  /** The routing object's kind; absent means `VirtualService`. */
+  kind?: RoutingObjectKind;
 }
+
+/**
+ * The kinds of routing object the plugin reads and changes.
+ *
+ * @public
+ */
+export type RoutingObjectKind = 'VirtualService' | 'HTTPRoute';
 
 /**
  * Ask the backend to change a route (or, with `dryRun`, to say what it would send).

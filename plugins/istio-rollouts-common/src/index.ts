@@ -47,6 +47,11 @@ export { selectEntityVirtualServices } from './domain/selectEntityVirtualService
 export type { EntityClusterObjects } from './domain/selectEntityVirtualServices';
 export { buildHttpRouteViews } from './gatewayapi/buildHttpRouteViews';
 export { selectEntityHttpRoutes } from './gatewayapi/selectEntityHttpRoutes';
+export {
+  planHttpRouteChange,
+  snapshotHttpRouteRule,
+} from './gatewayapi/planHttpRouteChange';
+export type { PlanHttpRouteChangeOptions } from './gatewayapi/planHttpRouteChange';
 export type { EntityHttpRouteObjects } from './gatewayapi/selectEntityHttpRoutes';
 export type {
   GatewayHeaderModifier,

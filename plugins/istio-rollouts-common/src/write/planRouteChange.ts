@@ -55,7 +55,8 @@ import { finishRoute } from './finishRoute';
 // touches only the fields it means to change, guarded by `test` operations,
 // so a concurrent change makes the API server refuse the whole patch.
 
-const OPERATIONS = [
+/** Every operation type a route planner knows. @internal */
+export const ROUTE_OPERATION_TYPES = [
   'set-weights',
   'start-canary',
   'promote-next',
@@ -145,13 +146,13 @@ function plan(options: PlanRouteChangeOptions): PlanRouteChangeResult {
   if (
     !isRecord(op) ||
     typeof op.type !== 'string' ||
-    !OPERATIONS.includes(op.type)
+    !ROUTE_OPERATION_TYPES.includes(op.type)
   ) {
     return refuse(
       400,
       `unknown operation ${JSON.stringify(
         isRecord(op) ? op.type ?? null : op ?? null,
-      )}; expected one of ${OPERATIONS.join(', ')}`,
+      )}; expected one of ${ROUTE_OPERATION_TYPES.join(', ')}`,
     );
   }
   const read = readWriteTarget(options.virtualService);
