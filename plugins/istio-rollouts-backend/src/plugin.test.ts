@@ -203,11 +203,15 @@ describe('istioRolloutsPlugin', () => {
     ).toContain('blue-green');
   });
 
-  it("shows the demo's Gateway API HTTPRoute, its split and strategy, read-only", async () => {
+  it("shows the demo's Gateway API HTTPRoute, its split and strategy, changeable where the cluster binds it", async () => {
     const { server } = await startPlugin({
       entities: [
         serviceEntity('inventory', {
           'backstage.io/kubernetes-id': 'inventory',
+        }),
+        // Claims the same HTTPRoute by name; the cluster binds it to inventory.
+        serviceEntity('claimant', {
+          'istio-rollouts/virtual-services': 'demo/inventory',
         }),
       ],
     });
@@ -221,7 +225,8 @@ describe('istioRolloutsPlugin', () => {
       namespace: 'demo',
       name: 'inventory',
     });
-    expect(route.readOnly).toMatch(/HTTPRoutes are shown, not changed/);
+    expect(route.readOnly).toBeUndefined();
+    expect(route.routes[0].readOnly).toBeUndefined();
     expect(route.routes[0].strategy).toBe('canary');
     expect(
       route.routes[0].destinations.map((d: any) => [d.host, d.weight]),
@@ -229,7 +234,13 @@ describe('istioRolloutsPlugin', () => {
       ['inventory-v1', 90],
       ['inventory-v2', 10],
     ]);
-    expect(route.routes[0].readOnly).toBe(route.readOnly);
+
+    const claimed = await getView(server, 'claimant');
+    const [theirs] = claimed.body.clusters[0].virtualServices;
+    expect(theirs).toMatchObject({ kind: 'HTTPRoute', name: 'inventory' });
+    expect(theirs.readOnly).toMatch(
+      /does not bind HTTPRoute demo\/inventory to this entity/,
+    );
   });
 
   it('follows a kubectl change through the watch, and signals it', async () => {

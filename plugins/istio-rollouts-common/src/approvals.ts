@@ -17,7 +17,7 @@
 // Wire types of promotion requests (owner approvals) and of the audit
 // trail, shared by the backend's API and the frontend's client.
 
-import type { RouteTarget } from './actions';
+import type { RouteTarget, RoutingObjectKind } from './actions';
 import type { CanaryAnalysisView } from './metrics';
 import type { RolloutWarning } from './types';
 import type {
@@ -309,6 +309,8 @@ export interface AuditRecord {
   cluster: string;
   namespace: string;
   virtualService?: string;
+  /** The kind of the routing object named by `virtualService`; absent for a VirtualService. */
+  routeKind?: RoutingObjectKind;
   /** Scale actions: `Deployment/<name>`. */
   workload?: string;
   /** Index in `spec.http` or route name. */

@@ -237,16 +237,15 @@ export function routeWriteRefusal(
     namespace: string;
     name: string;
     labels?: Record<string, string>;
+    /** The routing object's kind; absent: VirtualService. */
+    kind?: 'VirtualService' | 'HTTPRoute';
   },
   hosts: string[],
   lookup: BindingLookup,
 ): string | undefined {
   if (binding.mode === 'catalog') return undefined;
-  const vsRefusal = objectBindingRefusal(
-    binding,
-    { kind: 'VirtualService', ...virtualService },
-    lookup,
-  );
+  const { kind = 'VirtualService', ...object } = virtualService;
+  const vsRefusal = objectBindingRefusal(binding, { kind, ...object }, lookup);
   // Bound to another entity: that entity's team decides, whatever the route.
   if (
     vsRefusal &&
@@ -263,7 +262,7 @@ export function routeWriteRefusal(
     );
     if (refusal) {
       return vsRefusal
-        ? `VirtualService ${virtualService.namespace}/${virtualService.name} is shared (bound to no entity), so only routes to this entity's own Services may change. ${refusal}`
+        ? `${kind} ${virtualService.namespace}/${virtualService.name} is shared (bound to no entity), so only routes to this entity's own Services may change. ${refusal}`
         : refusal;
     }
   }

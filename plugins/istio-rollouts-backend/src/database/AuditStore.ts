@@ -19,6 +19,7 @@ import type {
   AuditQuery,
   AuditRecord,
   AuditRecordPage,
+  RoutingObjectKind,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
 export type { AuditOutcome, AuditRecord, AuditRecordPage };
@@ -49,7 +50,13 @@ export interface ListAuditRecordsOptions
   /** Records of one promotion request's approval. */
   requestId?: string;
   /** Records about one VirtualService (used to find a route's stable version). */
-  virtualService?: { cluster: string; namespace: string; name: string };
+  virtualService?: {
+    cluster: string;
+    namespace: string;
+    name: string;
+    /** Absent: a VirtualService. */
+    kind?: RoutingObjectKind;
+  };
   /**
    * With `entityRef`: also the `observed` changes of these VirtualServices
    * (the ones the entity's view shows), whatever entity they were recorded

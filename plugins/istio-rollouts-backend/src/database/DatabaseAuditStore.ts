@@ -47,6 +47,7 @@ type RawDbAuditRecordRow = {
   cluster: string;
   namespace: string;
   virtual_service: string | null;
+  route_kind?: string | null;
   workload: string | null;
   route: string | null;
   weights_before: string | null;
@@ -122,7 +123,8 @@ export class DatabaseAuditStore implements AuditStore {
         .distinct('namespace', 'virtual_service')
         .where('cluster', cluster)
         .whereIn('outcome', ['applied', 'observed'])
-        .whereNotNull('virtual_service');
+        .whereNotNull('virtual_service')
+        .whereNull('route_kind');
     return new Set(rows.map(r => `${r.namespace}/${r.virtual_service}`));
   }
 
@@ -178,6 +180,12 @@ export class DatabaseAuditStore implements AuditStore {
         namespace: options.virtualService.namespace,
         virtual_service: options.virtualService.name,
       });
+      // A VirtualService and an HTTPRoute may share a name.
+      if (options.virtualService.kind === 'HTTPRoute') {
+        query.where('route_kind', 'HTTPRoute');
+      } else {
+        query.whereNull('route_kind');
+      }
     }
     if (options.from) {
       query.where('created_at', '>=', options.from);
@@ -223,6 +231,7 @@ function toRow(record: NewAuditRecord): Omit<RawDbAuditRecordRow, 'id'> {
     cluster: record.cluster,
     namespace: record.namespace,
     virtual_service: record.virtualService ?? null,
+    route_kind: record.routeKind ?? null,
     workload: record.workload ?? null,
     route: record.route === undefined ? null : String(record.route),
     weights_before: toJson(record.weightsBefore),
@@ -279,6 +288,7 @@ function toAuditRecord(row: RawDbAuditRecordRow): AuditRecord {
     actor: row.actor,
     approver: row.approver,
     virtualService: row.virtual_service,
+    routeKind: row.route_kind,
     workload: row.workload,
     route: row.route,
     resourceVersionBefore: row.resource_version_before,

@@ -42,6 +42,7 @@ type RawDbPromotionRequestRow = {
   cluster: string;
   namespace: string;
   virtual_service: string;
+  route_kind?: string | null;
   route: string;
   change: string;
   reason: string;
@@ -84,6 +85,7 @@ export class DatabasePromotionRequestStore implements PromotionRequestStore {
       cluster: request.target.cluster,
       namespace: request.target.namespace,
       virtual_service: request.target.virtualService,
+      route_kind: request.target.kind ?? null,
       route: String(request.target.route),
       change: JSON.stringify(request.change),
       reason: request.reason,
@@ -267,6 +269,7 @@ function toPromotionRequest(row: RawDbPromotionRequestRow): PromotionRequest {
       namespace: row.namespace,
       virtualService: row.virtual_service,
       route,
+      ...(row.route_kind === 'HTTPRoute' && { kind: 'HTTPRoute' as const }),
     },
     change: JSON.parse(row.change),
     reason: row.reason,

@@ -354,3 +354,11 @@ function detailsOf(error: unknown): Partial<NewAuditRecord> {
       }
     : {};
 }
+
+// Records name the kind only when it is not a VirtualService (every record
+// before HTTPRoutes could be changed).
+export function routeKindOf(target: { kind?: string }): {
+  routeKind?: 'HTTPRoute';
+} {
+  return target.kind === 'HTTPRoute' ? { routeKind: 'HTTPRoute' } : {};
+}

@@ -212,6 +212,7 @@ export class EntityAccess {
     cache: ClusterObjectCache,
     virtualService: any,
     hosts: string[],
+    kind?: 'VirtualService' | 'HTTPRoute',
   ) {
     const refusal = routeWriteRefusal(
       binding,
@@ -219,6 +220,7 @@ export class EntityAccess {
         namespace: virtualService?.metadata?.namespace,
         name: virtualService?.metadata?.name,
         labels: virtualService?.metadata?.labels,
+        kind,
       },
       hosts,
       bindingLookup(cache),

@@ -54,7 +54,7 @@ import {
 import type { Request } from 'express';
 import { NewAuditRecord } from '../database/AuditStore';
 import { PromotionRequestStore } from '../database/PromotionRequestStore';
-import { AuditTrail } from './AuditTrail';
+import { AuditTrail, routeKindOf } from './AuditTrail';
 import {
   ControllerActionService,
   controllerAuditRecord,
@@ -291,6 +291,7 @@ export class PromotionRequestService {
               cluster: body.target.cluster,
               namespace: body.target.namespace,
               virtualService: body.target.virtualService,
+              ...routeKindOf(body.target),
               route: body.target.route,
               reason: body.reason,
             },
@@ -1063,6 +1064,7 @@ function auditRecordOf(
     cluster: request.target.cluster,
     namespace: request.target.namespace,
     virtualService: request.target.virtualService,
+    ...routeKindOf(request.target),
     route: request.target.route,
     weightsBefore: request.before,
     resourceVersionBefore: request.resourceVersion,
@@ -1097,9 +1099,9 @@ function describe(request: PromotionRequest): string {
       request.before,
     )} now, ${describeSplit(request.plannedAfter)} after its next step)`;
   }
-  return `move ${target.namespace}/${target.virtualService} route ${
-    target.route
-  } on ${target.cluster} from ${describeSplit(
+  return `move ${target.kind ?? 'VirtualService'} ${target.namespace}/${
+    target.virtualService
+  } route ${target.route} on ${target.cluster} from ${describeSplit(
     request.before,
   )} to ${describeSplit(request.plannedAfter)}`;
 }

@@ -22,7 +22,6 @@ import {
   EntityBinding,
   FlaggerCanaryStateView,
   VirtualServiceView,
-  routeHosts,
   routeWriteRefusal,
   EntityRolloutView,
   EntityClusterObjects,
@@ -46,6 +45,8 @@ import {
   ViewMetricsContext,
 } from '../metrics/TrafficMetricsService';
 import { recordedStableOf } from './recordedStable';
+import { createTrafficRouter } from '../traffic/createTrafficRouter';
+import { RouteKind, TrafficRouter } from '../traffic/TrafficRouter';
 
 /** How long a request waits for a cluster's first list before answering. */
 const FIRST_SYNC_WAIT_MS = 5_000;
@@ -142,7 +143,7 @@ export class RolloutViewService {
       const httpRoutes = selectEntityHttpRouteObjects(annotations, cache);
       const views = [
         ...buildVirtualServiceViews(selected),
-        ...buildHttpRouteViews(httpRoutes).map(markHttpRouteReadOnly),
+        ...buildHttpRouteViews(httpRoutes),
       ];
       await this.describeFlaggerGates(views, cache);
       if (views.length) {
@@ -151,11 +152,7 @@ export class RolloutViewService {
         binding ??= this.options.access.binding(entity, {
           maxAgeMs: VIEW_BINDING_MAX_AGE_MS,
         });
-        markReadOnly(
-          views.filter(vs => vs.kind !== 'HTTPRoute'),
-          await binding,
-          cache,
-        );
+        markReadOnly(views, await binding, cache);
         await this.options.metrics?.describe(
           views,
           this.metricsContext(entity, cache.name),
@@ -280,17 +277,6 @@ export class RolloutViewService {
   }
 }
 
-// The plugin reads HTTPRoutes but does not write them yet: every route
-// says so, as a route the entity may not change would.
-const HTTP_ROUTE_READ_ONLY =
-  'Gateway API HTTPRoutes are shown, not changed, in this version: change it with kubectl or your GitOps tool.';
-
-function markHttpRouteReadOnly(vs: VirtualServiceView): VirtualServiceView {
-  vs.readOnly = HTTP_ROUTE_READ_ONLY;
-  for (const route of vs.routes) route.readOnly = HTTP_ROUTE_READ_ONLY;
-  return vs;
-}
-
 // Annotations decide what the tab shows; the cluster decides what may
 // change. Each route the entity could not change says why, as a write
 // would be refused.
@@ -300,14 +286,26 @@ function markReadOnly(
   cache: ClusterObjectCache,
 ) {
   const lookup = bindingLookup(cache);
+  const routers = new Map<RouteKind, TrafficRouter>();
   for (const vs of views) {
-    const raw = cache.find('virtualServices', vs.namespace, vs.name);
+    const kind = vs.kind ?? 'VirtualService';
+    let router = routers.get(kind);
+    if (!router) {
+      router = createTrafficRouter({ kind, cache });
+      routers.set(kind, router);
+    }
+    const raw = cache.find(
+      kind === 'HTTPRoute' ? 'httpRoutes' : 'virtualServices',
+      vs.namespace,
+      vs.name,
+    );
     const meta = {
+      kind,
       namespace: vs.namespace,
       name: vs.name,
       labels: raw?.metadata?.labels,
     };
-    // No route at all: is the VirtualService itself the entity's?
+    // No route at all: is the routing object itself the entity's?
     const whole = routeWriteRefusal(binding, meta, [], lookup);
     if (whole) vs.readOnly = whole;
     for (const route of vs.routes) {
@@ -317,7 +315,7 @@ function markReadOnly(
         routeWriteRefusal(
           binding,
           meta,
-          routeHosts(raw?.spec?.http?.[route.index]),
+          raw ? router.routeHosts(raw, route.index) : [],
           lookup,
         );
       if (refusal) route.readOnly = refusal;

@@ -35,6 +35,7 @@ import {
   DestinationRef,
   EntityBinding,
   RollbackOperation,
+  buildHttpRouteViews,
   buildVirtualServiceViews,
   raisesNonStableShare,
   refersTo,
@@ -50,10 +51,13 @@ import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
 import { KubeApiError, KubeRequestError } from '../cluster/KubeApi';
 import { FIELD_MANAGER } from '../fieldManager';
 import { createTrafficRouter } from '../traffic/createTrafficRouter';
-import { TrafficRouter } from '../traffic/TrafficRouter';
+import { RouteKind, TrafficRouter } from '../traffic/TrafficRouter';
 import { AuditStore } from '../database/AuditStore';
 import { EntityAccess } from './EntityAccess';
-import { selectEntityObjects } from './entityNamespaces';
+import {
+  selectEntityHttpRouteObjects,
+  selectEntityObjects,
+} from './entityNamespaces';
 import {
   ClusterUnavailableError,
   RouteConflictError,
@@ -151,12 +155,14 @@ export class RouteActionService {
       credentials,
       options.permission ? 'request traffic changes of' : 'move traffic of',
     );
+    const kind: RouteKind = target.kind ?? 'VirtualService';
     const { cache, vs, annotations } = await this.locate(
       ref,
       entity,
       target.cluster,
       target.namespace,
       target.virtualService,
+      kind,
     );
     if (vs.managedBy) {
       const controller =
@@ -164,7 +170,7 @@ export class RouteActionService {
           ? 'Argo Rollouts'
           : 'Flagger';
       throw new RouteConflictError(
-        `VirtualService ${vs.namespace}/${vs.name} is driven by ${controller} (${vs.managedBy.namespace}/${vs.managedBy.name}); change the rollout through ${controller}, not here`,
+        `${kind} ${vs.namespace}/${vs.name} is driven by ${controller} (${vs.managedBy.namespace}/${vs.managedBy.name}); change the rollout through ${controller}, not here`,
       );
     }
     const binding = await this.options.access.binding(entity);
@@ -197,7 +203,7 @@ export class RouteActionService {
         ? rollbackToStable(withSteps, stable, vs.namespace)
         : withSteps;
     const warnings: RolloutWarning[] = [];
-    const router = this.routerFor(cache);
+    const router = this.routerFor(cache, kind);
     const outcome = await router.change({
       ref: { namespace: vs.namespace, name: vs.name },
       route: target.route,
@@ -214,6 +220,7 @@ export class RouteActionService {
           cache,
           object,
           router.hostsOfChange(plan, object),
+          kind,
         );
         if (
           options.refuseRaising &&
@@ -230,7 +237,7 @@ export class RouteActionService {
       warnings.push({
         code: 'gitops-tracked',
         severity: 'warning',
-        message: `${tool} (${tracker.source}) tracks VirtualService ${vs.namespace}/${vs.name}: unless the change is also made in Git, it may be reverted at the next sync`,
+        message: `${tool} (${tracker.source}) tracks ${kind} ${vs.namespace}/${vs.name}: unless the change is also made in Git, it may be reverted at the next sync`,
       });
     }
     const result: RouteActionResult = {
@@ -245,6 +252,7 @@ export class RouteActionService {
     };
     if (finishing) {
       const { scaledDown, keptRunning } = await this.scaleDownRemoved(
+        kind,
         vs,
         outcome.plan,
         cache,
@@ -441,6 +449,7 @@ export class RouteActionService {
   // failing the request after the write would hide that it happened. Other
   // errors (RBAC, a concurrent scale) still fail the request, as before.
   private async scaleDownRemoved(
+    kind: RouteKind,
     vs: VirtualServiceView,
     plan: RouteChangePlan,
     cache: ClusterObjectCache,
@@ -463,6 +472,7 @@ export class RouteActionService {
     // show the route as it is yet (promoted a moment ago, or a dry run):
     // the guards read it as the change leaves it.
     const pendingRoute: PendingRoute = {
+      kind,
       namespace: vs.namespace,
       name: vs.name,
       index: plan.after.index,
@@ -521,13 +531,12 @@ export class RouteActionService {
     return { scaledDown, keptRunning };
   }
 
-  // The entity's routes are VirtualServices today; an HTTPRoute target
-  // will name its kind (issue 14).
-  private routerFor(cache: ClusterObjectCache): TrafficRouter {
-    let router = this.routers.get(cache.name);
+  private routerFor(cache: ClusterObjectCache, kind: RouteKind): TrafficRouter {
+    const key = `${cache.name}/${kind}`;
+    let router = this.routers.get(key);
     if (!router) {
-      router = createTrafficRouter({ kind: 'VirtualService', cache });
-      this.routers.set(cache.name, router);
+      router = createTrafficRouter({ kind, cache });
+      this.routers.set(key, router);
     }
     return router;
   }
@@ -553,6 +562,7 @@ export class RouteActionService {
       cluster: target.cluster,
       namespace: vs.namespace,
       virtualService: vs.name,
+      kind: target.kind,
       route,
     });
     return stableVersion(route.destinations, vs.namespace, recorded);
@@ -588,7 +598,12 @@ export class RouteActionService {
       cache,
       annotations,
       selected,
-      views: buildVirtualServiceViews(selected),
+      views: [
+        ...buildVirtualServiceViews(selected),
+        ...buildHttpRouteViews(
+          selectEntityHttpRouteObjects(annotations, cache),
+        ),
+      ],
     };
   }
 
@@ -598,16 +613,22 @@ export class RouteActionService {
     cluster: string,
     namespace: string,
     name: string,
+    kind: RouteKind,
   ) {
     const { cache, annotations, selected, views } = await this.entityViews(
       ref,
       entity,
       cluster,
     );
-    const vs = views.find(v => v.namespace === namespace && v.name === name);
+    const vs = views.find(
+      v =>
+        (v.kind ?? 'VirtualService') === kind &&
+        v.namespace === namespace &&
+        v.name === name,
+    );
     if (!vs) {
       throw new NotFoundError(
-        `VirtualService ${namespace}/${name} is not one of ${ref}'s VirtualServices on cluster ${cluster}`,
+        `${kind} ${namespace}/${name} is not one of ${ref}'s ${kind}s on cluster ${cluster}`,
       );
     }
     return { cache, vs, annotations, selected };

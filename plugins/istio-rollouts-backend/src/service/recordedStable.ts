@@ -33,6 +33,8 @@ export async function recordedStableOf(
     cluster: string;
     namespace: string;
     virtualService: string;
+    /** Absent: a VirtualService. */
+    kind?: 'VirtualService' | 'HTTPRoute';
     route: { index: number; name?: string };
   },
 ): Promise<DestinationRef | undefined> {
@@ -46,6 +48,7 @@ export async function recordedStableOf(
       cluster: args.cluster,
       namespace: args.namespace,
       name: args.virtualService,
+      kind: args.kind,
     },
     limit: 50,
   });

@@ -149,6 +149,7 @@ const target = z
       z.number().int().min(0).max(1000),
       z.string().min(1).max(253),
     ]),
+    kind: z.enum(['VirtualService', 'HTTPRoute']).optional(),
   })
   .strict();
 

@@ -41,7 +41,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { AuditStore } from '../database/AuditStore';
 import { streamAuditExport } from './auditExport';
-import { AuditTrail } from './AuditTrail';
+import { AuditTrail, routeKindOf } from './AuditTrail';
 import {
   ControllerActionService,
   controllerActionName,
@@ -309,6 +309,7 @@ export async function createRouter(
           cluster: body.target.cluster,
           namespace: body.target.namespace,
           virtualService: body.target.virtualService,
+          ...routeKindOf(body.target),
           route: body.target.route,
           reason: body.allowUnready
             ? `${body.reason ?? ''} [traffic to unready pods allowed: ${

@@ -42,6 +42,8 @@ import { RouteConflictError, UnprocessableError } from '../errors';
  * still holds it (the change may be a dry run, or not cached yet).
  */
 export interface PendingRoute {
+  /** Absent: a VirtualService route (`spec.http`); else an HTTPRoute rule (`spec.rules`). */
+  kind?: 'VirtualService' | 'HTTPRoute';
   namespace: string;
   name: string;
   index: number;
@@ -51,10 +53,15 @@ export interface PendingRoute {
   routeName?: string;
 }
 
-function withPending(virtualServices: any[], pending?: PendingRoute): any[] {
-  if (!pending) return virtualServices;
-  return virtualServices.map(vs => {
-    const http = vs?.spec?.http;
+function withPending(
+  objects: any[],
+  kind: 'VirtualService' | 'HTTPRoute',
+  pending?: PendingRoute,
+): any[] {
+  if (!pending || (pending.kind ?? 'VirtualService') !== kind) return objects;
+  const list = kind === 'HTTPRoute' ? 'rules' : 'http';
+  return objects.map(vs => {
+    const http = vs?.spec?.[list];
     if (
       vs?.metadata?.namespace !== pending.namespace ||
       vs?.metadata?.name !== pending.name ||
@@ -65,14 +72,14 @@ function withPending(virtualServices: any[], pending?: PendingRoute): any[] {
     }
     const next = [...http];
     next[pending.index] = pending.route;
-    return { ...vs, spec: { ...vs.spec, http: next } };
+    return { ...vs, spec: { ...vs.spec, [list]: next } };
   });
 }
 
 /**
  * Why the Deployment may not be scaled to `replicas` by hand, as the error
  * to answer with, or undefined when it may: to 0 only when no route of any
- * VirtualService of the cluster still sends its pods traffic, and never
+ * VirtualService or HTTPRoute of the cluster still sends its pods traffic, and never
  * when something else sets its replicas. Nothing is changed either way.
  */
 export async function scaleRefusal(
@@ -98,6 +105,12 @@ export async function scaleRefusal(
       {
         virtualServices: withPending(
           Array.from(cache.all('virtualServices')),
+          'VirtualService',
+          pending,
+        ),
+        httpRoutes: withPending(
+          Array.from(cache.all('httpRoutes')),
+          'HTTPRoute',
           pending,
         ),
         destinationRules: Array.from(cache.all('destinationRules')),

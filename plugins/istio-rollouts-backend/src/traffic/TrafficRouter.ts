@@ -15,14 +15,15 @@
  */
 
 import type {
+  RoutingObjectKind,
   RouteChangePlan,
   RouteOperation,
   RouteSnapshot,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
-/** The kinds of routing object a TrafficRouter exists for (HTTPRoute next, issue 14). */
-export type RouteKind = 'VirtualService';
+/** The kinds of routing object a TrafficRouter exists for. */
+export type RouteKind = RoutingObjectKind;
 
 /** Which routing object, on the router's cluster. */
 export interface RoutingObjectRef {
@@ -76,6 +77,8 @@ export interface TrafficRouter {
   change(options: RouteChangeOptions): Promise<RouteChangeOutcome>;
   /** A route of an object as `get` returns it, by index or name. */
   readRoute(object: unknown, route: number | string): RouteSnapshot | undefined;
+  /** Every host a route of the object sends to or mirrors to, as written (its binding). */
+  routeHosts(object: unknown, index: number): string[];
   /** Every host a planned change touches, read on the object it was planned on. */
   hostsOfChange(plan: RouteChangePlan, object: unknown): string[];
   /** The versions a planned change starts sending (or mirroring) traffic to, with their readiness. */

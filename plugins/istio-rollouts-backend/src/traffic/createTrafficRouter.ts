@@ -15,6 +15,7 @@
  */
 
 import { ClusterObjectCache } from '../cluster/ClusterObjectCache';
+import { GatewayApiTrafficRouter } from './gatewayapi/GatewayApiTrafficRouter';
 import { IstioTrafficRouter } from './istio/IstioTrafficRouter';
 import { RouteKind, TrafficRouter } from './TrafficRouter';
 
@@ -23,7 +24,7 @@ import { RouteKind, TrafficRouter } from './TrafficRouter';
  * for a router by the kind of route they act on and never name a mesh.
  * A kind without a router is an error, never a silent fallback to Istio (a
  * Gateway API HTTPRoute written as a VirtualService would be refused by the
- * API server at best). HTTPRoute gets its case here (issue 14).
+ * API server at best).
  */
 export function createTrafficRouter(options: {
   kind: RouteKind;
@@ -33,6 +34,8 @@ export function createTrafficRouter(options: {
   switch (kind) {
     case 'VirtualService':
       return new IstioTrafficRouter(cache);
+    case 'HTTPRoute':
+      return new GatewayApiTrafficRouter(cache);
     default:
       throw new Error(`No traffic router for routes of kind ${kind}`);
   }

@@ -16,7 +16,8 @@
 
 import { ClusterObjects } from '../kube/types';
 import { asArray, asString, dig } from '../kube/guards';
-import { parseServiceFqdn } from '../kube/hosts';
+import { parseServiceFqdn, serviceFqdn } from '../kube/hosts';
+import { isServiceRef, readHttpRoutes } from '../gatewayapi/readHttpRoute';
 import { labelsInclude } from '../kube/labels';
 import { DestinationModel, MirrorModel } from '../kube/readIstio';
 import { readMeta } from '../kube/readMeta';
@@ -34,9 +35,11 @@ import { findSubset } from './versions';
  * @public
  */
 export interface PodTrafficRoute {
-  /** Namespace and name of the VirtualService. */
+  /** Namespace and name of the VirtualService (or HTTPRoute). */
   namespace: string;
   virtualService: string;
+  /** Set for a Gateway API HTTPRoute; `index` is then a rule's. */
+  routeKind?: 'HTTPRoute';
   protocol: 'http' | 'tcp' | 'tls';
   /** Position in `spec.http` (or `spec.tcp` / `spec.tls`). */
   index: number;
@@ -144,6 +147,49 @@ export function findRoutesToPods(
       }
     }
   }
+  out.push(...httpRoutesToPods(objects.httpRoutes, reaches));
+  return out;
+}
+
+// HTTPRoute rules as Gateway API weighs them: a missing weight is 1, a lone
+// backend above 0 takes everything, and weights of 0 everywhere send
+// nothing (unlike Istio's unknown split). Backends are Services.
+function httpRoutesToPods(
+  httpRoutes: unknown,
+  reaches: (host: string, subset: undefined, namespace: string) => boolean,
+): PodTrafficRoute[] {
+  const out: PodTrafficRoute[] = [];
+  for (const route of readHttpRoutes({ httpRoutes })) {
+    const { namespace, name } = route.meta;
+    for (const rule of route.rules) {
+      const at = {
+        namespace,
+        virtualService: name,
+        routeKind: 'HTTPRoute' as const,
+        protocol: 'http' as const,
+        index: rule.index,
+        ...(rule.name ? { name: rule.name } : {}),
+      };
+      const total = rule.backends.reduce((sum, b) => sum + b.weight, 0);
+      for (const b of rule.backends) {
+        const host = serviceFqdn(b.name, b.namespace);
+        if (!isServiceRef(b) || !(b.weight > 0)) continue;
+        if (!reaches(host, undefined, namespace)) continue;
+        const weight = Math.round((b.weight / total) * 10000) / 100;
+        out.push({ ...at, kind: 'route', weight, host });
+      }
+      for (const m of rule.mirrors) {
+        const host = serviceFqdn(m.name, m.namespace);
+        if (
+          isServiceRef(m) &&
+          m.percentage > 0 &&
+          reaches(host, undefined, namespace)
+        ) {
+          out.push({ ...at, kind: 'mirror', weight: m.percentage, host });
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -162,6 +208,9 @@ export function describePodTrafficRoute(route: PodTrafficRoute): string {
   let share = `weight ${route.weight}`;
   if (route.kind === 'mirror') share = `mirror ${route.weight}%`;
   if (route.weightUnknown) share = 'split unknown: no destination has a weight';
+  if (route.routeKind === 'HTTPRoute') {
+    return `HTTPRoute ${route.namespace}/${route.virtualService} rule ${which} (${share})`;
+  }
   return `${route.namespace}/${route.virtualService} ${protocol}route ${which} (${share})`;
 }
 

@@ -14,57 +14,60 @@
  * limitations under the License.
  */
 
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   RouteChangePlan,
-  RouteSnapshot,
-  describeSplit,
+  RouteOperation,
   planRouteChange,
   routeHosts,
-  sameSplit,
   snapshotRoute,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
-import { KubeApiError, KubeRequestError } from '../../cluster/KubeApi';
 import {
-  RouteConflictError,
-  StaleRequestError,
-  UnprocessableError,
-  clusterFailure,
-} from '../../errors';
-import { FIELD_MANAGER } from '../../fieldManager';
-import {
-  RouteChangeOptions,
-  RouteChangeOutcome,
-  RoutedObject,
-  RoutingObjectRef,
-  TrafficRouter,
-} from '../TrafficRouter';
+  JsonPatchTrafficRouter,
+  pickFromList,
+} from '../JsonPatchTrafficRouter';
+import { RoutedObject, RoutingObjectRef } from '../TrafficRouter';
 import { versionsGaining } from './readiness';
 import { knownSubsets } from './subsets';
 
 /**
- * Reads and sets routes of Istio VirtualServices with RFC 6902 JSON
- * Patches. The plan's `test` operations pin the resourceVersion and the
- * route's current weights, so the API server itself refuses the patch if
- * anyone changed the object in between: nothing is ever overwritten.
+ * Reads and sets routes of Istio VirtualServices (`spec.http`). The plan's
+ * `test` operations pin the resourceVersion and the route's current
+ * weights, so the API server itself refuses the patch if anyone changed
+ * the object in between.
  */
-export class IstioTrafficRouter implements TrafficRouter {
+export class IstioTrafficRouter extends JsonPatchTrafficRouter {
   readonly kind = 'VirtualService';
-  private readonly lastWritten = new Map<string, string>();
+  protected readonly cacheKey = 'virtualServices';
 
-  constructor(private readonly cache: ClusterObjectCache) {}
-
-  objectPath(ref: RoutingObjectRef): string {
-    return this.cache.objectPath('virtualServices', ref.namespace, ref.name);
+  // From the cache, as before the change: the DestinationRules' subsets a
+  // destination may name (the planner refuses any other).
+  protected planner(ref: RoutingObjectRef, operation: RouteOperation) {
+    const subsets = knownSubsets(this.cache, ref, operation);
+    return (object: unknown, route: number | string, op: RouteOperation) =>
+      planRouteChange({
+        virtualService: object,
+        route,
+        operation: op,
+        knownSubsets: subsets,
+      });
   }
 
-  readRoute(
-    object: unknown,
-    route: number | string,
-  ): RouteSnapshot | undefined {
-    const found = pickRoute(object, route);
-    return found ? snapshotRoute(found.raw, found.index) : undefined;
+  protected pickRoute(object: any, route: number | string) {
+    return pickFromList(object?.spec?.http, route);
+  }
+
+  protected snapshot(raw: unknown, index: number) {
+    return snapshotRoute(raw, index);
+  }
+
+  // A destination without a weight has all of a single-entry route, else none.
+  protected weightsAsWritten(raw: any): number[] {
+    const entries: any[] = Array.isArray(raw?.route) ? raw.route : [];
+    return entries.map(r => r?.weight ?? (entries.length === 1 ? 100 : 0));
+  }
+
+  routeHosts(object: any, index: number): string[] {
+    return routeHosts(object?.spec?.http?.[index]);
   }
 
   // Every host a change touches, from the routes as written: the route
@@ -82,302 +85,5 @@ export class IstioTrafficRouter implements TrafficRouter {
 
   versionsGaining(plan: RouteChangePlan, object: RoutedObject) {
     return versionsGaining(this.cache, plan, object);
-  }
-
-  // As written: a destination without a weight has all of a single-entry
-  // route, else none (what a GitOps revert would leave).
-  cachedWeights(ref: RoutingObjectRef, index: number) {
-    const current = this.cache.find('virtualServices', ref.namespace, ref.name);
-    if (!current) return undefined;
-    const route = current.spec?.http?.[index];
-    return {
-      resourceVersion: current.metadata?.resourceVersion,
-      weights: ((route?.route ?? []) as any[]).map(
-        (r: any) => r.weight ?? (route.route.length === 1 ? 100 : 0),
-      ) as number[],
-    };
-  }
-
-  // Only change() reads fresh, before it writes: a read that gets no
-  // answer means the change was not sent (503).
-  async get(ref: RoutingObjectRef): Promise<any> {
-    try {
-      return await this.cache.api.get<any>(this.objectPath(ref));
-    } catch (error) {
-      if (error instanceof KubeRequestError) {
-        throw clusterFailure(error, {
-          cluster: this.cache.name,
-          what: `VirtualService ${ref.namespace}/${ref.name}`,
-          phase: 'before-write',
-        });
-      }
-      throw translate(
-        error,
-        `VirtualService ${ref.namespace}/${ref.name}`,
-        'read',
-      );
-    }
-  }
-
-  /**
-   * Plans on the cached object first — usually current, so a change costs
-   * one request. If the API server refuses the patch's `test`s, the object is
-   * read fresh: when the route itself is unchanged (someone wrote another
-   * route or a label, or the cache was a moment behind), the change is
-   * planned again, re-validated and sent once more; when the route changed,
-   * the answer is 409 with its current state, and nothing is overwritten.
-   */
-  async change(options: RouteChangeOptions): Promise<RouteChangeOutcome> {
-    const { ref, route, operation, dryRun, expect, check } = options;
-    // From the cache, as before the change: the DestinationRules' subsets
-    // a destination may name (the planner refuses any other).
-    const subsets = knownSubsets(this.cache, ref, operation);
-    const what = `VirtualService ${ref.namespace}/${ref.name}`;
-    const key = `${ref.namespace}/${ref.name}`;
-    const cached = this.cache.find('virtualServices', ref.namespace, ref.name);
-    // Our own last write may not have reached the cache yet (two quick
-    // clicks): then the cached route is stale by our own doing, so read.
-    const usable =
-      !expect &&
-      cached &&
-      // A stale copy (the cluster stopped answering): never plan on it.
-      !this.cache.freshness().stale &&
-      !olderThan(cached.metadata?.resourceVersion, this.lastWritten.get(key));
-    let object: any = usable ? cached : await this.get(ref);
-    for (let attempt = 1; ; attempt++) {
-      if (expect) assertRouteUnchanged(object, route, expect.before);
-      const result = planRouteChange({
-        virtualService: object,
-        route,
-        operation,
-        knownSubsets: subsets,
-      });
-      if (!result.ok) {
-        throw refusal(result.status, `${what}: ${result.message}`);
-      }
-      if (expect?.after) assertSplitAsApproved(object, result, expect.after);
-      check?.(result, object);
-      try {
-        const stored = await this.cache.api.jsonPatch<any>(
-          this.objectPath(ref),
-          result.patch,
-          FIELD_MANAGER,
-          dryRun,
-        );
-        if (!dryRun) {
-          this.lastWritten.set(
-            key,
-            String(stored.metadata?.resourceVersion ?? ''),
-          );
-        }
-        return {
-          plan: result,
-          resourceVersionBefore: String(object.metadata?.resourceVersion ?? ''),
-          resourceVersionAfter: dryRun
-            ? undefined
-            : String(stored.metadata?.resourceVersion ?? ''),
-        };
-      } catch (error) {
-        if (error instanceof KubeRequestError) {
-          // Sent and unanswered: unknown (504), kept with what it meant to
-          // do so the audit can say it and the plugin can check later.
-          throw clusterFailure(error, {
-            cluster: this.cache.name,
-            what: `${what} route ${route}`,
-            phase: dryRun ? 'dry-run' : 'write',
-            intended: {
-              weightsBefore: result.before,
-              weightsAfter: result.after,
-              resourceVersionBefore: String(
-                object.metadata?.resourceVersion ?? '',
-              ),
-            },
-          });
-        }
-        if (!isFailedTest(error)) {
-          throw translate(
-            error,
-            what,
-            dryRun ? 'validate a patch of' : 'patch',
-          );
-        }
-        if (attempt > 1) {
-          throw await this.conflict(ref, route, what);
-        }
-        const fresh = await this.get(ref);
-        if (!sameRoute(object, fresh, route)) {
-          throw await this.conflict(ref, route, what, fresh);
-        }
-        object = fresh;
-      }
-    }
-  }
-
-  // A failed `test` means the object moved on since we read it: answer
-  // with what it is now, so the caller can review and retry.
-  private async conflict(
-    ref: RoutingObjectRef,
-    route: number | string,
-    what: string,
-    fresh?: any,
-  ) {
-    try {
-      const now = fresh ?? (await this.get(ref));
-      const current = pickRoute(now, route);
-      return new RouteConflictError(
-        `${what} changed since it was read (someone else wrote it); nothing was changed. Review its current state and try again.`,
-        {
-          resourceVersion: String(now.metadata?.resourceVersion ?? ''),
-          route: current
-            ? snapshotRoute(current.raw, current.index)
-            : undefined,
-        },
-      );
-    } catch {
-      return new RouteConflictError(
-        `${what} changed since it was read; nothing was changed.`,
-      );
-    }
-  }
-}
-
-// resourceVersions are opaque strings to clients, but etcd's are increasing
-// integers; when both are, compare them, else assume the cache is current.
-function olderThan(version: unknown, than: string | undefined): boolean {
-  if (
-    !than ||
-    typeof version !== 'string' ||
-    !/^\d+$/.test(version) ||
-    !/^\d+$/.test(than)
-  ) {
-    return false;
-  }
-  return BigInt(version) < BigInt(than);
-}
-
-// The route a change is about, by index or name, as an object holds it.
-function pickRoute(
-  object: any,
-  route: number | string,
-): { raw: unknown; index: number } | undefined {
-  const http: any[] = Array.isArray(object?.spec?.http) ? object.spec.http : [];
-  const index =
-    typeof route === 'number' ? route : http.findIndex(r => r?.name === route);
-  return index >= 0 && index < http.length
-    ? { raw: http[index], index }
-    : undefined;
-}
-
-// What an approver saw is the route (by name) and its split: destinations,
-// weights and mirror. A change elsewhere (retries, a label, another route)
-// does not change what the approved operation does, so it is not stale; a
-// route that is gone, renamed or split differently is.
-function assertRouteUnchanged(
-  object: any,
-  route: number | string,
-  before: RouteSnapshot,
-) {
-  const resourceVersion = String(object?.metadata?.resourceVersion ?? '');
-  const current = pickRoute(object, route);
-  if (!current) {
-    throw new StaleRequestError(
-      `Route ${route} no longer exists; nothing was applied.`,
-      { resourceVersion },
-    );
-  }
-  const now = snapshotRoute(current.raw, current.index);
-  if ((now.name ?? null) !== (before.name ?? null)) {
-    throw new StaleRequestError(
-      `Route ${route} is now ${
-        now.name ? `'${now.name}'` : 'an unnamed route'
-      }, not the ${
-        before.name ? `'${before.name}'` : 'unnamed'
-      } route of the request; nothing was applied.`,
-      { resourceVersion, route: now },
-    );
-  }
-  if (!sameSplit(now, before)) {
-    throw new StaleRequestError(
-      `The route changed since the request was made (it was ${describeSplit(
-        before,
-      )}, it is now ${describeSplit(
-        now,
-      )}); nothing was applied. Make a new request if the change still makes sense.`,
-      { resourceVersion, route: now },
-    );
-  }
-}
-
-function assertSplitAsApproved(
-  object: any,
-  plan: RouteChangePlan,
-  after: RouteSnapshot,
-) {
-  if (!sameSplit(plan.after, after)) {
-    throw new StaleRequestError(
-      `The change would now give ${describeSplit(
-        plan.after,
-      )} instead of the approved ${describeSplit(
-        after,
-      )} (the canary steps changed since the request); nothing was applied.`,
-      {
-        resourceVersion: String(object?.metadata?.resourceVersion ?? ''),
-        route: plan.before,
-      },
-    );
-  }
-}
-
-function sameRoute(a: any, b: any, route: number | string): boolean {
-  return (
-    JSON.stringify(pickRoute(a, route)?.raw ?? null) ===
-    JSON.stringify(pickRoute(b, route)?.raw ?? null)
-  );
-}
-
-function refusal(status: number, message: string): Error {
-  switch (status) {
-    case 404:
-      return new NotFoundError(message);
-    case 409:
-      return new RouteConflictError(message);
-    case 422:
-      return new UnprocessableError(message);
-    default:
-      return new InputError(message);
-  }
-}
-
-// The API server answers a failed JSON Patch `test` with 422 Invalid and a
-// generic message (see test/cluster/README.md), or with 409 Conflict.
-function isFailedTest(error: unknown): boolean {
-  return (
-    error instanceof KubeApiError &&
-    (error.statusCode === 409 ||
-      (error.statusCode === 422 &&
-        /testing|test operation|the server rejected our request due to an error in our request/i.test(
-          error.message,
-        )))
-  );
-}
-
-function translate(error: unknown, what: string, verb: string): Error {
-  if (!(error instanceof KubeApiError)) return error as Error;
-  switch (error.statusCode) {
-    case 403:
-      return new NotAllowedError(
-        `The plugin's Kubernetes identity may not ${verb} ${what} (RBAC): ${error.message}`,
-      );
-    case 404:
-      return new NotFoundError(`${what} does not exist`);
-    case 409:
-      return new RouteConflictError(`${what}: ${error.message}`);
-    case 400:
-    case 422:
-      return new UnprocessableError(
-        `The cluster refused the change to ${what}: ${error.message}`,
-      );
-    default:
-      return error;
   }
 }

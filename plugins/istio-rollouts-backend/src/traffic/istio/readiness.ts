@@ -15,13 +15,12 @@
  */
 
 import {
-  DestinationRef,
   RouteChangePlan,
   VersionView,
   buildVirtualServiceViews,
-  refersTo,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterObjectCache } from '../../cluster/ClusterObjectCache';
+import { destinationsGaining } from '../destinationsGaining';
 import { RoutedObject } from '../TrafficRouter';
 import { serviceNamespaces } from './subsets';
 
@@ -37,29 +36,15 @@ export function versionsGaining(
   plan: RouteChangePlan,
   vs: RoutedObject,
 ): VersionView[] {
-  const same = (a: DestinationRef, b: DestinationRef) =>
-    refersTo({ ...a, port: undefined }, b, vs.namespace);
   // A targeted route that the change inserts sends its users elsewhere too.
   const added = ((plan.addedRoute?.route as any)?.route ?? []).map(
     (r: any) => ({
       host: String(r?.destination?.host ?? ''),
       subset: r?.destination?.subset,
       port: r?.destination?.port?.number,
-      weight: 100,
     }),
   );
-  const gaining = [
-    ...plan.after.destinations.filter(
-      d =>
-        d.weight > 0 &&
-        !plan.before.destinations.some(b => same(b, d) && b.weight > 0),
-    ),
-    ...(plan.after.mirror &&
-    !(plan.before.mirror && same(plan.before.mirror, plan.after.mirror))
-      ? [plan.after.mirror]
-      : []),
-    ...added,
-  ];
+  const gaining = destinationsGaining(plan, vs.namespace, added);
   if (gaining.length === 0) return [];
   const probe = {
     apiVersion: vs.apiVersion,
