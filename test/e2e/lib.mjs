@@ -75,6 +75,46 @@ export function patchJson(path, ops) {
   });
 }
 
+/** The demo's backend, which the app at APP calls. */
+export const BACKEND = 'http://localhost:7007';
+
+/**
+ * A Backstage token for one of the demo's people, got the way the demo's
+ * sign-in page gets it (the `demo` auth provider, header
+ * x-istio-rollouts-demo-user): the backend resolves the User entity in the
+ * catalog, so ownership and permissions are real.
+ */
+export async function userToken(user) {
+  const res = await fetch(`${BACKEND}/api/auth/demo/refresh`, {
+    headers: { 'x-istio-rollouts-demo-user': user },
+  });
+  if (!res.ok) throw new Error(`sign-in as ${user}: ${res.status}`);
+  return (await res.json()).backstageIdentity.token;
+}
+
+/**
+ * Calls the plugin's API (`/api/istio-rollouts` + path) as a demo person,
+ * with a JSON body when `body` is given; resolves to `{ status, json }`.
+ */
+export async function pluginApi(user, path, { method = 'GET', body } = {}) {
+  const res = await fetch(`${BACKEND}/api/istio-rollouts${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${await userToken(user)}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json };
+}
+
 /**
  * The Chromium page of the test file. An ES module export is a live binding:
  * importers see the page once the `before` hook of useChromium has run.

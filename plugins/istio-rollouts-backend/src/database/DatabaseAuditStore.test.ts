@@ -353,6 +353,26 @@ describe('DatabaseAuditStore', () => {
       );
     });
 
+    it("keeps an HTTPRoute's records apart from a same-named VirtualService's", async () => {
+      await store.append(newRecord({ action: 'start-canary' }));
+      const http = await store.append(
+        newRecord({ action: 'start-canary', routeKind: 'HTTPRoute' }),
+      );
+      expect(http.routeKind).toBe('HTTPRoute');
+      const where = { cluster: 'local', namespace: 'shop', name: 'reviews' };
+      const ofRoute = await store.list({
+        virtualService: { ...where, kind: 'HTTPRoute' },
+      });
+      expect(ofRoute.items.map(r => r.id)).toEqual([http.id]);
+      const ofVs = await store.list({ virtualService: where });
+      expect(ofVs.items).toHaveLength(1);
+      expect(ofVs.items[0]).not.toHaveProperty('routeKind');
+      // The observed-change check compares VirtualServices only.
+      expect(await store.virtualServicesOnRecord('local')).toEqual(
+        new Set(['shop/reviews']),
+      );
+    });
+
     it('records an observed change once per key', async () => {
       const observed = newRecord({
         outcome: 'observed',

@@ -102,6 +102,22 @@ describe('DatabasePromotionRequestStore', () => {
       ).toBeUndefined();
     });
 
+    it('keeps the kind of an HTTPRoute target, and none for a VirtualService', async () => {
+      const input = newRequest({
+        target: {
+          cluster: 'local',
+          namespace: 'demo',
+          virtualService: 'inventory',
+          route: 0,
+          kind: 'HTTPRoute',
+        },
+      });
+      const created = await store.create(input);
+      expect((await store.get(created.id))?.target).toEqual(input.target);
+      const plain = await store.create(newRequest());
+      expect((await store.get(plain.id))?.target).not.toHaveProperty('kind');
+    });
+
     it('lists newest first, by entity and status', async () => {
       const a = await store.create(newRequest());
       const b = await store.create(

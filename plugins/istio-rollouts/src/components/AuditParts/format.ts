@@ -101,24 +101,54 @@ function replicasOf(value: unknown): number | undefined {
   return typeof replicas === 'number' ? replicas : undefined;
 }
 
-/** "Route "primary"" or "Route #1", as the tab names routes. */
-export function routeLabel(route: string | number): string {
-  const text = String(route);
-  return /^\d+$/.test(text) ? `Route #${Number(text) + 1}` : `Route "${text}"`;
+/**
+ * The kind of routing object a record or request acts on: audit records
+ * carry it as `routeKind`, a request's target as `kind`; absent means a
+ * VirtualService (what records made before HTTPRoutes could be changed
+ * acted on).
+ */
+export function routeKindOf(target: {
+  cluster: string;
+  kind?: string;
+  routeKind?: string;
+}): string {
+  return target.routeKind ?? target.kind ?? 'VirtualService';
 }
 
-/** Where an action wrote: `local · demo/reviews · Route "primary"`. */
+/**
+ * How the tab names a route: `Route "primary"` or `Route #1` for a
+ * VirtualService's http routes; `Rule "name"` or `Rule 0` for an
+ * HTTPRoute's rules, numbered as the API and the view's warnings number
+ * them.
+ */
+export function routeLabel(route: string | number, kind?: string): string {
+  const text = String(route);
+  const index = /^\d+$/.test(text);
+  if (kind === 'HTTPRoute') return index ? `Rule ${text}` : `Rule "${text}"`;
+  return index ? `Route #${Number(text) + 1}` : `Route "${text}"`;
+}
+
+/**
+ * Where an action wrote: `local · demo/reviews · Route "primary"`, or
+ * `local · HTTPRoute demo/inventory · Rule 0`.
+ */
 export function describeTarget(record: {
   cluster: string;
   namespace: string;
   virtualService?: string;
   workload?: string;
   route?: string | number;
+  kind?: string;
+  routeKind?: string;
 }): string {
   const parts = [record.cluster];
   if (record.virtualService) {
-    parts.push(`${record.namespace}/${record.virtualService}`);
-    if (record.route !== undefined) parts.push(routeLabel(record.route));
+    const kind = routeKindOf(record);
+    const object = `${record.namespace}/${record.virtualService}`;
+    parts.push(kind === 'VirtualService' ? object : `${kind} ${object}`);
+    if (record.route !== undefined) {
+      parts.push(routeLabel(record.route, kind));
+    }
   } else {
     parts.push(record.namespace);
     if (record.workload) parts.push(record.workload);
@@ -126,11 +156,17 @@ export function describeTarget(record: {
   return parts.join(' · ');
 }
 
-/** Finds the versions of a VirtualService in the entity's view, to label destinations as the tab does. */
+/**
+ * Finds the versions of a routing object in the entity's view, to label
+ * destinations as the tab does. The kind counts: an HTTPRoute may share
+ * its name with a VirtualService.
+ */
 export type VersionsLookup = (target: {
   cluster: string;
   namespace: string;
   virtualService?: string;
+  kind?: string;
+  routeKind?: string;
 }) => VersionView[];
 
 export function versionsLookup(view?: EntityRolloutView): VersionsLookup {
@@ -140,7 +176,8 @@ export function versionsLookup(view?: EntityRolloutView): VersionsLookup {
       ?.virtualServices.find(
         vs =>
           vs.namespace === target.namespace &&
-          vs.name === target.virtualService,
+          vs.name === target.virtualService &&
+          (vs.kind ?? 'VirtualService') === routeKindOf(target),
       )?.versions ?? [];
 }
 

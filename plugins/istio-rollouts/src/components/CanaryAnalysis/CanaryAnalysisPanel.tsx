@@ -20,6 +20,7 @@ import type {
   CanaryAnalysisView,
   MetricCheckResult,
   RouteView,
+  RoutingObjectKind,
   VersionComparison,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -163,7 +164,7 @@ const comparisonColumns: TableColumn<ComparisonRow>[] = [
 ];
 
 /**
- * The canary analysis of a VirtualService's split route: the verdict and
+ * The canary analysis of a routing object's split route: the verdict and
  * why, each metric check against its threshold, and each statistical
  * comparison of canary against stable, with whether a failing verdict
  * rolls the route back on its own.
@@ -172,10 +173,13 @@ export const CanaryAnalysisPanel = ({
   analysis,
   versions,
   routes,
+  kind,
 }: {
   analysis: CanaryAnalysisView;
   versions: VersionView[];
   routes: RouteView[];
+  /** The routing object's kind, which names its routes (absent: VirtualService). */
+  kind?: RoutingObjectKind;
 }) => {
   const classes = useStyles();
   const labelOf = (key: string) =>
@@ -213,7 +217,7 @@ export const CanaryAnalysisPanel = ({
         </Typography>
       </div>
       <Typography variant="body2" color="textSecondary">
-        {routeLabel(route?.name ?? analysis.route)}: canary{' '}
+        {routeLabel(route?.name ?? analysis.route, kind)}: canary{' '}
         {labelOf(analysis.canaryVersionKey)} against stable{' '}
         {labelOf(analysis.stableVersionKey)}
       </Typography>

@@ -138,15 +138,7 @@ const ActingPanel = ({
   );
   const route = drivenRoute(vs);
   const routeRef = useMemo(
-    () =>
-      route
-        ? routeTarget(cluster, vs, route)
-        : {
-            cluster,
-            namespace: vs.namespace,
-            virtualService: vs.name,
-            route: 0,
-          },
+    () => routeTarget(cluster, vs, route ?? { index: 0 }),
     [cluster, vs, route],
   );
   const requests = usePromotionRequestsContext();

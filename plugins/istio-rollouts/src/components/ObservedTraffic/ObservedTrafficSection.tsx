@@ -20,6 +20,7 @@ import type {
   ObservedTrafficView,
   ObservedVersionTraffic,
   RouteView,
+  RoutingObjectKind,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { formatTime, routeLabel } from '../AuditParts';
@@ -65,7 +66,10 @@ function observedColumn(
   };
 }
 
-function columns(split: RouteView | undefined): TableColumn<Row>[] {
+function columns(
+  split: RouteView | undefined,
+  kind: RoutingObjectKind | undefined,
+): TableColumn<Row>[] {
   return [
     {
       title: 'Version',
@@ -87,7 +91,7 @@ function columns(split: RouteView | undefined): TableColumn<Row>[] {
     },
     {
       title: split
-        ? `Configured (${routeLabel(split.name ?? split.index)})`
+        ? `Configured (${routeLabel(split.name ?? split.index, kind)})`
         : 'Configured',
       align: 'right',
       render: ({ configured }) =>
@@ -109,11 +113,14 @@ export const ObservedTrafficSection = ({
   observed,
   versions,
   split,
+  kind,
 }: {
   observed: ObservedTrafficView;
   versions: VersionView[];
   /** The route whose weights the shares compare with (see splitRouteOf). */
   split?: RouteView;
+  /** The routing object's kind, which names its routes (absent: VirtualService). */
+  kind?: RoutingObjectKind;
 }) => {
   const keys = versions.map(v => v.key);
   const data: Row[] = observedRows(versions, observed, split).map(row => ({
@@ -145,7 +152,7 @@ export const ObservedTrafficSection = ({
               padding: 'dense',
               toolbar: false,
             }}
-            columns={columns(split)}
+            columns={columns(split, kind)}
             data={data}
           />
         </>

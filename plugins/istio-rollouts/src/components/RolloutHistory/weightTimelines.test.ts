@@ -101,6 +101,40 @@ describe('weightTimelines', () => {
     expect(weightSequence(timelines[0], V2)).toEqual([10, 25, 50, 100]);
   });
 
+  it('keeps an HTTPRoute apart from a VirtualService of the same name', () => {
+    // Records of HTTPRoute changes carry their kind as `routeKind`.
+    const httpRoute: AuditRecord = {
+      ...CANARY_RECORDS[0],
+      id: '105',
+      createdAt: new Date(T.second + 60_000).toISOString(),
+      routeKind: 'HTTPRoute',
+      route: '0',
+      weightsBefore: {
+        index: 0,
+        destinations: [
+          { host: 'reviews-v1', port: 8080, weight: 90 },
+          { host: 'reviews-v2', port: 8080, weight: 10 },
+        ],
+      },
+      weightsAfter: {
+        index: 0,
+        destinations: [
+          { host: 'reviews-v1', port: 8080, weight: 75 },
+          { host: 'reviews-v2', port: 8080, weight: 25 },
+        ],
+      },
+    };
+
+    const timelines = weightTimelines([httpRoute, ...CANARY_RECORDS]);
+
+    expect(timelines.map(t => [t.key, t.routeKind])).toEqual([
+      ['HTTPRoute/local/demo/reviews/0', 'HTTPRoute'],
+      ['local/demo/reviews/primary', undefined],
+    ]);
+    expect(weightSequence(timelines[0], 'reviews-v2||8080')).toEqual([10, 25]);
+    expect(weightSequence(timelines[1], V2)).toEqual([10, 25, 50]);
+  });
+
   it('has nothing to draw without applied route changes', () => {
     expect(weightTimelines([CANARY_RECORDS[1], CANARY_RECORDS[2]])).toEqual([]);
   });

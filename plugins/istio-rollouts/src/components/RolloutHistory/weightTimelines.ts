@@ -19,7 +19,7 @@ import type {
   DestinationRef,
   RouteSnapshot,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { isRouteSnapshot } from '../AuditParts';
+import { isRouteSnapshot, routeKindOf } from '../AuditParts';
 
 // The pure half of the weights-over-time chart: from audit records to one
 // timeline per route, and from a timeline to the corners of each
@@ -43,11 +43,14 @@ export interface TimelineState {
 
 /** How one route's weights moved. */
 export interface WeightTimeline {
-  /** `cluster/namespace/virtualService/route`. */
+  /** `cluster/namespace/virtualService/route`, the kind first when not a VirtualService. */
   key: string;
   cluster: string;
   namespace: string;
+  /** The routing object's name, whatever its kind. */
   virtualService: string;
+  /** Set when the routing object is no VirtualService (`HTTPRoute`). */
+  routeKind?: string;
   /** Route name, or index as a string. */
   route: string;
   /** In order of first appearance. */
@@ -109,7 +112,10 @@ export function weightTimelines(records: AuditRecord[]): WeightTimeline[] {
   for (const record of applied) {
     const after = record.weightsAfter as RouteSnapshot;
     const route = routeOf(record, after);
+    // An HTTPRoute may share its name with a VirtualService.
+    const kind = routeKindOf(record);
     const key = [
+      ...(kind === 'VirtualService' ? [] : [kind]),
       record.cluster,
       record.namespace,
       record.virtualService,
@@ -123,6 +129,7 @@ export function weightTimelines(records: AuditRecord[]): WeightTimeline[] {
         cluster: record.cluster,
         namespace: record.namespace,
         virtualService: record.virtualService!,
+        ...(kind === 'VirtualService' ? {} : { routeKind: kind }),
         route,
         destinations: [],
         states: [],

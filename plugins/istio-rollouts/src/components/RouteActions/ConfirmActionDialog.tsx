@@ -23,7 +23,10 @@ import {
   DialogTitle,
   Typography,
 } from '@material-ui/core';
-import type { TrackedByView } from '@istio-rollouts/plugin-istio-rollouts-common';
+import type {
+  RoutingObjectKind,
+  TrackedByView,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
   GitOpsNotice,
   ReasonField,
@@ -47,12 +50,15 @@ export interface ConfirmRequest {
 export const ConfirmActionDialog = ({
   request,
   trackedBy,
+  kind,
   mode = 'apply',
   onCancel,
   onConfirm,
 }: {
   request?: ConfirmRequest;
   trackedBy?: TrackedByView[];
+  /** The routing object's kind, for the GitOps notice. */
+  kind?: RoutingObjectKind;
   mode?: 'apply' | 'request';
   onCancel: () => void;
   onConfirm: (reason: string) => void;
@@ -77,7 +83,7 @@ export const ConfirmActionDialog = ({
       <DialogContent>
         <Typography variant="body1">{request?.description}</Typography>
         {asking && <RequestNotice />}
-        <GitOpsNotice trackedBy={trackedBy} />
+        <GitOpsNotice trackedBy={trackedBy} kind={kind} />
         {asking ? (
           <RequestReasonField value={reason} onChange={setReason} />
         ) : (

@@ -24,6 +24,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import type {
+  RoutingObjectKind,
   TrackedByView,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -40,15 +41,24 @@ export function gitOpsName(tool: string): string {
   return GITOPS_NAMES[tool as TrackedByView['tool']] ?? tool;
 }
 
-/** Says, before the user confirms, that a GitOps tool may undo the change. */
-export const GitOpsNotice = ({ trackedBy }: { trackedBy?: TrackedByView[] }) =>
+/**
+ * Says, before the user confirms, that a GitOps tool may undo the change;
+ * `kind` names the routing object (absent: a VirtualService).
+ */
+export const GitOpsNotice = ({
+  trackedBy,
+  kind,
+}: {
+  trackedBy?: TrackedByView[];
+  kind?: RoutingObjectKind;
+}) =>
   trackedBy && trackedBy.length > 0 ? (
     <Box mt={1} mb={1}>
       <Typography variant="body2" color="error">
         ⚠{' '}
         {trackedBy.map(t => `${GITOPS_NAMES[t.tool]} (${t.source})`).join(', ')}{' '}
-        tracks this VirtualService: GitOps may revert this change at its next
-        sync unless it is also made in Git.
+        tracks this {kind ?? 'VirtualService'}: GitOps may revert this change at
+        its next sync unless it is also made in Git.
       </Typography>
     </Box>
   ) : null;
@@ -110,7 +120,7 @@ export const RequestReasonField = ({
   />
 );
 
-/** Picks one of the VirtualService's versions by key. */
+/** Picks one of the routing object's versions (an HTTPRoute's: Services) by key. */
 export const VersionSelect = ({
   id,
   label,

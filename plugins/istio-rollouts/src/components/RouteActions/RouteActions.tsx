@@ -50,10 +50,12 @@ import { VersionActionDialog } from './VersionActionDialog';
 import { useRouteAction } from './useRouteAction';
 import {
   RouteOperation,
+  actionableVersions,
   canaryInfo,
   isBlueGreen,
   isTargetRoute,
   ownerRouteOf,
+  routeNoun,
   routeTarget,
   stableOf,
   targetedRoutesOf,
@@ -183,6 +185,9 @@ const RouteActionsPanel = ({
     </ActionButton>
   );
   const versions = vs.versions;
+  // What the dialogs may send traffic to: an HTTPRoute's Services only.
+  const candidates = actionableVersions(vs);
+  const noun = routeNoun(vs.kind);
   const submit = (operation: RouteOperation, reason?: string) => {
     setDialog(undefined);
     action.run(operation, reason);
@@ -217,7 +222,7 @@ const RouteActionsPanel = ({
   const canary = canaryInfo(route, steps);
   const stable = stableOf(route);
   const targeted = targetedRoutesOf(vs, route);
-  const newVersions = vs.versions.filter(
+  const newVersions = candidates.filter(
     v => !route.destinations.some(d => d.versionKey === v.key),
   );
   const canRollBack =
@@ -232,11 +237,11 @@ const RouteActionsPanel = ({
               asking
                 ? `Request promotion to ${canary.next}%`
                 : `Promote to ${canary.next}%`,
-              () => setConfirm(promoteNext(versions, canary, steps)),
+              () => setConfirm(promoteNext(versions, canary, steps, noun)),
             )}
             {promoteButton(
               asking ? 'Request full promotion' : 'Promote fully',
-              () => setConfirm(promoteFull(versions, canary)),
+              () => setConfirm(promoteFull(versions, canary, noun)),
             )}
           </>
         )}
@@ -248,10 +253,10 @@ const RouteActionsPanel = ({
             setDialog('weights'),
           )}
         {isBlueGreen(route) &&
-          applyButton('Flip', () => setConfirm(flip(versions, route)))}
+          applyButton('Flip', () => setConfirm(flip(versions, route, noun)))}
         {isBlueGreen(route) &&
           applyButton('Finish…', () =>
-            setConfirm(finish(versions, route, scaleAccess.allowed)),
+            setConfirm(finish(versions, route, scaleAccess.allowed, noun)),
           )}
         {applyButton('Target users…', () => setDialog('target'))}
         {applyButton('Mirror…', () => setDialog('mirror'))}
@@ -262,7 +267,7 @@ const RouteActionsPanel = ({
             access={rollbackAccess}
             busy={busy}
             color="secondary"
-            onClick={() => setConfirm(rollback(versions, stable))}
+            onClick={() => setConfirm(rollback(versions, stable, noun))}
           >
             Roll back
           </ActionButton>
@@ -272,6 +277,7 @@ const RouteActionsPanel = ({
       <ConfirmActionDialog
         request={confirm?.request}
         trackedBy={vs.trackedBy}
+        kind={vs.kind}
         mode={
           confirm && isPromotion(confirm.operation) ? promotion.mode : 'apply'
         }
@@ -288,6 +294,7 @@ const RouteActionsPanel = ({
           route={route}
           versions={versions}
           trackedBy={vs.trackedBy}
+          kind={vs.kind}
           mode={promotion.mode}
           onCancel={() => setDialog(undefined)}
           // A dry run needs the permission to apply.
@@ -297,9 +304,10 @@ const RouteActionsPanel = ({
       )}
       {dialog === 'target' && (
         <TargetUsersDialog
-          versions={versions}
+          versions={candidates}
           targeted={targeted}
           trackedBy={vs.trackedBy}
+          kind={vs.kind}
           onCancel={() => setDialog(undefined)}
           onApply={submit}
           onRemove={routeName =>
@@ -310,9 +318,10 @@ const RouteActionsPanel = ({
       {(dialog === 'mirror' || dialog === 'start-canary') && (
         <VersionActionDialog
           mode={dialog}
-          versions={dialog === 'mirror' ? vs.versions : newVersions}
+          versions={dialog === 'mirror' ? candidates : newVersions}
           steps={steps}
           trackedBy={vs.trackedBy}
+          kind={vs.kind}
           onCancel={() => setDialog(undefined)}
           onApply={submit}
         />
@@ -332,9 +341,10 @@ function isPromotion(operation: RouteOperation): boolean {
 
 /**
  * The actions of one http route: promote, set weights, flip, target users,
- * mirror, roll back. Absent for delegated routes, and replaced by a pointer
- * to the controller when Argo Rollouts or Flagger drives the VirtualService
- * (the backend refuses those writes; a button would only fail).
+ * mirror, roll back — of a VirtualService's http route or an HTTPRoute's
+ * rule. Absent for delegated routes, and replaced by a pointer to the
+ * controller when Argo Rollouts or Flagger drives the routing object (the
+ * backend refuses those writes; a button would only fail).
  */
 export const RouteActions = (props: RouteActionsProps) => {
   const { vs, route } = props;

@@ -30,6 +30,7 @@ import {
 import type {
   RouteActionResult,
   RouteView,
+  RoutingObjectKind,
   TrackedByView,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -78,6 +79,7 @@ export const SetWeightsDialog = ({
   route,
   versions,
   trackedBy,
+  kind,
   mode = 'apply',
   onCancel,
   onPreview,
@@ -86,6 +88,8 @@ export const SetWeightsDialog = ({
   route: RouteView;
   versions: VersionView[];
   trackedBy?: TrackedByView[];
+  /** The routing object's kind, for the GitOps notice. */
+  kind?: RoutingObjectKind;
   mode?: 'apply' | 'request';
   onCancel: () => void;
   onPreview?: (operation: RouteOperation) => Promise<RouteActionResult>;
@@ -169,7 +173,7 @@ export const SetWeightsDialog = ({
           Total: {sum}%{sum === 100 ? '' : ' — must be 100%'}
         </Typography>
         {asking && <RequestNotice />}
-        <GitOpsNotice trackedBy={trackedBy} />
+        <GitOpsNotice trackedBy={trackedBy} kind={kind} />
         {asking ? (
           <RequestReasonField value={reason} onChange={setReason} />
         ) : (

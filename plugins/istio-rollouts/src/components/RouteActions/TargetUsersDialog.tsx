@@ -35,11 +35,12 @@ import {
 } from '@material-ui/core';
 import type {
   RouteView,
+  RoutingObjectKind,
   TrackedByView,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { GitOpsNotice, ReasonField, VersionSelect } from './DialogParts';
-import { RouteOperation, labelOf, versionRef } from './routeModel';
+import { RouteOperation, labelOf, routeNoun, versionRef } from './routeModel';
 
 function describeTargeted(route: RouteView, versions: VersionView[]): string {
   const who = route.match
@@ -55,13 +56,14 @@ function describeTargeted(route: RouteView, versions: VersionView[]): string {
 
 /**
  * Sends chosen users (a header or a cookie) to one version through a route
- * inserted before this one, and lists the targeted routes already there so
- * they can be removed.
+ * (an HTTPRoute's: a rule) inserted before this one, and lists the targeted
+ * routes already there so they can be removed.
  */
 export const TargetUsersDialog = ({
   versions,
   targeted,
   trackedBy,
+  kind: objectKind,
   onCancel,
   onApply,
   onRemove,
@@ -70,6 +72,8 @@ export const TargetUsersDialog = ({
   /** This route's targeted routes (named istio-rollouts-target-…). */
   targeted: RouteView[];
   trackedBy?: TrackedByView[];
+  /** The routing object's kind: names its routes and the GitOps notice. */
+  kind?: RoutingObjectKind;
   onCancel: () => void;
   onApply: (operation: RouteOperation, reason: string) => void;
   onRemove: (routeName: string) => void;
@@ -152,10 +156,12 @@ export const TargetUsersDialog = ({
           value={versionKey}
           onChange={setVersionKey}
         />
-        <GitOpsNotice trackedBy={trackedBy} />
+        <GitOpsNotice trackedBy={trackedBy} kind={objectKind} />
         <ReasonField value={reason} onChange={setReason} />
         <Box mt={2}>
-          <Typography variant="subtitle2">Targeted routes</Typography>
+          <Typography variant="subtitle2">
+            Targeted {routeNoun(objectKind)}s
+          </Typography>
           {targeted.length === 0 ? (
             <Typography variant="body2" color="textSecondary">
               None yet.

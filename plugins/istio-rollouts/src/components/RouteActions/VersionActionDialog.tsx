@@ -25,11 +25,12 @@ import {
   Typography,
 } from '@material-ui/core';
 import type {
+  RoutingObjectKind,
   TrackedByView,
   VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { GitOpsNotice, ReasonField, VersionSelect } from './DialogParts';
-import { RouteOperation, versionRef } from './routeModel';
+import { RouteOperation, routeNoun, versionRef } from './routeModel';
 
 /**
  * Picks a version for one of two operations that only need a version:
@@ -39,14 +40,20 @@ export const VersionActionDialog = ({
   mode,
   versions,
   trackedBy,
+  kind,
   steps,
   onCancel,
   onApply,
 }: {
   mode: 'mirror' | 'start-canary';
-  /** Versions to offer (for a canary, those not already in the route). */
+  /**
+   * Versions to offer (for a canary, those not already in the route); an
+   * HTTPRoute's are Services.
+   */
   versions: VersionView[];
   trackedBy?: TrackedByView[];
+  /** The routing object's kind: names its routes and the GitOps notice. */
+  kind?: RoutingObjectKind;
   /** The entity's canary steps, sent with start-canary. */
   steps: number[];
   onCancel: () => void;
@@ -61,6 +68,9 @@ export const VersionActionDialog = ({
   const pct = Number(percentage);
   const pctValid = Number.isFinite(pct) && pct > 0 && pct <= 100;
   const mirror = mode === 'mirror';
+  // An HTTPRoute's versions are Services.
+  const canaryLabel =
+    kind === 'HTTPRoute' ? 'Canary Service' : 'Canary version';
 
   const apply = () => {
     if (!version) return;
@@ -87,11 +97,13 @@ export const VersionActionDialog = ({
         <Typography variant="body2">
           {mirror
             ? 'Copies a share of the requests to the chosen version; its responses are discarded, users only see the current split.'
-            : `Sends ${steps[0]}% of this route's traffic to the chosen version; the rest stays where it is.`}
+            : `Sends ${steps[0]}% of this ${routeNoun(
+                kind,
+              )}'s traffic to the chosen version; the rest stays where it is.`}
         </Typography>
         <VersionSelect
           id={`${mode}-version`}
-          label={mirror ? 'Mirror to' : 'Canary version'}
+          label={mirror ? 'Mirror to' : canaryLabel}
           versions={versions}
           value={versionKey}
           onChange={setVersionKey}
@@ -110,7 +122,7 @@ export const VersionActionDialog = ({
             margin="dense"
           />
         )}
-        <GitOpsNotice trackedBy={trackedBy} />
+        <GitOpsNotice trackedBy={trackedBy} kind={kind} />
         <ReasonField value={reason} onChange={setReason} />
       </DialogContent>
       <DialogActions>

@@ -25,17 +25,22 @@ import {
   RouteOperation,
   destinationRef,
   labelOf,
+  routeNoun,
 } from './routeModel';
 
 // What each one-click action says in its confirmation, and what it sends.
 // The sentences name the versions, so the user confirms an outcome rather
-// than an operation name.
+// than an operation name, and the route as its kind calls it (an
+// HTTPRoute's routes are rules).
 
 /** A confirmation and the operation it guards. */
 export interface PendingConfirm {
   request: ConfirmRequest;
   operation: RouteOperation;
 }
+
+/** `route` for a VirtualService, `rule` for an HTTPRoute (see routeNoun). */
+type Noun = ReturnType<typeof routeNoun>;
 
 type Label = (d: {
   versionKey?: string;
@@ -52,6 +57,7 @@ export function promoteNext(
   versions: VersionView[],
   canary: CanaryInfo,
   steps: number[],
+  noun: Noun = 'route',
 ): PendingConfirm {
   const label = labeller(versions);
   return {
@@ -59,9 +65,9 @@ export function promoteNext(
       title: `Promote ${label(canary.canary)} to ${canary.next}%`,
       description: `${label(canary.canary)} will get ${
         canary.next
-      }% of this route's traffic (now ${formatShare(canary.current)}%); ${label(
-        canary.stable,
-      )} keeps ${100 - canary.next}%.`,
+      }% of this ${noun}'s traffic (now ${formatShare(
+        canary.current,
+      )}%); ${label(canary.stable)} keeps ${100 - canary.next}%.`,
       confirmLabel: `Promote to ${canary.next}%`,
     },
     operation: {
@@ -75,12 +81,13 @@ export function promoteNext(
 export function promoteFull(
   versions: VersionView[],
   canary: CanaryInfo,
+  noun: Noun = 'route',
 ): PendingConfirm {
   const label = labeller(versions);
   return {
     request: {
       title: `Promote ${label(canary.canary)} fully`,
-      description: `All of this route's traffic will go to ${label(
+      description: `All of this ${noun}'s traffic will go to ${label(
         canary.canary,
       )}; ${label(canary.stable)} keeps running with none.`,
       confirmLabel: 'Promote fully',
@@ -92,6 +99,7 @@ export function promoteFull(
 export function flip(
   versions: VersionView[],
   route: RouteView,
+  noun: Noun = 'route',
 ): PendingConfirm {
   const label = labeller(versions);
   const [from, to] = [...route.destinations].sort(
@@ -100,7 +108,7 @@ export function flip(
   return {
     request: {
       title: 'Flip blue-green',
-      description: `All of this route's traffic will move from ${label(
+      description: `All of this ${noun}'s traffic will move from ${label(
         from,
       )} to ${label(to)}; ${label(from)} stays as a hot standby.`,
       confirmLabel: 'Flip',
@@ -112,14 +120,15 @@ export function flip(
 export function rollback(
   versions: VersionView[],
   stable: { versionKey?: string; host: string; subset?: string },
+  noun: Noun = 'route',
 ): PendingConfirm {
   return {
     request: {
       title: 'Roll back',
-      description: `All of this route's traffic will go back to ${labelOf(
+      description: `All of this ${noun}'s traffic will go back to ${labelOf(
         versions,
         stable,
-      )}, and the targeted routes and mirror this plugin added to it will be removed.`,
+      )}, and the targeted ${noun}s and mirror this plugin added to it will be removed.`,
       confirmLabel: 'Roll back',
     },
     operation: { type: 'rollback', stable: destinationRef(stable) },
@@ -134,6 +143,7 @@ export function finish(
   versions: VersionView[],
   route: RouteView,
   scaleDown: boolean,
+  noun: Noun = 'route',
 ): PendingConfirm {
   const idle = route.destinations.filter(d => d.weight === 0);
   const serving = route.destinations.find(d => d.weight === 100);
@@ -141,7 +151,7 @@ export function finish(
   return {
     request: {
       title: 'Finish the rollout',
-      description: `${names} will be removed from this route (${
+      description: `${names} will be removed from this ${noun} (${
         serving ? labelOf(versions, serving) : 'the serving version'
       } keeps all traffic)${
         scaleDown

@@ -16,16 +16,22 @@
 
 import { describeFailure } from './failures';
 import {
+  actionableVersions,
   canaryInfo,
   describeSnapshot,
   isBlueGreen,
   ownerRouteOf,
+  routeNoun,
+  routeTarget,
   stableOf,
   targetedRoutesOf,
 } from './routeModel';
 import {
+  httpRouteRule,
+  httpRouteView,
   responseError,
   route,
+  serviceVersion,
   version,
   vsView,
 } from './__testUtils__/fixtures';
@@ -94,6 +100,55 @@ describe('routeModel', () => {
     ]);
     expect(ownerRouteOf(vs, t2)?.name).toBe('primary');
     expect(ownerRouteOf(vs, t1)?.name).toBe('by-hand');
+  });
+
+  it('names the kind in the target of an HTTPRoute rule, and only there', () => {
+    const vs = vsView([route([90, 10])]);
+    // Absent, not undefined: a backend that knows VirtualServices only
+    // reads the request as before.
+    expect(routeTarget('local', vs, vs.routes[0])).toStrictEqual({
+      cluster: 'local',
+      namespace: 'demo',
+      virtualService: 'reviews',
+      route: 'primary',
+    });
+    const http = httpRouteView([httpRouteRule([90, 10])]);
+    expect(routeTarget('local', http, http.routes[0])).toStrictEqual({
+      cluster: 'local',
+      namespace: 'demo',
+      virtualService: 'inventory',
+      route: 0,
+      kind: 'HTTPRoute',
+    });
+    expect(routeTarget('local', http, { index: 3 })).toMatchObject({
+      route: 3,
+      kind: 'HTTPRoute',
+    });
+    expect([routeNoun('HTTPRoute'), routeNoun('VirtualService')]).toEqual([
+      'rule',
+      'route',
+    ]);
+    expect(routeNoun(undefined)).toBe('route');
+  });
+
+  it("offers an HTTPRoute's Services as versions, not its backends of other kinds", () => {
+    const pool = {
+      ...serviceVersion('llm'),
+      key: 'inferencepool:llm',
+      label: 'InferencePool llm',
+      host: 'InferencePool:llm',
+    };
+    const elsewhere = { ...serviceVersion('legacy'), host: 'legacy.old.svc' };
+    const http = httpRouteView([httpRouteRule([100])], {
+      versions: [serviceVersion('inventory-v1'), pool, elsewhere],
+    });
+    expect(actionableVersions(http).map(v => v.host)).toEqual([
+      'inventory-v1',
+      'legacy.old.svc',
+    ]);
+    // A VirtualService's versions are all offered, whatever their host.
+    const vs = vsView([route([100])], { versions: [version('v1'), pool] });
+    expect(actionableVersions(vs)).toHaveLength(2);
   });
 
   it('describes a snapshot with version labels and the mirror', () => {

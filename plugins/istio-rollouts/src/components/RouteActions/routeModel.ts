@@ -40,18 +40,44 @@ export function isTargetRoute(route: RouteView): boolean {
   return isTargetRouteName(route.name);
 }
 
-/** Names a route for the API: by name when it has one (stable across inserts), else by index. */
+/** What one of its routes is called: an HTTPRoute has rules, a VirtualService http routes. */
+export function routeNoun(kind?: string): 'rule' | 'route' {
+  return kind === 'HTTPRoute' ? 'rule' : 'route';
+}
+
+/**
+ * Names a route for the API: by name when it has one (stable across
+ * inserts), else by index. The kind is sent only for an HTTPRoute, so a
+ * backend that knows VirtualServices alone reads the request as before.
+ */
 export function routeTarget(
   cluster: string,
   vs: VirtualServiceView,
-  route: RouteView,
+  route: { name?: string; index: number },
 ): RouteTarget {
   return {
     cluster,
     namespace: vs.namespace,
     virtualService: vs.name,
     route: route.name ?? route.index,
+    ...(vs.kind === 'HTTPRoute' ? { kind: 'HTTPRoute' as const } : {}),
   };
+}
+
+// A Service backendRef as the view names it: `name`, or `name.ns.svc` for
+// a Service in another namespace. Other backends (`Kind:name`) do not match.
+const SERVICE_HOST =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.svc)?$/;
+
+/**
+ * The versions an action may send traffic to. A VirtualService's are all of
+ * its versions (host and subset); an HTTPRoute's are Services, so backends
+ * of other kinds, which the plugin shows but never writes, are left out.
+ */
+export function actionableVersions(vs: VirtualServiceView): VersionView[] {
+  return vs.kind === 'HTTPRoute'
+    ? vs.versions.filter(v => !v.subset && SERVICE_HOST.test(v.host))
+    : vs.versions;
 }
 
 export function toRef(d: {

@@ -21,9 +21,11 @@ import type {
   RolloutStrategy,
   RolloutWarning,
   RouteView,
+  RoutingObjectKind,
   VersionView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
+import { routeLabel } from '../AuditParts';
 import { ObservedTrafficBar } from '../ObservedTraffic';
 import { RouteActions } from '../RouteActions';
 import { TrafficSplitBar } from '../TrafficSplitBar';
@@ -91,19 +93,20 @@ export interface RouteSectionActions {
 export const RouteSection = ({
   route,
   versions,
+  kind,
   actions,
   observed,
 }: {
   route: RouteView;
   versions: VersionView[];
+  /** The routing object's kind: an HTTPRoute's routes are its rules. */
+  kind?: RoutingObjectKind;
   actions?: RouteSectionActions;
   /** The VirtualService's observed traffic, given to its split route only. */
   observed?: ObservedTrafficView;
 }) => {
   const classes = useStyles();
-  const title = route.name
-    ? `Route "${route.name}"`
-    : `Route #${route.index + 1}`;
+  const title = routeLabel(route.name ?? route.index, kind);
   const mirrorLabel = route.mirror
     ? versions.find(v => v.key === route.mirror!.versionKey)?.label ??
       route.mirror.host
@@ -121,13 +124,17 @@ export const RouteSection = ({
       <Typography variant="body1" paragraph>
         {route.explanation}
       </Typography>
-      {route.match.length > 0 && (
+      {/* An empty entry matches every request (an HTTPRoute rule without
+          matches reads as one): only conditions are worth listing. */}
+      {route.match.some(all => all.length > 0) && (
         <Box mb={1}>
           <Typography variant="body2">Applies to requests matching:</Typography>
           {route.match.map((all, i) => (
             <Typography key={i} variant="body2" className={classes.match}>
               {i > 0 ? 'or ' : ''}
-              {all.map(describeRule).join(' and ')}
+              {all.length > 0
+                ? all.map(describeRule).join(' and ')
+                : 'any request'}
             </Typography>
           ))}
         </Box>

@@ -16,9 +16,12 @@
 
 import { renderInTestApp } from '@backstage/test-utils';
 import type { VirtualServiceView } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   Providers,
+  httpRouteResult,
+  httpRouteRule,
+  httpRouteView,
   route,
   testEntity,
   version,
@@ -232,5 +235,161 @@ describe('VirtualServiceCard with metrics', () => {
     expect(screen.queryByText(/Observed/)).not.toBeInTheDocument();
     expect(screen.queryByText(/Canary analysis/)).not.toBeInTheDocument();
     expect(screen.queryByRole('region')).not.toBeInTheDocument();
+  });
+});
+
+describe('VirtualServiceCard of a Gateway API HTTPRoute', () => {
+  async function renderHttpRoute(vs: VirtualServiceView) {
+    const applyRouteAction = jest
+      .fn()
+      .mockResolvedValue(httpRouteResult([75, 25]));
+    await renderInTestApp(
+      <Providers
+        api={{ applyRouteAction }}
+        entity={testEntity({ 'istio-rollouts/virtual-services': 'inventory' })}
+      >
+        <VirtualServiceCard vs={vs} cluster="local" />
+      </Providers>,
+    );
+    return { applyRouteAction };
+  }
+
+  // Rule 0 sends beta users to inventory-v2; rule 1 splits everyone else.
+  const twoRules = () =>
+    httpRouteView([
+      httpRouteRule([0, 100], {
+        name: 'beta',
+        strategy: 'targeted',
+        explanation: 'Targeted: requests with header x-beta go to inventory-v2',
+        match: [
+          [{ kind: 'header', name: 'x-beta', operator: 'exact', value: 'yes' }],
+        ],
+        destinations: [
+          {
+            versionKey: 'inventory-v2',
+            host: 'inventory-v2',
+            port: 8080,
+            weight: 100,
+          },
+        ],
+      }),
+      httpRouteRule([90, 10], { index: 1 }),
+    ]);
+
+  it('shows its kind, its rules as rules, their splits and strategies', async () => {
+    await renderHttpRoute(twoRules());
+
+    expect(screen.getByText('demo/inventory')).toBeInTheDocument();
+    expect(
+      screen.getByText(/^HTTPRoute · cluster local · hosts inventory$/),
+    ).toBeInTheDocument();
+    const beta = screen.getByTestId('route-0');
+    expect(within(beta).getByText('Rule "beta"')).toBeInTheDocument();
+    expect(within(beta).getByText('Targeted (A/B)')).toBeInTheDocument();
+    expect(
+      within(beta).getByRole('img', {
+        name: 'Traffic split: inventory-v2 100%',
+      }),
+    ).toBeInTheDocument();
+    const split = screen.getByTestId('route-1');
+    expect(within(split).getByText('Rule 1')).toBeInTheDocument();
+    expect(within(split).getByText('Canary')).toBeInTheDocument();
+    expect(
+      within(split).getByText(
+        'Canary: 10% of traffic goes to inventory-v2, 90% stays on inventory-v1',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(split).getByRole('img', {
+        name: 'Traffic split: inventory-v1 90%, inventory-v2 10%',
+      }),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/Route #/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/VirtualService/)).not.toBeInTheDocument();
+  });
+
+  it('lists no conditions for a rule without matches, which takes every request', async () => {
+    // A rule without matches reads as one empty entry (path prefix "/").
+    await renderHttpRoute(
+      httpRouteView([
+        httpRouteRule([90, 10], { match: [[]] }),
+        httpRouteRule([100], {
+          index: 1,
+          match: [
+            [
+              {
+                kind: 'header',
+                name: 'x-beta',
+                operator: 'exact',
+                value: 'yes',
+              },
+            ],
+            [],
+          ],
+        }),
+      ]),
+    );
+
+    expect(
+      within(screen.getByTestId('route-0')).queryByText(
+        'Applies to requests matching:',
+      ),
+    ).toBeNull();
+    const second = screen.getByTestId('route-1');
+    expect(
+      within(second).getByText('Applies to requests matching:'),
+    ).toBeInTheDocument();
+    expect(
+      within(second).getByText('header x-beta exact yes'),
+    ).toBeInTheDocument();
+    expect(within(second).getByText('or any request')).toBeInTheDocument();
+  });
+
+  it('promotes its split rule by index, with the kind in the target', async () => {
+    const { applyRouteAction } = await renderHttpRoute(twoRules());
+
+    const split = screen.getByTestId('route-1');
+    await waitFor(() =>
+      expect(
+        within(split).getByRole('button', { name: 'Promote to 25%' }),
+      ).toBeEnabled(),
+    );
+    fireEvent.click(
+      within(split).getByRole('button', { name: 'Promote to 25%' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    fireEvent.click(
+      within(dialog).getByRole('button', { name: 'Promote to 25%' }),
+    );
+    await waitFor(() => expect(applyRouteAction).toHaveBeenCalledTimes(1));
+    expect(applyRouteAction.mock.calls[0][1]).toStrictEqual({
+      target: {
+        cluster: 'local',
+        namespace: 'demo',
+        virtualService: 'inventory',
+        route: 1,
+        kind: 'HTTPRoute',
+      },
+      operation: {
+        type: 'promote-next',
+        steps: [10, 25, 50, 100],
+        stable: { host: 'inventory-v1', port: 8080 },
+      },
+    });
+  });
+
+  it('says why an HTTPRoute the cluster does not bind is read-only, and offers nothing', async () => {
+    const why =
+      'HTTPRoute demo/inventory has no backstage.io/kubernetes-id label for this entity';
+    const rule = httpRouteRule([90, 10], { readOnly: why });
+    await renderHttpRoute(httpRouteView([rule], { readOnly: why }));
+
+    expect(
+      screen.getByText(
+        'Info: Read-only: the cluster does not bind this HTTPRoute to this entity',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText(`Read-only here: ${why}`)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /Promote/ })).toBeNull();
   });
 });

@@ -37,7 +37,7 @@ const GITOPS_NAMES: Record<TrackedByView['tool'], string> = {
   flux: 'Flux',
 };
 
-function managedMessage(m: ManagedByView): string {
+function managedMessage(m: ManagedByView, kind: string): string {
   const details = [m.strategy, m.phase, m.step].filter(Boolean).join(', ');
   const name = CONTROLLER_NAMES[m.controller];
   // With the controller's state in the view, the panel below acts through it.
@@ -47,7 +47,7 @@ function managedMessage(m: ManagedByView): string {
       : `It is shown read-only here; change the rollout through ${name}.`;
   return `${name} (${m.namespace}/${m.name}${
     details ? `: ${details}` : ''
-  }) sets this VirtualService's weights. ${how}`;
+  }) sets this ${kind}'s weights. ${how}`;
 }
 
 /**
@@ -66,10 +66,11 @@ export const VirtualServiceCard = ({
   onChanged?: () => void;
 }) => {
   const split = vs.observed ? splitRouteOf(vs.routes) : undefined;
+  const kind = vs.kind ?? 'VirtualService';
   return (
     <InfoCard
       title={`${vs.namespace}/${vs.name}`}
-      subheader={`${vs.kind ?? 'VirtualService'} · cluster ${cluster} · hosts ${
+      subheader={`${kind} · cluster ${cluster} · hosts ${
         vs.hosts.join(', ') || '—'
       }${vs.gateways.length ? ` · gateways ${vs.gateways.join(', ')}` : ''}`}
     >
@@ -78,7 +79,7 @@ export const VirtualServiceCard = ({
           <WarningPanel
             severity="info"
             title={`Managed by ${CONTROLLER_NAMES[vs.managedBy.controller]}`}
-            message={managedMessage(vs.managedBy)}
+            message={managedMessage(vs.managedBy, kind)}
           />
         </Box>
       )}
@@ -86,7 +87,7 @@ export const VirtualServiceCard = ({
         <Box mb={2}>
           <WarningPanel
             severity="info"
-            title="Read-only: the cluster does not bind this VirtualService to this entity"
+            title={`Read-only: the cluster does not bind this ${kind} to this entity`}
             message={vs.readOnly}
           />
         </Box>
@@ -98,7 +99,7 @@ export const VirtualServiceCard = ({
             title={`Tracked by ${GITOPS_NAMES[t.tool]}`}
             message={`${GITOPS_NAMES[t.tool]} (${
               t.source
-            }) tracks this VirtualService: a change made here may be reverted at the next sync unless it is also made in Git.`}
+            }) tracks this ${kind}: a change made here may be reverted at the next sync unless it is also made in Git.`}
           />
         </Box>
       ))}
@@ -111,6 +112,7 @@ export const VirtualServiceCard = ({
           key={route.name ? `name:${route.name}` : `index:${route.index}`}
           route={route}
           versions={vs.versions}
+          kind={vs.kind}
           actions={{ cluster, vs, onChanged }}
           observed={route === split ? vs.observed : undefined}
         />
@@ -120,6 +122,7 @@ export const VirtualServiceCard = ({
           observed={vs.observed}
           versions={vs.versions}
           split={split}
+          kind={vs.kind}
         />
       )}
       {vs.analysis && (
@@ -127,6 +130,7 @@ export const VirtualServiceCard = ({
           analysis={vs.analysis}
           versions={vs.versions}
           routes={vs.routes}
+          kind={vs.kind}
         />
       )}
       {vs.nonHttpRoutes.map(r => (

@@ -120,6 +120,79 @@ export function vsView(
   };
 }
 
+/**
+ * A Service behind an HTTPRoute, as buildHttpRouteViews shows it: key,
+ * label and host are the Service's name, with no subset.
+ */
+export function serviceVersion(name: string, ready = 1): VersionView {
+  return {
+    key: name,
+    label: name,
+    host: name,
+    fqdn: `${name}.demo.svc.cluster.local`,
+    labels: { app: 'inventory', version: name.replace(/^inventory-/, '') },
+    workloads: [
+      {
+        kind: 'Deployment',
+        namespace: 'demo',
+        name,
+        images: [`ghcr.io/example/inventory:${name}`],
+        replicas: { desired: 1, ready, updated: 1, available: ready },
+        updateStrategy: 'RollingUpdate',
+      },
+    ],
+    ready,
+    desired: 1,
+  };
+}
+
+/**
+ * A rule of the demo's HTTPRoute demo/inventory: backendRefs to the
+ * Services inventory-v1, inventory-v2, … on port 8080, in that order.
+ */
+export function httpRouteRule(
+  weights: number[],
+  overrides: Partial<RouteView> = {},
+): RouteView {
+  return {
+    index: 0,
+    match: [],
+    destinations: weights.map((weight, i) => ({
+      versionKey: `inventory-v${i + 1}`,
+      host: `inventory-v${i + 1}`,
+      port: 8080,
+      weight,
+    })),
+    strategy: 'canary',
+    explanation: `Canary: ${
+      weights[1] ?? 0
+    }% of traffic goes to inventory-v2, ${weights[0]}% stays on inventory-v1`,
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** The demo's HTTPRoute demo/inventory (seed 95-inventory-httproute.yaml). */
+export function httpRouteView(
+  rules: RouteView[],
+  overrides: Partial<VirtualServiceView> = {},
+): VirtualServiceView {
+  return {
+    kind: 'HTTPRoute',
+    namespace: 'demo',
+    name: 'inventory',
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    resourceVersion: '7',
+    hosts: ['inventory'],
+    gateways: [],
+    versions: [serviceVersion('inventory-v1'), serviceVersion('inventory-v2')],
+    routes: rules,
+    nonHttpRoutes: [],
+    warnings: [],
+    ...overrides,
+  };
+}
+
 /** A successful (or dry-run) result that leaves the route at `weights`. */
 export function result(weights: number[], dryRun = false): RouteActionResult {
   const destinations = weights.map((weight, i) => ({
@@ -142,6 +215,35 @@ export function result(weights: number[], dryRun = false): RouteActionResult {
     resultingRoute: {},
     resourceVersionBefore: '42',
     resourceVersionAfter: dryRun ? undefined : '43',
+    warnings: [],
+  };
+}
+
+/** A result on rule 0 of demo/inventory that leaves it at `weights`. */
+export function httpRouteResult(
+  weights: number[],
+  dryRun = false,
+): RouteActionResult {
+  const destinations = weights.map((weight, i) => ({
+    host: `inventory-v${i + 1}`,
+    port: 8080,
+    weight,
+  }));
+  return {
+    dryRun,
+    patch: [
+      { op: 'test', path: '/metadata/resourceVersion', value: '7' },
+      {
+        op: 'replace',
+        path: '/spec/rules/0/backendRefs/0/weight',
+        value: weights[0],
+      },
+    ],
+    before: { index: 0, destinations },
+    after: { index: 0, destinations },
+    resultingRoute: {},
+    resourceVersionBefore: '7',
+    resourceVersionAfter: dryRun ? undefined : '8',
     warnings: [],
   };
 }
