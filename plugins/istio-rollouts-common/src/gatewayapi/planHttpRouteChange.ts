@@ -22,18 +22,22 @@ import {
   isRecord,
   JsonRecord,
 } from '../kube/guards';
-import { DEFAULT_NAMESPACE } from '../kube/readMeta';
 import {
-  destinationLabel,
   normalizeHost,
   readDestinationRef,
   refersTo,
   refuse,
 } from '../write/destinations';
 import { PatchBuilder, PathSegment } from '../write/patchBuilder';
-import { ROUTE_OPERATION_TYPES } from '../write/planRouteChange';
-import { readShares, RouteDestination, RouteModel } from '../write/routeModel';
-import { formatShare } from '../write/shares';
+import { finishRoute } from '../write/finishRoute';
+import { planSafely, readOperation } from '../write/planRouteChange';
+import { readMirrorPercentage } from '../write/routeEdits';
+import {
+  findByIndexOrName,
+  readPinnedObject,
+  RouteDestination,
+  RouteModel,
+} from '../write/routeModel';
 import {
   isTargetRouteName,
   readUserMatch,
@@ -99,26 +103,12 @@ function describeRule(target: RuleTarget, index: number, name?: string) {
 function readTarget(
   raw: unknown,
 ): { ok: true; target: RuleTarget } | RouteChangeRefusal {
-  const name = asString(dig(raw, 'metadata', 'name'));
-  if (!name) return refuse(422, 'the HTTPRoute has no metadata.name');
-  const namespace =
-    asString(dig(raw, 'metadata', 'namespace')) ?? DEFAULT_NAMESPACE;
-  const resourceVersion = asString(dig(raw, 'metadata', 'resourceVersion'));
-  if (!resourceVersion) {
-    return refuse(
-      422,
-      `HTTPRoute ${namespace}/${name} has no metadata.resourceVersion; read it from the API server before planning a change`,
-    );
-  }
+  const read = readPinnedObject(raw, 'HTTPRoute');
+  if (!read.ok) return read;
   const rules = dig(raw, 'spec', 'rules');
   return {
     ok: true,
-    target: {
-      namespace,
-      name,
-      resourceVersion,
-      rules: Array.isArray(rules) ? rules : [],
-    },
+    target: { ...read.object, rules: Array.isArray(rules) ? rules : [] },
   };
 }
 
@@ -126,29 +116,12 @@ function findRule(
   target: RuleTarget,
   route: unknown,
 ): { ok: true; index: number } | RouteChangeRefusal {
-  const what = `HTTPRoute ${target.namespace}/${target.name}`;
-  const count = target.rules.length;
-  if (typeof route === 'number') {
-    if (!Number.isInteger(route) || route < 0) {
-      return refuse(400, `rule index ${route} is not a whole number ≥ 0`);
-    }
-    return route < count
-      ? { ok: true, index: route }
-      : refuse(
-          404,
-          `${what} has ${count} rule${
-            count === 1 ? '' : 's'
-          }; there is no rule ${route}`,
-        );
-  }
-  if (typeof route !== 'string' || route === '') {
-    return refuse(400, 'route must be a rule index or a rule name');
-  }
-  // Gateway API requires rule names to be unique within a route.
-  const index = target.rules.findIndex(r => asString(dig(r, 'name')) === route);
-  return index >= 0
-    ? { ok: true, index }
-    : refuse(404, `${what} has no rule named '${route}'`);
+  return findByIndexOrName(
+    target.rules,
+    route,
+    `HTTPRoute ${target.namespace}/${target.name}`,
+    ['rule', 'rule'],
+  );
 }
 
 // Gateway API weights are proportions and a missing one is 1; a lone
@@ -508,20 +481,8 @@ function setMirror(op: JsonRecord, ctx: Ctx): Outcome {
   const { route, base, builder } = ctx;
   const to = readDestinationRef(op.to, 'to');
   if (!to.ok) return to;
-  const percentage = op.percentage;
-  if (
-    typeof percentage !== 'number' ||
-    !Number.isFinite(percentage) ||
-    percentage <= 0 ||
-    percentage > 100
-  ) {
-    return refuse(
-      400,
-      `mirror percentage ${JSON.stringify(
-        percentage ?? null,
-      )} must be above 0 and at most 100 (to stop mirroring, use remove-mirror)`,
-    );
-  }
+  const percentage = readMirrorPercentage(op.percentage);
+  if (typeof percentage !== 'number') return percentage;
   const backend = toBackendRef(to.ref, ctx, 'to');
   if (!backend.ok) return backend;
   if (backend.backendRef.namespace !== undefined) {
@@ -565,45 +526,6 @@ function removeMirror(ctx: Ctx): Outcome {
     ctx.builder.test(path, existing.mirror.filter);
     ctx.builder.remove(path);
   }
-  return { ok: true, shift: 0 };
-}
-
-// As for VirtualServices: only once one version has everything, so
-// finishing never moves traffic.
-function finish(ctx: Ctx): Outcome {
-  const { route, builder, base, target } = ctx;
-  if (route.destinations.length < 2) {
-    return refuse(
-      409,
-      `${route.where} has a single backendRef: there is nothing to finish`,
-    );
-  }
-  const read = readShares(route, target.namespace);
-  if (!read.ok) return read;
-  const { shares } = read;
-  const serving = route.destinations.filter(d => shares[d.position] > 0);
-  if (serving.length !== 1 || shares[serving[0].position] !== 100) {
-    const now = route.destinations
-      .map(
-        d =>
-          `${destinationLabel(d, target.namespace)} ${formatShare(
-            shares[d.position],
-          )}%`,
-      )
-      .join(', ');
-    return refuse(
-      409,
-      `${route.where}: finishing needs one version at 100% and the others at 0% (promote fully first); now ${now}`,
-    );
-  }
-  const kept = serving[0];
-  if (kept.hasWeight) {
-    builder.set([...base, 'backendRefs', kept.position, 'weight'], 100);
-  }
-  const idle = route.destinations
-    .filter(d => d !== kept)
-    .sort((a, b) => b.position - a.position);
-  for (const d of idle) builder.remove([...base, 'backendRefs', d.position]);
   return { ok: true, shift: 0 };
 }
 
@@ -657,19 +579,9 @@ export function snapshotHttpRouteRule(
 }
 
 function plan(options: PlanHttpRouteChangeOptions): PlanRouteChangeResult {
-  const op: unknown = options.operation;
-  if (
-    !isRecord(op) ||
-    typeof op.type !== 'string' ||
-    !ROUTE_OPERATION_TYPES.includes(op.type)
-  ) {
-    return refuse(
-      400,
-      `unknown operation ${JSON.stringify(
-        isRecord(op) ? op.type ?? null : op ?? null,
-      )}; expected one of ${ROUTE_OPERATION_TYPES.join(', ')}`,
-    );
-  }
+  const readOp = readOperation(options.operation);
+  if (!readOp.ok) return readOp;
+  const { op } = readOp;
   const read = readTarget(options.httpRoute);
   if (!read.ok) return read;
   const { target } = read;
@@ -696,7 +608,7 @@ function plan(options: PlanHttpRouteChangeOptions): PlanRouteChangeResult {
   else if (op.type === 'remove-targeting') outcome = removeTargeting(op, ctx);
   else if (op.type === 'set-mirror') outcome = setMirror(op, ctx);
   else if (op.type === 'remove-mirror') outcome = removeMirror(ctx);
-  else if (op.type === 'finish') outcome = finish(ctx);
+  else if (op.type === 'finish') outcome = finishRoute(ctx, 'backendRefs');
   else outcome = changeWeights(op, ctx);
   if (!outcome.ok) return outcome;
 
@@ -739,16 +651,7 @@ export interface PlanHttpRouteChangeOptions {
 export function planHttpRouteChange(
   options: PlanHttpRouteChangeOptions,
 ): PlanRouteChangeResult {
-  try {
-    return plan(
-      isRecord(options) ? options : ({} as PlanHttpRouteChangeOptions),
-    );
-  } catch (error) {
-    return refuse(
-      422,
-      `could not plan the change: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-    );
-  }
+  return planSafely(() =>
+    plan(isRecord(options) ? options : ({} as PlanHttpRouteChangeOptions)),
+  );
 }

@@ -27,12 +27,21 @@ import { formatShare } from './shares';
  *
  * @internal
  */
-export function finishRoute(ctx: Context): Outcome {
+export function finishRoute(
+  ctx: Pick<Context, 'route' | 'builder' | 'base'> & {
+    target: { namespace: string };
+  },
+  // Where the route lists its versions: `route` (a VirtualService's http
+  // route) or `backendRefs` (an HTTPRoute rule).
+  list: 'route' | 'backendRefs' = 'route',
+): Outcome {
   const { route, builder, base } = ctx;
   if (route.destinations.length < 2) {
     return refuse(
       409,
-      `${route.where} has a single destination: there is nothing to finish`,
+      `${route.where} has a single ${
+        list === 'route' ? 'destination' : 'backendRef'
+      }: there is nothing to finish`,
     );
   }
   // Decided on shares, as Istio applies the weights: 0/7 already sends
@@ -57,14 +66,14 @@ export function finishRoute(ctx: Context): Outcome {
   // its position is still the one pinned.
   const kept = serving[0];
   if (kept.hasWeight) {
-    builder.set([...base, 'route', kept.position, 'weight'], 100);
+    builder.set([...base, list, kept.position, 'weight'], 100);
   }
   // Highest position first, so the positions still to remove stay valid.
   const idle = route.destinations
     .filter(d => d !== serving[0])
     .sort((a, b) => b.position - a.position);
   for (const d of idle) {
-    builder.remove([...base, 'route', d.position]);
+    builder.remove([...base, list, d.position]);
   }
   return { ok: true, shift: 0 };
 }

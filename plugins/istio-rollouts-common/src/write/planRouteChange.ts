@@ -45,6 +45,7 @@ import { isTargetRouteName } from './targetRoute';
 import {
   PlanRouteChangeOptions,
   PlanRouteChangeResult,
+  RouteChangeRefusal,
   RouteChangePlan,
 } from './types';
 import { planWeights } from './weightOperations';
@@ -141,8 +142,10 @@ function changeWeights(op: JsonRecord, ctx: Context): Outcome {
     : { ok: true, shift: 0 };
 }
 
-function plan(options: PlanRouteChangeOptions): PlanRouteChangeResult {
-  const op: unknown = options.operation;
+/** The operation as a record with a known type, or a 400 that says why not. @internal */
+export function readOperation(
+  op: unknown,
+): { ok: true; op: JsonRecord & { type: string } } | RouteChangeRefusal {
   if (
     !isRecord(op) ||
     typeof op.type !== 'string' ||
@@ -155,6 +158,34 @@ function plan(options: PlanRouteChangeOptions): PlanRouteChangeResult {
       )}; expected one of ${ROUTE_OPERATION_TYPES.join(', ')}`,
     );
   }
+  return { ok: true, op: op as JsonRecord & { type: string } };
+}
+
+/**
+ * Runs a planner so that it never throws: only a bug gets to the catch,
+ * and it is answered as a refusal rather than a 500.
+ *
+ * @internal
+ */
+export function planSafely(
+  planner: () => PlanRouteChangeResult,
+): PlanRouteChangeResult {
+  try {
+    return planner();
+  } catch (error) {
+    return refuse(
+      422,
+      `could not plan the change: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
+  }
+}
+
+function plan(options: PlanRouteChangeOptions): PlanRouteChangeResult {
+  const readOp = readOperation(options.operation);
+  if (!readOp.ok) return readOp;
+  const { op } = readOp;
   const read = readWriteTarget(options.virtualService);
   if (!read.ok) return read;
   const { target } = read;
@@ -214,15 +245,7 @@ function plan(options: PlanRouteChangeOptions): PlanRouteChangeResult {
 export function planRouteChange(
   options: PlanRouteChangeOptions,
 ): PlanRouteChangeResult {
-  try {
-    return plan(isRecord(options) ? options : ({} as PlanRouteChangeOptions));
-  } catch (error) {
-    // Only a bug gets here; answer as a refusal rather than a 500.
-    return refuse(
-      422,
-      `could not plan the change: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-    );
-  }
+  return planSafely(() =>
+    plan(isRecord(options) ? options : ({} as PlanRouteChangeOptions)),
+  );
 }

@@ -185,12 +185,10 @@ export function removeTargeting(op: JsonRecord, ctx: Context): Outcome {
   };
 }
 
-/** @internal */
-export function setMirror(op: JsonRecord, ctx: Context): Outcome {
-  const { route, base, builder } = ctx;
-  const to = readDestinationRef(op.to, 'to');
-  if (!to.ok) return to;
-  const percentage = op.percentage;
+/** A mirror's share of requests, above 0 and at most 100, or why not. @internal */
+export function readMirrorPercentage(
+  percentage: unknown,
+): number | RouteChangeRefusal {
   if (
     typeof percentage !== 'number' ||
     !Number.isFinite(percentage) ||
@@ -204,6 +202,16 @@ export function setMirror(op: JsonRecord, ctx: Context): Outcome {
       )} must be above 0 and at most 100 (to stop mirroring, use remove-mirror)`,
     );
   }
+  return percentage;
+}
+
+/** @internal */
+export function setMirror(op: JsonRecord, ctx: Context): Outcome {
+  const { route, base, builder } = ctx;
+  const to = readDestinationRef(op.to, 'to');
+  if (!to.ok) return to;
+  const percentage = readMirrorPercentage(op.percentage);
+  if (typeof percentage !== 'number') return percentage;
   const refusal = checkSubset(ctx, to.ref);
   if (refusal) return refusal;
   if (asArray(route.raw.mirrors).length > 0) {

@@ -63,13 +63,24 @@ export interface RouteModel {
   where: string;
 }
 
-/** @internal */
-export function readWriteTarget(
+/**
+ * The name, namespace and resourceVersion of a routing object read for
+ * writing; refused without a resourceVersion, which pins the object.
+ *
+ * @internal
+ */
+export function readPinnedObject(
   raw: unknown,
-): { ok: true; target: WriteTarget } | RouteChangeRefusal {
+  kind: string,
+):
+  | {
+      ok: true;
+      object: { namespace: string; name: string; resourceVersion: string };
+    }
+  | RouteChangeRefusal {
   const name = asString(dig(raw, 'metadata', 'name'));
   if (!name) {
-    return refuse(422, 'the VirtualService has no metadata.name');
+    return refuse(422, `the ${kind} has no metadata.name`);
   }
   const namespace =
     asString(dig(raw, 'metadata', 'namespace')) ?? DEFAULT_NAMESPACE;
@@ -79,18 +90,22 @@ export function readWriteTarget(
     // overwritten; plan only against an object read from the API server.
     return refuse(
       422,
-      `VirtualService ${namespace}/${name} has no metadata.resourceVersion; read it from the API server before planning a change`,
+      `${kind} ${namespace}/${name} has no metadata.resourceVersion; read it from the API server before planning a change`,
     );
   }
+  return { ok: true, object: { namespace, name, resourceVersion } };
+}
+
+/** @internal */
+export function readWriteTarget(
+  raw: unknown,
+): { ok: true; target: WriteTarget } | RouteChangeRefusal {
+  const read = readPinnedObject(raw, 'VirtualService');
+  if (!read.ok) return read;
   const http = dig(raw, 'spec', 'http');
   return {
     ok: true,
-    target: {
-      namespace,
-      name,
-      resourceVersion,
-      http: Array.isArray(http) ? http : [],
-    },
+    target: { ...read.object, http: Array.isArray(http) ? http : [] },
   };
 }
 
@@ -106,6 +121,58 @@ export function describeRoute(
 }
 
 /**
+ * Finds an item of a routing object's list by index or name: an http route
+ * of a VirtualService, a rule of an HTTPRoute (`noun` says which, as
+ * `['http route', 'route']` or `['rule', 'rule']`: the list's and an item's).
+ *
+ * @internal
+ */
+export function findByIndexOrName(
+  items: unknown[],
+  route: unknown,
+  what: string,
+  [listNoun, itemNoun]: [string, string],
+): { ok: true; index: number } | RouteChangeRefusal {
+  const count = items.length;
+  if (typeof route === 'number') {
+    if (!Number.isInteger(route) || route < 0) {
+      return refuse(
+        400,
+        `${itemNoun} index ${route} is not a whole number ≥ 0`,
+      );
+    }
+    return route < count
+      ? { ok: true, index: route }
+      : refuse(
+          404,
+          `${what} has ${count} ${listNoun}${
+            count === 1 ? '' : 's'
+          }; there is no ${itemNoun} ${route}`,
+        );
+  }
+  if (typeof route !== 'string' || route === '') {
+    return refuse(400, `route must be an ${listNoun} index or name`);
+  }
+  const found = items
+    .map((item, index) => (asString(dig(item, 'name')) === route ? index : -1))
+    .filter(index => index >= 0);
+  if (found.length === 0) {
+    return refuse(404, `${what} has no ${listNoun} named '${route}'`);
+  }
+  if (found.length > 1) {
+    return refuse(
+      409,
+      `${what} has ${
+        found.length
+      } ${listNoun}s named '${route}' (at ${found.join(
+        ', ',
+      )}); name one by index`,
+    );
+  }
+  return { ok: true, index: found[0] };
+}
+
+/**
  * Finds an http route by index or name.
  *
  * @internal
@@ -114,39 +181,12 @@ export function findRoute(
   target: WriteTarget,
   route: unknown,
 ): { ok: true; index: number } | RouteChangeRefusal {
-  const vs = `VirtualService ${target.namespace}/${target.name}`;
-  const count = target.http.length;
-  if (typeof route === 'number') {
-    if (!Number.isInteger(route) || route < 0) {
-      return refuse(400, `route index ${route} is not a whole number ≥ 0`);
-    }
-    return route < count
-      ? { ok: true, index: route }
-      : refuse(
-          404,
-          `${vs} has ${count} http route${
-            count === 1 ? '' : 's'
-          }; there is no route ${route}`,
-        );
-  }
-  if (typeof route !== 'string' || route === '') {
-    return refuse(400, 'route must be an http route index or name');
-  }
-  const found = target.http
-    .map((item, index) => (asString(dig(item, 'name')) === route ? index : -1))
-    .filter(index => index >= 0);
-  if (found.length === 0) {
-    return refuse(404, `${vs} has no http route named '${route}'`);
-  }
-  if (found.length > 1) {
-    return refuse(
-      409,
-      `${vs} has ${found.length} http routes named '${route}' (at ${found.join(
-        ', ',
-      )}); name one by index`,
-    );
-  }
-  return { ok: true, index: found[0] };
+  return findByIndexOrName(
+    target.http,
+    route,
+    `VirtualService ${target.namespace}/${target.name}`,
+    ['http route', 'route'],
+  );
 }
 
 /**
