@@ -81,6 +81,31 @@ export interface Config {
      */
     allowInsecureLoopbackClusters?: boolean;
     /**
+     * How often the clusters of a `type: catalog` locator (Resource entities
+     * of type `kubernetes-cluster`) are looked up again; default 30. A
+     * cluster added to or removed from the catalog is followed without a
+     * restart.
+     */
+    catalogClusterRefreshSeconds?: number;
+    catalogClusters?: {
+      /**
+       * The token file of `serviceAccount` clusters found in the catalog
+       * (which holds no token); default the backend pod's own,
+       * `/var/run/secrets/kubernetes.io/serviceaccount/token`.
+       */
+      serviceAccountTokenFile?: string;
+      /**
+       * The API server URLs a catalog cluster may name when it authenticates
+       * with a credential (serviceAccount, aws, azure,
+       * googleServiceAccount); others are skipped and logged. Anyone who
+       * registers entities could otherwise send the backend's credential to
+       * a server of their choosing. `localKubectlProxy` needs no entry.
+       */
+      allowedUrls?: string[];
+      /** Honour `kubernetes.io/skip-tls-verify: 'true'` on catalog clusters; default false. */
+      allowSkipTLSVerify?: boolean;
+    };
+    /**
      * Istio's standard metrics in Prometheus: the traffic each version
      * really received, and the canary analysis of split routes (see
      * docs/canary-analysis.md). Absent: views have neither, and nothing is
@@ -201,9 +226,10 @@ export interface Config {
   kubernetes?: {
     clusterLocatorMethods?: Array<{
       /**
-       * Istio Rollouts reads the clusters of `type: config` entries and
-       * skips the others (gke, catalog, …), which belong to the Kubernetes
-       * plugin.
+       * Istio Rollouts reads `config`, `catalog` (Resource entities of type
+       * `kubernetes-cluster`, followed while running) and
+       * `localKubectlProxy` (`http://localhost:8001`) entries; `gke` is the
+       * Kubernetes plugin's only.
        */
       type: string;
       /** The clusters of a `type: config` entry. */
@@ -215,8 +241,37 @@ export interface Config {
          * host with `istioRollouts.allowInsecureLoopbackClusters: true`.
          */
         url: string;
-        /** Istio Rollouts supports `serviceAccount` (the default) only. */
+        /**
+         * How the plugin authenticates, with its own identity:
+         * `serviceAccount` (the default; without `serviceAccountToken`, the
+         * backend pod's token file), `localKubectlProxy`, `aws`, `azure`,
+         * `googleServiceAccount` (the Kubernetes backend's strategies), or
+         * `clientCertificate` (this plugin's own).
+         */
         authProvider?: string;
+        /**
+         * A file holding the service account token, read again as it
+         * rotates (Istio Rollouts only).
+         */
+        serviceAccountTokenFile?: string;
+        /**
+         * `clientCertificate`: the client certificate, base64 PEM as in a
+         * kubeconfig's client-certificate-data (Istio Rollouts only).
+         */
+        clientCertData?: string;
+        /**
+         * `clientCertificate`: its key, base64 PEM (Istio Rollouts only).
+         * @visibility secret
+         */
+        clientKeyData?: string;
+        /** `clientCertificate`: the certificate as a PEM file instead. */
+        clientCertFile?: string;
+        /** `clientCertificate`: the key as a PEM file instead. */
+        clientKeyFile?: string;
+        /** `aws`: the IAM role to assume, as in the Kubernetes plugin. */
+        assumeRole?: string;
+        /** `aws`: the external ID of that role. */
+        externalId?: string;
         /**
          * Bearer token of the plugin's service account on this cluster.
          * @visibility secret

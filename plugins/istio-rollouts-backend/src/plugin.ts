@@ -32,7 +32,12 @@ import {
 } from './cluster/ClusterCaches';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
-import { readClustersFromConfig } from './cluster/ConfigClusters';
+import {
+  ClusterDetails,
+  readClustersFromConfig,
+} from './cluster/ConfigClusters';
+import { kubernetesBackendCredentials } from './cluster/cloudCredentials';
+import { readCatalogClusterLocator } from './cluster/catalogClusterPolling';
 import { AuditTrail } from './service/AuditTrail';
 import { ControllerActionService } from './service/ControllerActionService';
 import { FlaggerGateService } from './service/flagger/FlaggerGateService';
@@ -116,11 +121,11 @@ export const istioRolloutsPlugin = createBackendPlugin({
         const metricsConfig = readMetricsConfig(config, {
           clusters: clusters.map(c => c.name),
         });
+        const withDeadline = (list: ClusterDetails[]) =>
+          list.map(c => ({ ...c, requestTimeoutMs }));
         const caches = new ClusterCaches({
-          clusters: clusters.map(c => ({
-            ...c,
-            requestTimeoutMs,
-          })),
+          clusters: withDeadline(clusters),
+          cloudCredentials: kubernetesBackendCredentials({ config, logger }),
           logger,
           freshness: readClusterFreshnessOptions(config),
           onVirtualService: (cluster, event) =>
@@ -153,7 +158,27 @@ export const istioRolloutsPlugin = createBackendPlugin({
           onRecorded: signalChange,
         });
         caches.start();
+        // Clusters described by catalog Resources (a `catalog` locator)
+        // come and go while the backend runs: looked up again regularly.
+        const catalogClusters = readCatalogClusterLocator(config, {
+          catalog,
+          auth,
+          logger,
+        });
+        const stopCatalogClusters = catalogClusters?.follow(found => {
+          const { added, removed } = caches.setClusters(
+            withDeadline([...clusters, ...found]),
+          );
+          if (added.length || removed.length) {
+            logger.info(
+              `clusters from the catalog: added ${
+                added.join(', ') || 'none'
+              }, removed ${removed.join(', ') || 'none'}`,
+            );
+          }
+        });
         lifecycle.addShutdownHook(async () => {
+          stopCatalogClusters?.();
           await caches.stop();
           await observed?.stop();
         });

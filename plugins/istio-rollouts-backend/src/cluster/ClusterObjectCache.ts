@@ -19,7 +19,8 @@ import type {
   ClusterErrorView,
   ClusterObjects,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { ClusterDetails } from './ConfigClusters';
+import { ClusterDetails } from './ClusterDetails';
+import { CredentialSource, credentialSourceFor } from './credentials';
 import { ChangeListener, KindInformer, ObjectListener } from './KindInformer';
 import { KubeApi, KubeApiError } from './KubeApi';
 import { WATCHED_KINDS } from './watchedKinds';
@@ -90,9 +91,14 @@ export class ClusterObjectCache {
     /** Every VirtualService added or changed, raw (see ObjectListener). */
     onVirtualService?: ObjectListener;
     freshness?: ClusterFreshnessOptions;
+    /** The cluster's credential; default from its authProvider. */
+    credentials?: CredentialSource;
   }) {
     this.name = options.cluster.name;
-    this.api = new KubeApi({ cluster: options.cluster });
+    // One source for both clients: a token fetched (or refused) once.
+    const credentials =
+      options.credentials ?? credentialSourceFor(options.cluster);
+    this.api = new KubeApi({ cluster: options.cluster, credentials });
     this.logger = options.logger;
     this.onChange = options.onChange;
     const freshness = options.freshness ?? {};
@@ -101,6 +107,7 @@ export class ClusterObjectCache {
       freshness.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeatApi = new KubeApi({
       cluster: options.cluster,
+      credentials,
       timeoutMs: Math.min(MAX_HEARTBEAT_TIMEOUT_MS, this.heartbeatIntervalMs),
     });
     const listener: ChangeListener = (_kind, namespace) =>

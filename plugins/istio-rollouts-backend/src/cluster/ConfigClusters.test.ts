@@ -59,25 +59,105 @@ describe('readClustersFromConfig', () => {
       {
         name: 'a',
         url: 'https://a.example:6443',
+        authProvider: 'serviceAccount',
         serviceAccountToken: 't',
         caData: 'Y2E=',
         skipTLSVerify: false,
+        source: 'config',
       },
       {
+        // No token: the pod's own, as Backstage's serviceAccount strategy.
         name: 'b',
         url: 'https://b.example',
-        serviceAccountToken: undefined,
-        caData: undefined,
+        authProvider: 'serviceAccount',
+        serviceAccountTokenFile:
+          '/var/run/secrets/kubernetes.io/serviceaccount/token',
         skipTLSVerify: true,
+        source: 'config',
       },
       {
         name: 'c',
         url: 'http://127.0.0.1:8001',
-        serviceAccountToken: undefined,
-        caData: undefined,
+        authProvider: 'serviceAccount',
+        serviceAccountTokenFile:
+          '/var/run/secrets/kubernetes.io/serviceaccount/token',
         skipTLSVerify: false,
+        source: 'config',
       },
     ]);
+  });
+
+  it('reads every auth provider the plugin can act with, and what each needs', () => {
+    const clusters = readClustersFromConfig(
+      config([
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: 'cert',
+              url: 'https://k',
+              authProvider: 'clientCertificate',
+              clientCertData: 'Y2VydA==',
+              clientKeyData: 'a2V5',
+              caFile: '/etc/ca.pem',
+            },
+            {
+              name: 'eks',
+              url: 'https://eks',
+              authProvider: 'aws',
+              assumeRole: 'arn:aws:iam::1:role/r',
+              externalId: 'x',
+              authMetadata: { 'kubernetes.io/x-k8s-aws-id': 'prod' },
+            },
+            { name: 'aks', url: 'https://aks', authProvider: 'azure' },
+            {
+              name: 'gke',
+              url: 'https://gke',
+              authProvider: 'googleServiceAccount',
+            },
+            {
+              name: 'pod',
+              url: 'https://k',
+              serviceAccountTokenFile: '/tmp/token',
+            },
+            {
+              name: 'proxy',
+              url: 'http://127.0.0.1:8002',
+              authProvider: 'localKubectlProxy',
+            },
+          ],
+        },
+        { type: 'localKubectlProxy' },
+      ]),
+    );
+    expect(clusters.map(c => [c.name, c.authProvider])).toEqual([
+      ['cert', 'clientCertificate'],
+      ['eks', 'aws'],
+      ['aks', 'azure'],
+      ['gke', 'googleServiceAccount'],
+      ['pod', 'serviceAccount'],
+      ['proxy', 'localKubectlProxy'],
+      ['local', 'localKubectlProxy'],
+    ]);
+    expect(clusters[0]).toMatchObject({
+      clientCertData: 'Y2VydA==',
+      clientKeyData: 'a2V5',
+      caFile: '/etc/ca.pem',
+    });
+    expect(clusters[1].authMetadata).toEqual({
+      'kubernetes.io/x-k8s-aws-id': 'prod',
+      'kubernetes.io/aws-assume-role': 'arn:aws:iam::1:role/r',
+      'kubernetes.io/aws-external-id': 'x',
+    });
+    expect(clusters[4].serviceAccountTokenFile).toBe('/tmp/token');
+    // Backstage's localKubectlProxy locator: kubectl proxy's own address.
+    expect(clusters[6]).toEqual({
+      name: 'local',
+      url: 'http://localhost:8001',
+      authProvider: 'localKubectlProxy',
+      skipTLSVerify: false,
+      source: 'localKubectlProxy',
+    });
   });
 
   it('returns no clusters when nothing is configured', () => {
@@ -98,7 +178,28 @@ describe('readClustersFromConfig', () => {
     ],
     [
       [{ name: 'a', url: 'https://a', authProvider: 'oidc' }],
-      "kubernetes cluster 'a': authProvider 'oidc' is not supported by istio-rollouts; use serviceAccount",
+      "kubernetes cluster 'a': authProvider 'oidc' is not supported by istio-rollouts, which acts with its own identity; use one of serviceAccount, localKubectlProxy, clientCertificate, aws, azure, googleServiceAccount",
+    ],
+    [
+      [
+        {
+          name: 'a',
+          url: 'https://a',
+          authProvider: 'clientCertificate',
+          clientCertData: 'Y2VydA==',
+        },
+      ],
+      "kubernetes cluster 'a': authProvider 'clientCertificate' needs clientCertData and clientKeyData",
+    ],
+    [
+      [
+        {
+          name: 'a',
+          url: 'http://kube.example.com',
+          authProvider: 'localKubectlProxy',
+        },
+      ],
+      'not a loopback address',
     ],
     [
       [{ url: 'https://a' }],

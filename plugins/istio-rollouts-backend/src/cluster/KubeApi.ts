@@ -17,7 +17,8 @@
 import https from 'node:https';
 import http from 'node:http';
 import { TLSSocket } from 'node:tls';
-import { ClusterDetails } from './ConfigClusters';
+import { ClusterDetails } from './ClusterDetails';
+import { CredentialSource, caOf, credentialSourceFor } from './credentials';
 
 // A deliberately small Kubernetes API client: list, watch, get and patch on
 // raw paths. The plugin needs streaming watches with bookmarks and 410
@@ -98,20 +99,35 @@ export interface KubeApiOptions {
    * the whole response. Default the cluster's `requestTimeoutMs`, else 10 s.
    */
   timeoutMs?: number;
+  /** Where the credential comes from; default from the cluster's authProvider. */
+  credentials?: CredentialSource;
+}
+
+// What a request carries for its credential: a header, or (a client
+// certificate) the agent whose TLS connections present it.
+interface RequestAuth {
+  headers: Record<string, string>;
+  agent: http.Agent;
 }
 
 export class KubeApi {
   readonly clusterName: string;
   private readonly baseUrl: URL;
   private readonly agent: http.Agent;
-  private readonly token?: string;
+  private readonly credentials: CredentialSource;
+  private readonly ca?: string;
+  private readonly skipTLSVerify: boolean;
+  // One agent per client certificate (kept alive like the default one).
+  private certAgent?: { cert: string; agent: https.Agent };
   private readonly timeoutMs: number;
 
   constructor(options: KubeApiOptions) {
     const { cluster } = options;
     this.clusterName = cluster.name;
     this.baseUrl = new URL(cluster.url);
-    this.token = cluster.serviceAccountToken;
+    this.credentials = options.credentials ?? credentialSourceFor(cluster);
+    this.ca = caOf(cluster);
+    this.skipTLSVerify = cluster.skipTLSVerify;
     this.timeoutMs =
       options.timeoutMs ??
       cluster.requestTimeoutMs ??
@@ -120,9 +136,7 @@ export class KubeApi {
       this.baseUrl.protocol === 'https:'
         ? new https.Agent({
             keepAlive: true,
-            ca: cluster.caData
-              ? Buffer.from(cluster.caData, 'base64').toString('utf8')
-              : undefined,
+            ca: this.ca,
             rejectUnauthorized: !cluster.skipTLSVerify,
           })
         : new http.Agent({ keepAlive: true });
@@ -204,6 +218,21 @@ export class KubeApi {
       timeoutSeconds: String(watchTimeoutSeconds(idleMs)),
     };
     if (options.labelSelector) query.labelSelector = options.labelSelector;
+    const what = `watch ${path} on cluster ${this.clusterName}`;
+    return this.auth(what).then(auth =>
+      this.watchWith(auth, path, query, onEvent, signal, options, idleMs),
+    );
+  }
+
+  private watchWith(
+    auth: RequestAuth,
+    path: string,
+    query: Record<string, string>,
+    onEvent: (event: KubeWatchEvent) => void,
+    signal: AbortSignal,
+    options: { onActivity?: () => void },
+    idleMs: number,
+  ): Promise<void> {
     return new Promise((resolve, reject) => {
       // A hung API server or a dropped network path keeps the TCP
       // connection open and silent: no error ever comes. No byte for
@@ -228,12 +257,14 @@ export class KubeApi {
         arm();
       };
       const req = this.send(
+        auth,
         'GET',
         path,
         query,
         undefined,
         undefined,
         res => {
+          if (res.statusCode === 401) this.credentials.invalidate?.();
           if (res.statusCode !== 200) {
             collect(res).then(
               body => reject(toError(res.statusCode ?? 0, body)),
@@ -290,6 +321,48 @@ export class KubeApi {
 
   close() {
     this.agent.destroy();
+    this.certAgent?.agent.destroy();
+  }
+
+  // The credential of the next request. Getting it is part of the call: a
+  // failure (an unreadable token file, a refused cloud exchange) means
+  // nothing was sent.
+  private async auth(what: string): Promise<RequestAuth> {
+    let credential;
+    try {
+      credential = await this.credentials.get();
+    } catch (error) {
+      throw new KubeConnectionError(
+        `${what}: no credential for the cluster (${
+          (error as Error).message
+        }); nothing was sent`,
+        false,
+        undefined,
+      );
+    }
+    if (credential.type === 'bearer token') {
+      return {
+        headers: { Authorization: `Bearer ${credential.token}` },
+        agent: this.agent,
+      };
+    }
+    if (credential.type === 'x509 client certificate') {
+      if (this.certAgent?.cert !== credential.cert) {
+        this.certAgent?.agent.destroy();
+        this.certAgent = {
+          cert: credential.cert,
+          agent: new https.Agent({
+            keepAlive: true,
+            ca: this.ca,
+            cert: credential.cert,
+            key: credential.key,
+            rejectUnauthorized: !this.skipTLSVerify,
+          }),
+        };
+      }
+      return { headers: {}, agent: this.certAgent.agent };
+    }
+    return { headers: {}, agent: this.agent };
   }
 
   // Every non-watch call has one overall deadline; its failures are typed
@@ -303,6 +376,20 @@ export class KubeApi {
     contentType = 'application/json',
   ): Promise<any> {
     const what = `${method} ${path} on cluster ${this.clusterName}`;
+    return this.auth(what).then(auth =>
+      this.requestWith(auth, what, method, path, query, body, contentType),
+    );
+  }
+
+  private requestWith(
+    auth: RequestAuth,
+    what: string,
+    method: string,
+    path: string,
+    query: Record<string, string> | undefined,
+    body: unknown,
+    contentType: string,
+  ): Promise<any> {
     return new Promise((resolve, reject) => {
       // Once a connection (and its TLS handshake) is up, Node writes the
       // request at once: from then on a lost answer means "maybe received".
@@ -317,6 +404,7 @@ export class KubeApi {
         else resolve(value);
       };
       const req = this.send(
+        auth,
         method,
         path,
         query,
@@ -327,6 +415,9 @@ export class KubeApi {
           collect(res).then(
             text => {
               const status = res.statusCode ?? 0;
+              // A refused token may have rotated or expired: the next
+              // call asks for a new one.
+              if (status === 401) this.credentials.invalidate?.();
               if (status < 200 || status >= 300) {
                 finish(toError(status, text));
                 return;
@@ -378,6 +469,7 @@ export class KubeApi {
   }
 
   private send(
+    auth: RequestAuth,
     method: string,
     path: string,
     query: Record<string, string> | undefined,
@@ -390,8 +482,10 @@ export class KubeApi {
     for (const [k, v] of Object.entries(query ?? {}))
       url.searchParams.set(k, v);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      ...auth.headers,
+    };
     if (payload !== undefined) {
       headers['Content-Type'] = contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
@@ -399,7 +493,7 @@ export class KubeApi {
     const transport = url.protocol === 'https:' ? https : http;
     const req = transport.request(
       url,
-      { method, headers, agent: this.agent },
+      { method, headers, agent: auth.agent },
       onResponse,
     );
     if (timeoutMs > 0) {

@@ -113,8 +113,12 @@ export interface ApplyRouteActionOptions {
  */
 export class RouteActionService {
   private readonly driftWatchMs: number;
-  // One router per cluster, kept: it remembers its own recent writes.
-  private readonly routers = new Map<string, TrafficRouter>();
+  // One router per cluster cache and kind, kept: it remembers its own
+  // recent writes (a cluster found again gets a new cache, and new routers).
+  private readonly routers = new WeakMap<
+    ClusterObjectCache,
+    Map<RouteKind, TrafficRouter>
+  >();
 
   constructor(
     private readonly options: {
@@ -532,11 +536,15 @@ export class RouteActionService {
   }
 
   private routerFor(cache: ClusterObjectCache, kind: RouteKind): TrafficRouter {
-    const key = `${cache.name}/${kind}`;
-    let router = this.routers.get(key);
+    let byKind = this.routers.get(cache);
+    if (!byKind) {
+      byKind = new Map();
+      this.routers.set(cache, byKind);
+    }
+    let router = byKind.get(kind);
     if (!router) {
       router = createTrafficRouter({ kind, cache });
-      this.routers.set(key, router);
+      byKind.set(kind, router);
     }
     return router;
   }

@@ -1,0 +1,130 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { clusterConfig } from '@internal/test-cluster';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClusterDetails } from './ClusterDetails';
+import { kubernetesBackendCredentials } from './cloudCredentials';
+import { credentialSourceFor } from './credentials';
+import { KubeApi, KubeConnectionError } from './KubeApi';
+
+// Each way of authenticating, against the real local kube-apiserver where
+// the credential can be real; the cloud providers as far as they go
+// without a cloud.
+
+jest.setTimeout(30_000);
+
+function cluster(extra: Partial<ClusterDetails>): ClusterDetails {
+  const { serviceAccountToken: _token, ...base } = clusterConfig('plugin');
+  return { ...base, skipTLSVerify: false, ...extra };
+}
+
+describe('cluster credentials', () => {
+  it('reads a pod-style token file, and reads it again after the API server refuses the token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'token-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'not-a-valid-token\n');
+    const api = new KubeApi({
+      cluster: cluster({ serviceAccountTokenFile: file }),
+    });
+    try {
+      await expect(api.get('/api')).rejects.toMatchObject({ statusCode: 401 });
+      // Rotated by the kubelet: the refused token is not kept.
+      writeFileSync(file, `${clusterConfig('plugin').serviceAccountToken}\n`);
+      await expect(api.get<any>('/api')).resolves.toMatchObject({
+        kind: 'APIVersions',
+      });
+    } finally {
+      api.close();
+    }
+  });
+
+  it('says that nothing was sent when there is no credential to send', async () => {
+    const api = new KubeApi({
+      cluster: cluster({ serviceAccountTokenFile: '/nonexistent/token' }),
+    });
+    try {
+      const error: any = await api.get('/api').catch(e => e);
+      expect(error).toBeInstanceOf(KubeConnectionError);
+      expect(error.sent).toBe(false);
+      expect(error.message).toMatch(/no credential .*\/nonexistent\/token/);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('refuses a cloud provider without the Kubernetes backend installed, naming it', () => {
+    expect(() => credentialSourceFor(cluster({ authProvider: 'aws' }))).toThrow(
+      /needs Backstage's Kubernetes backend/,
+    );
+  });
+
+  it("attaches the aws strategy's presigned STS token, named for the cluster (no AWS call)", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_REGION: 'eu-west-1',
+    });
+    try {
+      const cloud = kubernetesBackendCredentials({
+        config: new ConfigReader({}),
+        logger: mockServices.logger.mock(),
+      });
+      const source = credentialSourceFor(
+        cluster({
+          name: 'prod-eks',
+          authProvider: 'aws',
+          authMetadata: { 'kubernetes.io/x-k8s-aws-id': 'prod' },
+        }),
+        cloud,
+      );
+      const credential = await source.get();
+      expect(credential.type).toBe('bearer token');
+      const token = (credential as { token: string }).token;
+      expect(token).toMatch(/^k8s-aws-v1\./);
+      const url = new URL(
+        Buffer.from(token.slice('k8s-aws-v1.'.length), 'base64url').toString(),
+      );
+      expect(url.hostname).toBe('sts.eu-west-1.amazonaws.com');
+      expect(url.searchParams.get('Action')).toBe('GetCallerIdentity');
+      expect(url.searchParams.get('X-Amz-SignedHeaders')).toMatch(
+        /x-k8s-aws-id/,
+      );
+      // Cached: one exchange per token lifetime, not one per request.
+      expect(await source.get()).toBe(credential);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('explains a Kubernetes backend that cannot be loaded', async () => {
+    const cloud = kubernetesBackendCredentials({
+      config: new ConfigReader({}),
+      logger: mockServices.logger.mock(),
+      load: () => Promise.reject(new Error("Cannot find module 'x'")),
+    });
+    await expect(
+      credentialSourceFor(cluster({ authProvider: 'azure' }), cloud).get(),
+    ).rejects.toThrow(
+      /@backstage\/plugin-kubernetes-backend is needed .*Cannot find module/,
+    );
+  });
+});
