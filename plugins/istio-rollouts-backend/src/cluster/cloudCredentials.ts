@@ -64,10 +64,11 @@ export function kubernetesBackendCredentials(options: {
 }): CloudCredentialFactory {
   const load =
     options.load ??
-    (() =>
-      // A variable, so that bundlers and the type checker leave the
-      // optional dependency alone.
-      import(/* webpackIgnore: true */ KUBERNETES_BACKEND as string));
+    (async () =>
+      // By name at run time: an optional dependency, and a CommonJS
+      // package (Jest runs no dynamic import() without VM modules).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(KUBERNETES_BACKEND));
   let strategies: Promise<Record<string, Strategy>> | undefined;
   const strategiesOnce = () => {
     strategies ??= load().then(
