@@ -124,6 +124,8 @@ export async function startBackend(
     locations?: string[];
     /** Clusters as kubernetes.clusterLocatorMethods lists them. */
     clusters?: any[];
+    /** Instead of one `config` locator with `clusters`: these locators. */
+    clusterLocatorMethods?: any[];
     /** Merged into the root config's `istioRollouts`. */
     istioRollouts?: Record<string, unknown>;
     /**
@@ -178,7 +180,16 @@ export async function startBackend(
         },
         catalog: {
           rules: [
-            { allow: ['Component', 'System', 'Group', 'User', 'Location'] },
+            {
+              allow: [
+                'Component',
+                'System',
+                'Group',
+                'User',
+                'Location',
+                'Resource',
+              ],
+            },
           ],
           locations: [
             { type: 'file', target: `${examples}/entities.yaml` },
@@ -190,7 +201,7 @@ export async function startBackend(
           ],
         },
         kubernetes: {
-          clusterLocatorMethods: [
+          clusterLocatorMethods: options.clusterLocatorMethods ?? [
             {
               type: 'config',
               clusters: options.clusters ?? [clusterConfig('plugin')],
