@@ -42,9 +42,16 @@
  * istiod, one pod-server process per pod on the pod's own IP, Prometheus,
  * and on request gRPC proxyless xDS traffic generators (dataplane.js).
  *
+ * Every identity (admin, plugin, readonly) has a bearer token and a client
+ * certificate (CN = its user, O = its groups; c.clientCerts, signed by
+ * c.clientCaFile, which kube-apiserver gets as --client-ca-file).
+ * `kubectlProxy: true` (CLI --kubectl-proxy) keeps a `kubectl proxy` as the
+ * plugin identity on 127.0.0.1:8001 (c.kubectlProxyUrl); startKubectlProxy()
+ * runs one on demand.
+ *
  * CLI:
  *   node test/cluster/cluster.js start [--state-dir DIR] [--seed] [--controllers]
- *        [--dataplane [--traffic]]
+ *        [--dataplane [--traffic]] [--kubectl-proxy[=PORT]]
  *   node test/cluster/cluster.js stop  [--state-dir DIR]
  *   node test/cluster/cluster.js seed  (--kubeconfig FILE | --state-dir DIR)
  */
@@ -88,6 +95,7 @@ const CONTROLLER_NAMES = [
 const DATAPLANE_NAMES = ['prometheus', 'istiod'];
 // What /proc/<pid>/cmdline of each contains (stopStateDir checks it).
 const PROCESS_NEEDLES = {
+  kubectlProxy: 'kubectl',
   prometheus: 'prometheus',
   istiod: 'pilot-discovery',
   'pod-server': 'pod-server',
@@ -428,7 +436,18 @@ async function ensureBuilt(
 // ---------------------------------------------------------------------------
 // certificates, tokens, kubeconfigs
 
-async function makePki(dir) {
+/**
+ * Subject of a client certificate for an identity: the apiserver's x509
+ * authenticator takes the username from CN and the groups from O (one O per
+ * group), so a certificate carries the same identity as the token.
+ */
+function clientSubject(id) {
+  // Each RDN value: escape the characters openssl's -subj treats specially.
+  const esc = v => v.replace(/[\\/+=]/g, c => `\\${c}`);
+  return `${id.groups.map(g => `/O=${esc(g)}`).join('')}/CN=${esc(id.user)}`;
+}
+
+async function makePki(dir, identities = IDENTITIES) {
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   const p = f => path.join(dir, f);
   // A throwaway CA and a serving certificate for 127.0.0.1/localhost, made with
@@ -441,59 +460,98 @@ async function makePki(dir) {
     'ec_paramgen_curve:prime256v1',
     '-nodes',
   ];
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    p('ca.key'),
-    '-out',
-    p('ca.crt'),
-    '-days',
-    '30',
-    '-subj',
-    `/CN=${CLUSTER_NAME}-ca`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await run('openssl', [
-    'req',
-    ...ec,
-    '-keyout',
-    p('serving.key'),
-    '-out',
-    p('serving.csr'),
-    '-subj',
-    '/CN=kube-apiserver',
-  ]);
-  fs.writeFileSync(
-    p('serving.ext'),
-    [
-      'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc',
-    ].join('\n'),
-  );
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    p('serving.csr'),
-    '-CA',
-    p('ca.crt'),
-    '-CAkey',
-    p('ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '30',
-    '-out',
-    p('serving.crt'),
-    '-extfile',
-    p('serving.ext'),
-  ]);
+  const makeCa = (name, cn) =>
+    run('openssl', [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.crt`),
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+  /** Key + CSR, then the certificate signed by `ca` with extensions `ext`. */
+  const issue = async (name, subject, ca, ext, serialArgs) => {
+    await run('openssl', [
+      'req',
+      ...ec,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+      '-subj',
+      subject,
+    ]);
+    fs.writeFileSync(p(`${name}.ext`), ext.join('\n'));
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p(`${ca}.crt`),
+      '-CAkey',
+      p(`${ca}.key`),
+      ...serialArgs,
+      '-days',
+      '30',
+      '-out',
+      p(`${name}.crt`),
+      '-extfile',
+      p(`${name}.ext`),
+    ]);
+    fs.chmodSync(p(`${name}.key`), 0o600);
+  };
+  const serving = (async () => {
+    await makeCa('ca', `${CLUSTER_NAME}-ca`);
+    await issue(
+      'serving',
+      '/CN=kube-apiserver',
+      'ca',
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc',
+      ],
+      ['-CAcreateserial'],
+    );
+  })();
+  // Client certificates (kube-apiserver --client-ca-file): a CA of their own,
+  // so the serving CA (caData) only ever vouches for the server. One per
+  // identity, CN = its username, O = its groups: the RBAC bindings of the
+  // token users apply unchanged. Issued side by side, hence random serials
+  // rather than one shared serial file.
+  const clients = (async () => {
+    await makeCa('client-ca', `${CLUSTER_NAME}-client-ca`);
+    const out = {};
+    await Promise.all(
+      Object.entries(identities).map(async ([key, id]) => {
+        const name = `client-${key}`;
+        await issue(
+          name,
+          clientSubject(id),
+          'client-ca',
+          [
+            'basicConstraints=critical,CA:FALSE',
+            'keyUsage=critical,digitalSignature',
+            'extendedKeyUsage=clientAuth',
+          ],
+          ['-set_serial', `0x${crypto.randomBytes(16).toString('hex')}`],
+        );
+        out[key] = { certFile: p(`${name}.crt`), keyFile: p(`${name}.key`) };
+      }),
+    );
+    return out;
+  })();
   // ServiceAccount token signing key: recent apiservers refuse to start without
   // --service-account-issuer/-key-file/-signing-key-file. Node can make this one.
   // (--service-account-key-file does not read PKCS#8 "PRIVATE KEY" PEMs, so
@@ -505,6 +563,7 @@ async function makePki(dir) {
   });
   fs.writeFileSync(p('sa.key'), privateKey, { mode: 0o600 });
   fs.writeFileSync(p('sa.pub'), publicKey);
+  const [, clientCertFiles] = await Promise.all([serving, clients]);
   return {
     caFile: p('ca.crt'),
     caPem: fs.readFileSync(p('ca.crt'), 'utf8'),
@@ -512,6 +571,9 @@ async function makePki(dir) {
     keyFile: p('serving.key'),
     saKeyFile: p('sa.key'),
     saPubFile: p('sa.pub'),
+    clientCaFile: p('client-ca.crt'),
+    /** identity key -> { certFile, keyFile } */
+    clientCertFiles,
   };
 }
 
@@ -642,6 +704,194 @@ function installProcessHandlers() {
 }
 
 // ---------------------------------------------------------------------------
+// kubectl proxy
+
+/** Backstage's `localKubectlProxy` cluster locator is fixed to http://localhost:8001. */
+const KUBECTL_PROXY_PORT = 8001;
+
+/** Rejects with a clear message when something already listens on `address`:`port`. */
+async function assertPortFree(port, address) {
+  // 'localhost' may resolve to ::1 as well: something on [::1]:port would
+  // answer a client of http://localhost:<port> instead of the proxy.
+  const hosts = address === '127.0.0.1' ? [address, '::1'] : [address];
+  for (const host of hosts) {
+    await new Promise((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', err => {
+        if (err.code === 'EADDRINUSE') {
+          const advice =
+            port === KUBECTL_PROXY_PORT
+              ? "Backstage's localKubectlProxy locator only knows http://localhost:8001, so stop that process first."
+              : 'Pick another port or stop that process.';
+          const e = new Error(
+            `kubectl proxy: port ${port} is already in use on ${host} ` +
+              `(another kubectl proxy? \`ss -ltnp 'sport = :${port}'\` shows who). ${advice}`,
+          );
+          e.code = 'EADDRINUSE';
+          reject(e);
+        } else if (
+          err.code === 'EADDRNOTAVAIL' ||
+          err.code === 'EAFNOSUPPORT'
+        ) {
+          resolve(); // no IPv6 loopback here: nothing can listen on it either
+        } else {
+          reject(err);
+        }
+      });
+      s.listen({ port, host, exclusive: true }, () => s.close(() => resolve()));
+    });
+  }
+}
+
+/** startCluster's `kubectlProxy` option: undefined (none) or { port, identity }. */
+function kubectlProxyOptions(value) {
+  if (!value) return undefined;
+  const o = typeof value === 'object' ? value : {};
+  const out = {
+    port: o.port ?? KUBECTL_PROXY_PORT,
+    identity: o.identity ?? 'plugin',
+  };
+  if (!IDENTITIES[out.identity])
+    throw new Error(
+      `kubectlProxy.identity: ${out.identity} is none of ${Object.keys(
+        IDENTITIES,
+      ).join(', ')}`,
+    );
+  if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535)
+    throw new Error(`kubectlProxy.port: ${o.port} is not a port number`);
+  return out;
+}
+
+const standaloneProxies = new Set();
+let proxyExitHandlerInstalled = false;
+
+/**
+ * Run `kubectl proxy` against a cluster and wait until it answers GET /api
+ * with 200. Resolves with { url, port, pid, logFile, stop() }; stop() sends
+ * SIGTERM (SIGKILL after 5 s) and resolves once the process has exited.
+ *
+ * Without `spawnChild` the proxy is on its own: a watchdog process kills it
+ * should this process die without calling stop(). startCluster passes its
+ * own spawner, so the cluster's watchdog and stop() cover it instead.
+ *
+ * @param {object} opts
+ * @param {string} opts.kubectl path of the kubectl binary (cluster.kubectl)
+ * @param {string} opts.kubeconfig whose identity the proxy uses
+ * @param {number} [opts.port] 8001 by default; 0 = any free port
+ * @param {string} [opts.address] 127.0.0.1 by default
+ * @param {string} [opts.logFile] kubectl's output (standalone: required)
+ */
+async function startKubectlProxy({
+  kubectl,
+  kubeconfig,
+  port = KUBECTL_PROXY_PORT,
+  address = '127.0.0.1',
+  logFile,
+  timeoutMs = 30000,
+  spawnChild,
+}) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`kubectl proxy: invalid port ${port}`);
+  if (port !== 0) await assertPortFree(port, address);
+  const args = [
+    `--kubeconfig=${kubeconfig}`,
+    'proxy',
+    `--port=${port}`,
+    `--address=${address}`,
+  ];
+  let child;
+  let watchdog;
+  if (spawnChild) {
+    child = spawnChild(args);
+  } else {
+    if (!logFile) throw new Error('kubectl proxy: logFile is required');
+    const fd = fs.openSync(logFile, 'w');
+    child = spawn(kubectl, args, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    fs.closeSync(fd);
+    child.unref();
+    child.logFile = logFile;
+    if (child.pid) {
+      watchdog = startWatchdog();
+      watchdog.update({ pids: [child.pid], paths: [] });
+      standaloneProxies.add(child);
+      if (!proxyExitHandlerInstalled) {
+        proxyExitHandlerInstalled = true;
+        process.on('exit', () => {
+          for (const c of standaloneProxies) signalChild(c, 'SIGTERM');
+        });
+      }
+    }
+  }
+  const exited = new Promise(resolve => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  child.on('error', () => {}); // a binary that cannot start: 'exit' follows
+  let stopping;
+  const stop = () => {
+    if (!stopping)
+      stopping = (async () => {
+        child.expectedExit = true;
+        signalChild(child, 'SIGTERM');
+        const killTimer = setTimeout(() => signalChild(child, 'SIGKILL'), 5000);
+        await exited;
+        clearTimeout(killTimer);
+        standaloneProxies.delete(child);
+        watchdog?.release();
+      })();
+    return stopping;
+  };
+  try {
+    // kubectl listens, then prints "Starting to serve on 127.0.0.1:<port>"
+    // (the chosen port when asked for port 0).
+    const boundPort = await waitFor(
+      'kubectl proxy to listen',
+      async () => {
+        const m = /Starting to serve on \S+:(\d+)/.exec(
+          fs.readFileSync(child.logFile, 'utf8'),
+        );
+        return m && Number(m[1]);
+      },
+      timeoutMs,
+      child,
+    );
+    const url = `http://${
+      address.includes(':') ? `[${address}]` : address
+    }:${boundPort}`;
+    await waitFor(
+      `kubectl proxy ${url}/api`,
+      async () => {
+        const r = await request(`${url}/api`, { timeoutMs: 2000 });
+        return r.status === 200 && r.json?.kind === 'APIVersions';
+      },
+      timeoutMs,
+      child,
+    );
+    return {
+      url,
+      port: boundPort,
+      pid: child.pid,
+      logFile: child.logFile,
+      stop,
+    };
+  } catch (err) {
+    const out = tail(child.logFile, 10);
+    await stop();
+    const e = /address already in use/.test(out)
+      ? new Error(
+          `kubectl proxy: port ${port} on ${address} was taken while it started: ${out}`,
+        )
+      : new Error(`${err.message}${out ? `\n${out}` : ''}`);
+    // A cluster start must not retry for this (see startCluster).
+    e.noRetry = true;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // startCluster
 
 /**
@@ -658,10 +908,18 @@ function installProcessHandlers() {
  *   seeded Flagger webhooks call (default http://localhost:7007)
  * @param {boolean} [opts.dataplane] also run istiod, a pod-server per pod
  *   (on the pod's IP), Prometheus; implies controllers (see dataplane.js)
+ * @param {boolean | { port?: number, identity?: string }} [opts.kubectlProxy]
+ *   also run `kubectl proxy` as `identity` (default 'plugin') on 127.0.0.1:`port`
+ *   (default 8001, where Backstage's localKubectlProxy locator looks; 0 = any
+ *   free port) for the cluster's lifetime: cluster.kubectlProxyUrl
  */
 async function startCluster(opts = {}) {
   const log = opts.log || defaultLog;
   const t0 = Date.now();
+  const proxyOpts = kubectlProxyOptions(opts.kubectlProxy);
+  // A fixed proxy port that is taken fails the start before anything runs.
+  if (proxyOpts && proxyOpts.port !== 0)
+    await assertPortFree(proxyOpts.port, '127.0.0.1');
   const built = await ensureBuilt(log, {
     controllers: Boolean(opts.controllers || opts.dataplane),
     dataplane: Boolean(opts.dataplane),
@@ -680,6 +938,7 @@ async function startCluster(opts = {}) {
 
 async function startOnce(opts, log, built, t0) {
   const tBuilt = Date.now();
+  const proxyOpts = kubectlProxyOptions(opts.kubectlProxy);
 
   const ownStateDir = !opts.stateDir;
   const stateDir = path.resolve(
@@ -718,6 +977,7 @@ async function startOnce(opts, log, built, t0) {
   // Stop order: data plane, controllers, then apiserver, then etcd (so that
   // nothing ever runs against a dead apiserver or etcd).
   const order = () => [
+    'kubectlProxy',
     ...DATAPLANE_NAMES,
     ...CONTROLLER_NAMES,
     'apiserver',
@@ -773,6 +1033,9 @@ async function startOnce(opts, log, built, t0) {
       if (stopping) return stopping;
       stopping = (async () => {
         const t = Date.now();
+        // The proxy first: it is only a client of the apiserver.
+        if (children.kubectlProxy) children.kubectlProxy.expectedExit = true;
+        await terminate(children.kubectlProxy?.pid, 5000);
         // A data plane still starting (the start failed, or a signal came):
         // stopping istiod and Prometheus makes it fail at once, and a failed
         // start stops its pod agent itself.
@@ -919,6 +1182,18 @@ async function startOnce(opts, log, built, t0) {
     }
     const tokenFile = path.join(stateDir, 'pki', 'tokens.csv');
     fs.writeFileSync(tokenFile, `${tokenLines.join('\n')}\n`, { mode: 0o600 });
+    // The same identities as client certificates; *Data as in a kubeconfig's
+    // client-certificate-data / client-key-data (base64 of the PEM).
+    const clientCerts = Object.fromEntries(
+      Object.entries(pki.clientCertFiles).map(([key, files]) => [
+        key,
+        {
+          ...files,
+          certData: fs.readFileSync(files.certFile).toString('base64'),
+          keyData: fs.readFileSync(files.keyFile).toString('base64'),
+        },
+      ]),
+    );
 
     await waitFor(
       'etcd /health',
@@ -941,6 +1216,7 @@ async function startOnce(opts, log, built, t0) {
       `--tls-cert-file=${pki.certFile}`,
       `--tls-private-key-file=${pki.keyFile}`,
       `--token-auth-file=${tokenFile}`,
+      `--client-ca-file=${pki.clientCaFile}`,
       '--authorization-mode=RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.saPubFile}`,
@@ -981,6 +1257,26 @@ async function startOnce(opts, log, built, t0) {
       );
     await apiserverReady(apiserver);
     const tReady = Date.now();
+
+    // kubectl proxy (opts.kubectlProxy): needs only a ready apiserver, and
+    // starts while the CRDs are applied.
+    let proxyStarting;
+    if (proxyOpts) {
+      proxyStarting = startKubectlProxy({
+        kubectl: built.bin.kubectl,
+        kubeconfig: kubeconfigs[proxyOpts.identity],
+        port: proxyOpts.port,
+        spawnChild: args =>
+          spawnLogged(
+            'kubectlProxy',
+            built.bin.kubectl,
+            args,
+            false,
+            'kubectl-proxy',
+          ),
+      });
+      proxyStarting.catch(() => {});
+    }
 
     // Controllers: kube-controller-manager, the scheduler and kwok need no
     // CRDs and start now; Argo Rollouts and Flagger once the CRDs are served.
@@ -1073,6 +1369,7 @@ async function startOnce(opts, log, built, t0) {
     const tControllers = Date.now();
     dp = await dpStarting;
     const tDataplane = Date.now();
+    const proxy = await proxyStarting;
 
     Object.assign(cluster, {
       apiserverUrl,
@@ -1084,6 +1381,10 @@ async function startOnce(opts, log, built, t0) {
       caData,
       caPem: pki.caPem,
       caFile: pki.caFile,
+      /** CA of the client certificates (kube-apiserver --client-ca-file). */
+      clientCaFile: pki.clientCaFile,
+      /** identity -> { certFile, keyFile, certData, keyData } (CN = user, O = groups). */
+      clientCerts,
       kubectl: built.bin.kubectl,
       binDir: path.dirname(built.bin.kubectl),
       crdDir: built.crdDir,
@@ -1094,7 +1395,7 @@ async function startOnce(opts, log, built, t0) {
         watchdog: watchdog.pid,
         owner: process.pid,
         ...Object.fromEntries(
-          [...CONTROLLER_NAMES, ...DATAPLANE_NAMES]
+          ['kubectlProxy', ...CONTROLLER_NAMES, ...DATAPLANE_NAMES]
             .filter(n => children[n])
             .map(n => [n, children[n].pid]),
         ),
@@ -1103,13 +1404,20 @@ async function startOnce(opts, log, built, t0) {
         apiserver: apiserver.logFile,
         etcd: etcd.logFile,
         ...Object.fromEntries(
-          [...CONTROLLER_NAMES, ...DATAPLANE_NAMES]
+          ['kubectlProxy', ...CONTROLLER_NAMES, ...DATAPLANE_NAMES]
             .filter(n => children[n])
             .map(n => [n, children[n].logFile]),
         ),
       },
       /** True when kube-controller-manager, scheduler, kwok, Argo Rollouts and Flagger run. */
       controllers: withControllers,
+      ...(proxy
+        ? {
+            /** `kubectl proxy` as opts.kubectlProxy.identity, e.g. http://127.0.0.1:8001. */
+            kubectlProxyUrl: proxy.url,
+            kubectlProxyIdentity: proxyOpts.identity,
+          }
+        : {}),
       ...(ctl
         ? {
             /** The fake (kwok) node pods are scheduled on. */
@@ -1258,7 +1566,7 @@ async function startOnce(opts, log, built, t0) {
     return cluster;
   } catch (err) {
     for (const c of Object.values(children)) {
-      if (/address already in use/.test(tail(c.logFile, 200)))
+      if (!err.noRetry && /address already in use/.test(tail(c.logFile, 200)))
         err.portInUse = true;
     }
     if (!err.portInUse) {
@@ -1565,12 +1873,20 @@ function describe(c) {
     users: c.users,
     caData: c.caData,
     caFile: c.caFile,
+    clientCaFile: c.clientCaFile,
+    clientCerts: c.clientCerts,
     stateDir: c.stateDir,
     kubectl: c.kubectl,
     versions: c.versions,
     pids: c.pids,
     logs: c.logs,
     controllers: Boolean(c.controllers),
+    ...(c.kubectlProxyUrl
+      ? {
+          kubectlProxyUrl: c.kubectlProxyUrl,
+          kubectlProxyIdentity: c.kubectlProxyIdentity,
+        }
+      : {}),
     ...(c.controllers
       ? {
           kwokNode: c.kwokNode,
@@ -1613,8 +1929,10 @@ async function stopStateDir(stateDir, log = defaultLog) {
     while (pidAlive(pids.owner) && Date.now() < deadline) await sleep(100);
   }
   // Whatever is left (owner was SIGKILLed, or a library user): do it ourselves.
-  // First what comes and goes (pod-servers, traffic generators), then the
-  // data-plane servers.
+  // First the kubectl proxy, then what comes and goes (pod-servers, traffic
+  // generators), then the data-plane servers.
+  if (pidRuns(pids.kubectlProxy, PROCESS_NEEDLES.kubectlProxy))
+    await terminate(pids.kubectlProxy, 5000);
   let trackedPids = [];
   try {
     trackedPids = JSON.parse(
@@ -1693,6 +2011,17 @@ async function main() {
         typeof args['backstage-url'] === 'string'
           ? args['backstage-url']
           : undefined,
+      // --kubectl-proxy: `kubectl proxy` as the plugin identity on
+      // 127.0.0.1:8001 (Backstage's localKubectlProxy); --kubectl-proxy=PORT
+      // for another port (0: any free one).
+      kubectlProxy: args['kubectl-proxy']
+        ? {
+            port:
+              args['kubectl-proxy'] === true
+                ? KUBECTL_PROXY_PORT
+                : Number(args['kubectl-proxy']),
+          }
+        : undefined,
     });
     cluster.startedByCli = true;
     fs.writeFileSync(
@@ -1740,6 +2069,7 @@ async function main() {
         'usage:',
         '  node test/cluster/cluster.js start [--state-dir DIR] [--seed] [--controllers [--backstage-url URL]]',
         '       [--dataplane [--traffic [--traffic-rate N] [--traffic-mix jason:10,cookie:5,anonymous:85]]]',
+        '       [--kubectl-proxy[=PORT]]   (kubectl proxy as the plugin identity; PORT defaults to 8001)',
         '  node test/cluster/cluster.js stop  [--state-dir DIR]',
         '  node test/cluster/cluster.js seed  (--kubeconfig FILE [--controllers …] | --state-dir DIR)',
         `DIR defaults to ${DEFAULT_CLI_STATE_DIR}`,
@@ -1758,6 +2088,8 @@ module.exports = {
   ensureBuilt,
   request,
   IDENTITIES,
+  startKubectlProxy,
+  KUBECTL_PROXY_PORT,
 };
 
 if (require.main === module) {

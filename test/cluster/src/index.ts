@@ -22,6 +22,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
+import nodePath from 'node:path';
 
 /** The identities the cluster knows (see ../cluster.js IDENTITIES). */
 export type Identity = 'admin' | 'plugin' | 'readonly';
@@ -46,14 +47,37 @@ export interface TestClusterDataplane {
   trafficUrl?: string;
 }
 
+/**
+ * An identity's client certificate (kube-apiserver --client-ca-file): CN is
+ * its username and O its groups, so the same RBAC bindings apply as to its token.
+ */
+export interface TestClientCert {
+  /** PEM files in the state dir. */
+  certFile: string;
+  keyFile: string;
+  /** Base64 of the PEM, like a kubeconfig's client-certificate-data / client-key-data. */
+  certData: string;
+  keyData: string;
+}
+
 /** What ../cluster.js writes to cluster.json. */
 export interface TestCluster {
   apiserverUrl: string;
   tokens: Record<Identity, string>;
   kubeconfigs: Record<Identity, string>;
+  /** Usernames: { admin: 'admin', plugin: 'istio-rollouts', readonly: 'istio-rollouts-readonly' }. */
+  users: Record<Identity, string>;
+  /** The API server's CA (verifies the server), base64 PEM. */
   caData: string;
+  caFile: string;
+  /** The CA the API server trusts for client certificates (PEM file). */
+  clientCaFile: string;
+  clientCerts: Record<Identity, TestClientCert>;
   kubectl: string;
   stateDir: string;
+  /** A cluster started with `kubectlProxy` (CLI --kubectl-proxy): its `kubectl proxy`. */
+  kubectlProxyUrl?: string;
+  kubectlProxyIdentity?: Identity;
   dataplane?: TestClusterDataplane;
 }
 
@@ -77,10 +101,70 @@ export function clusterConfig(identity: Identity = 'plugin', name = 'local') {
   return {
     name,
     url: c.apiserverUrl,
-    authProvider: 'serviceAccount',
+    authProvider: 'serviceAccount' as const,
     serviceAccountToken: c.tokens[identity],
     caData: c.caData,
   };
+}
+
+/**
+ * Like clusterConfig, but authenticated with the identity's client
+ * certificate (authProvider `clientCertificate`, the plugin's own).
+ */
+export function clientCertClusterConfig(
+  identity: Identity = 'plugin',
+  name = 'local',
+) {
+  const c = getTestCluster();
+  return {
+    name,
+    url: c.apiserverUrl,
+    authProvider: 'clientCertificate' as const,
+    clientCertData: c.clientCerts[identity].certData,
+    clientKeyData: c.clientCerts[identity].keyData,
+    caData: c.caData,
+  };
+}
+
+/** A running `kubectl proxy` (startKubectlProxy). */
+export interface KubectlProxy {
+  /** e.g. http://127.0.0.1:8001 */
+  url: string;
+  port: number;
+  pid: number;
+  /** kubectl's output. */
+  logFile: string;
+  /** SIGTERM (SIGKILL after 5 s); resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the cluster's own kubectl as `kubectl proxy --port=<port>
+ * --address=127.0.0.1` with `identity`'s kubeconfig and resolves once it
+ * answers GET /api with 200. Port 8001 (the default) is where Backstage's
+ * `localKubectlProxy` locator looks; 0 picks a free port. Rejects with a clear
+ * message when the port is taken. Call stop() when done (a watchdog kills the
+ * proxy should the test process die first).
+ */
+export async function startKubectlProxy(
+  options: { port?: number; identity?: Identity } = {},
+): Promise<KubectlProxy> {
+  const c = getTestCluster();
+  const identity = options.identity ?? 'plugin';
+  // Loaded here, not at the top: the many tests that import this module but
+  // no proxy need not load the harness.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const harness = require('../cluster.js');
+  return harness.startKubectlProxy({
+    kubectl: c.kubectl,
+    kubeconfig: c.kubeconfigs[identity],
+    port: options.port ?? harness.KUBECTL_PROXY_PORT,
+    address: '127.0.0.1',
+    logFile: nodePath.join(
+      c.stateDir,
+      `kubectl-proxy-${identity}-${randomBytes(4).toString('hex')}.log`,
+    ),
+  });
 }
 
 /** A raw API request as `identity`; resolves with status and parsed body. */
