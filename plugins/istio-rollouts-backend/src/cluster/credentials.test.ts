@@ -16,12 +16,17 @@
 
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { clusterConfig } from '@internal/test-cluster';
+import {
+  clientCertClusterConfig,
+  clusterConfig,
+  startKubectlProxy,
+} from '@internal/test-cluster';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterDetails } from './ClusterDetails';
 import { kubernetesBackendCredentials } from './cloudCredentials';
+import { readClustersFromConfig } from './ConfigClusters';
 import { credentialSourceFor } from './credentials';
 import { KubeApi, KubeConnectionError } from './KubeApi';
 
@@ -53,6 +58,72 @@ describe('cluster credentials', () => {
       });
     } finally {
       api.close();
+    }
+  });
+
+  // Who the API server says we are (SelfSubjectReview), and that the
+  // identity has the plugin's ClusterRole and nothing more.
+  async function whoAmI(api: KubeApi): Promise<string> {
+    const review: any = await (api as any).requestJson(
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      undefined,
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+      },
+    );
+    return review.status.userInfo.username;
+  }
+
+  it('signs in with a client certificate against an API server with a client CA', async () => {
+    const api = new KubeApi({
+      cluster: { ...clientCertClusterConfig('plugin'), skipTLSVerify: false },
+    });
+    try {
+      expect(await whoAmI(api)).toBe('istio-rollouts');
+      await expect(
+        api.list('/apis/networking.istio.io/v1/virtualservices'),
+      ).resolves.toMatchObject({ items: expect.any(Array) });
+    } finally {
+      api.close();
+    }
+  });
+
+  it('refuses a client certificate of another CA', async () => {
+    const wrong = clientCertClusterConfig('plugin');
+    // The serving certificate's key pair is not a client certificate of
+    // the client CA.
+    const api = new KubeApi({
+      cluster: {
+        ...wrong,
+        clientCertData: clientCertClusterConfig('admin').clientCertData,
+        skipTLSVerify: false,
+      },
+    });
+    try {
+      // A certificate with another's key: TLS itself fails, nothing is read.
+      await expect(api.get('/api')).rejects.toBeDefined();
+    } finally {
+      api.close();
+    }
+  });
+
+  it("reaches the cluster through a real kubectl proxy with Backstage's localKubectlProxy locator", async () => {
+    const proxy = await startKubectlProxy({ port: 8001 });
+    const [local] = readClustersFromConfig(
+      new ConfigReader({
+        kubernetes: { clusterLocatorMethods: [{ type: 'localKubectlProxy' }] },
+      }),
+    );
+    const api = new KubeApi({ cluster: local });
+    try {
+      expect(local.url).toBe('http://localhost:8001');
+      // The proxy's identity is the plugin's kubeconfig, not ours (none).
+      expect(await whoAmI(api)).toBe('istio-rollouts');
+    } finally {
+      api.close();
+      await proxy.stop();
     }
   });
 
