@@ -22,8 +22,19 @@
 // plane, its Prometheus).
 //
 //   node test/cluster/backstage-config.js STATE_DIR/cluster.json [cluster-name]
+//
+// ISTIO_ROLLOUTS_CLUSTER_ACCESS picks how the plugin reaches the cluster
+// (each a way Backstage's Kubernetes plugin locates and signs in):
+//   token              a `config` cluster with the plugin's token (default)
+//   client-certificate a `config` cluster with the plugin's client certificate
+//   kubectl-proxy      the `localKubectlProxy` locator: a kubectl proxy on
+//                      localhost:8001 (start the cluster with --kubectl-proxy)
+//   catalog            the `catalog` locator: a Resource entity describing the
+//                      cluster (written next to cluster.json), signed in with
+//                      a pod-style token file
 
 const fs = require('fs');
+const path = require('path');
 
 const [file, name = 'local'] = process.argv.slice(2);
 if (!file) {
@@ -31,26 +42,98 @@ if (!file) {
   process.exit(2);
 }
 const info = JSON.parse(fs.readFileSync(file, 'utf8'));
+const access = process.env.ISTIO_ROLLOUTS_CLUSTER_ACCESS || 'token';
+const stateDir = path.dirname(path.resolve(file));
+
+function fail(message) {
+  console.error(`backstage-config.js: ${message}`);
+  process.exit(2);
+}
 
 // JSON is valid YAML, and quoting every value keeps tokens and URLs intact.
-const config = {
+const config = { kubernetes: {} };
+const configCluster = extra => ({
   kubernetes: {
     clusterLocatorMethods: [
       {
         type: 'config',
         clusters: [
-          {
-            name,
-            url: info.apiserverUrl,
-            authProvider: 'serviceAccount',
-            serviceAccountToken: info.tokens.plugin,
-            caData: info.caData,
-          },
+          { name, url: info.apiserverUrl, caData: info.caData, ...extra },
         ],
       },
     ],
   },
-};
+});
+if (access === 'token') {
+  Object.assign(
+    config,
+    configCluster({
+      authProvider: 'serviceAccount',
+      serviceAccountToken: info.tokens.plugin,
+    }),
+  );
+} else if (access === 'client-certificate') {
+  const cert = info.clientCerts?.plugin;
+  if (!cert) fail('this cluster has no client certificates (an older start?)');
+  Object.assign(
+    config,
+    configCluster({
+      authProvider: 'clientCertificate',
+      clientCertData: cert.certData,
+      clientKeyData: cert.keyData,
+    }),
+  );
+} else if (access === 'kubectl-proxy') {
+  if (!info.kubectlProxyUrl) {
+    fail('the cluster runs no kubectl proxy: start it with --kubectl-proxy');
+  }
+  // Backstage's locator: one cluster `local` at http://localhost:8001.
+  config.kubernetes.clusterLocatorMethods = [{ type: 'localKubectlProxy' }];
+} else if (access === 'catalog') {
+  // What a platform team registers: the cluster as a catalog Resource. The
+  // plugin signs in with a token file, as in a pod.
+  const tokenFile = path.join(stateDir, 'plugin-token');
+  fs.writeFileSync(tokenFile, `${info.tokens.plugin}\n`, { mode: 0o600 });
+  const entityFile = path.join(stateDir, 'catalog-cluster.yaml');
+  const entity = {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name,
+      description: 'The local cluster, located through the catalog',
+      annotations: {
+        'kubernetes.io/api-server': info.apiserverUrl,
+        'kubernetes.io/api-server-certificate-authority': info.caData,
+        'kubernetes.io/auth-provider': 'serviceAccount',
+      },
+    },
+    spec: { type: 'kubernetes-cluster', owner: 'group:default/platform' },
+  };
+  fs.writeFileSync(entityFile, `${JSON.stringify(entity, null, 2)}\n`);
+  config.kubernetes.clusterLocatorMethods = [{ type: 'catalog' }];
+  // Backstage replaces lists when it merges config files: the app's own
+  // locations, then this one.
+  const appConfig = require('yaml').parse(
+    fs.readFileSync(path.join(__dirname, '..', '..', 'app-config.yaml'), 'utf8'),
+  );
+  config.catalog = {
+    locations: [
+      ...(appConfig.catalog?.locations ?? []),
+      { type: 'file', target: entityFile },
+    ],
+  };
+  config.istioRollouts = {
+    catalogClusterRefreshSeconds: 5,
+    catalogClusters: {
+      allowedUrls: [info.apiserverUrl],
+      serviceAccountTokenFile: tokenFile,
+    },
+  };
+} else {
+  fail(
+    `ISTIO_ROLLOUTS_CLUSTER_ACCESS=${access}: expected token, client-certificate, kubectl-proxy or catalog`,
+  );
+}
 // A cluster started with --controllers: the secret behind the seeded Flagger
 // Canaries' webhook tokens, so that the plugin's webhook endpoint accepts them.
 if (info.flaggerWebhookSecret) {
