@@ -118,8 +118,13 @@ export const istioRolloutsPlugin = createBackendPlugin({
         const clusters = readClustersFromConfig(config);
         // Observed traffic and canary analysis (istioRollouts.metrics):
         // read first, so a bad key stops startup before anything runs.
+        // Catalog clusters are not known yet: names are then not checked.
+        const catalogLocated = (
+          config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ??
+          []
+        ).some(m => m.getString('type') === 'catalog');
         const metricsConfig = readMetricsConfig(config, {
-          clusters: clusters.map(c => c.name),
+          clusters: catalogLocated ? undefined : clusters.map(c => c.name),
         });
         const withDeadline = (list: ClusterDetails[]) =>
           list.map(c => ({ ...c, requestTimeoutMs }));
