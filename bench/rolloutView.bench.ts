@@ -20,14 +20,22 @@
 // the cache's heap size. Run with ./bench/run rolloutView.
 //
 // Size (override with env): BENCH_VS=2000 BENCH_DR=2000 BENCH_DEPLOYMENTS=4000
+// BENCH_HTTPROUTES=500 (default a quarter of BENCH_VS; at most BENCH_VS).
+// An entity with an HTTPRoute also has its VirtualService: a service part
+// way through a move from Istio to the Gateway API, and the view measured is
+// such an entity's, so it builds both kinds of view.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import {
+  buildHttpRouteViews,
   buildVirtualServiceViews,
   readRolloutAnnotations,
+  selectEntityHttpRoutes,
   selectEntityVirtualServices,
+  VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { ClusterCaches } from '../plugins/istio-rollouts-backend/src/cluster/ClusterCaches';
 import { KubeApi } from '../plugins/istio-rollouts-backend/src/cluster/KubeApi';
@@ -43,6 +51,9 @@ const { startCluster } = require('../test/cluster/cluster.js');
 const VS_COUNT = Number(process.env.BENCH_VS ?? 2000);
 const DR_COUNT = Number(process.env.BENCH_DR ?? 2000);
 const DEPLOYMENT_COUNT = Number(process.env.BENCH_DEPLOYMENTS ?? 4000);
+const HTTPROUTE_COUNT = Number(
+  process.env.BENCH_HTTPROUTES ?? Math.floor(VS_COUNT / 4),
+);
 const NAMESPACES = 20;
 const CACHED_ITERATIONS = 1000;
 const NAIVE_ITERATIONS = 40;
@@ -52,6 +63,24 @@ const run = promisify(execFile);
 
 function ns(i: number) {
   return `bench-${i % NAMESPACES}`;
+}
+
+// The services that also have an HTTPRoute: every namespace gets its share.
+// With the defaults, service-i for every fourth row of NAMESPACES services
+// (rows 0, 4, 8, …), so 25 per namespace; further rows if more are asked.
+function httpRouteOwners(): number[] {
+  if (HTTPROUTE_COUNT > VS_COUNT)
+    throw new Error(
+      `BENCH_HTTPROUTES (${HTTPROUTE_COUNT}) must not exceed BENCH_VS (${VS_COUNT})`,
+    );
+  const stride = Math.max(
+    1,
+    Math.floor(VS_COUNT / Math.max(1, HTTPROUTE_COUNT)),
+  );
+  const all = Array.from({ length: VS_COUNT }, (_, i) => i);
+  const first = all.filter(i => Math.floor(i / NAMESPACES) % stride === 0);
+  const rest = all.filter(i => Math.floor(i / NAMESPACES) % stride !== 0);
+  return [...first, ...rest].slice(0, HTTPROUTE_COUNT);
 }
 
 // Objects shaped like a real mesh: service-i has a Service, a DestinationRule
@@ -115,6 +144,86 @@ function objectsFor(i: number) {
   };
 }
 
+// Gateway API (GAMMA) routing of service-i, shaped like the demo's
+// inventory: the HTTPRoute's parent is the Service service-i, its one rule
+// splits 90/10 across the Services service-i-v1 and service-i-v2, which
+// select the two Deployments' pods.
+function httpRouteObjectsFor(i: number) {
+  const name = `service-${i}`;
+  const namespace = ns(i);
+  const labels = { app: name, 'backstage.io/kubernetes-id': name };
+  const versionService = (version: string) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `${name}-${version}`, namespace, labels },
+    spec: {
+      selector: { app: name, version },
+      ports: [{ name: 'http', port: 80 }],
+    },
+  });
+  return {
+    services: [versionService('v1'), versionService('v2')],
+    httpRoute: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name, namespace, labels },
+      spec: {
+        parentRefs: [{ group: '', kind: 'Service', name, port: 80 }],
+        rules: [
+          {
+            name: 'primary',
+            backendRefs: [
+              { name: `${name}-v1`, port: 80, weight: 90 },
+              { name: `${name}-v2`, port: 80, weight: 10 },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+// Linux PSI: microseconds during which some runnable task waited for a
+// core, since boot; undefined where the kernel does not say.
+function cpuStallMicros(): number | undefined {
+  try {
+    const line = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+    const total = /total=(\d+)/.exec(line)?.[1];
+    return total === undefined ? undefined : Number(total);
+  } catch {
+    return undefined;
+  }
+}
+
+const weightsOf = (view: VirtualServiceView | undefined) =>
+  JSON.stringify(view?.routes[0]?.destinations.map(d => d.weight));
+
+// The entity's views must be one VirtualService and (when HTTPRoutes are
+// generated) one HTTPRoute, both at 90/10, with their two versions and each
+// version's Deployment (when the entity has Deployments): a figure measured
+// on an empty or partial view would mean nothing.
+function checkViews(
+  views: VirtualServiceView[],
+  what: string,
+  withWorkloads: boolean,
+) {
+  const complete = (v: VirtualServiceView | undefined) =>
+    v !== undefined &&
+    weightsOf(v) === '[90,10]' &&
+    v.versions.length === 2 &&
+    v.versions.every(x => x.workloads.length === (withWorkloads ? 1 : 0));
+  const vs = views.filter(v => (v.kind ?? 'VirtualService') !== 'HTTPRoute');
+  const routes = views.filter(v => v.kind === 'HTTPRoute');
+  if (vs.length !== 1 || !complete(vs[0]))
+    throw new Error(
+      `${what}: expected one VirtualService at 90/10: ${JSON.stringify(views)}`,
+    );
+  if (HTTPROUTE_COUNT > 0 && (routes.length !== 1 || !complete(routes[0])))
+    throw new Error(
+      `${what}: expected one HTTPRoute view at 90/10: ${JSON.stringify(views)}`,
+    );
+}
+
 async function createAll(
   admin: KubeApi,
   items: Array<{ path: string; body: unknown }>,
@@ -175,6 +284,20 @@ async function main() {
         });
       }
     }
+    const owners = httpRouteOwners();
+    for (const i of owners) {
+      const o = httpRouteObjectsFor(i);
+      const namespace = ns(i);
+      for (const service of o.services)
+        items.push({
+          path: `/api/v1/namespaces/${namespace}/services`,
+          body: service,
+        });
+      items.push({
+        path: `/apis/gateway.networking.k8s.io/v1/namespaces/${namespace}/httproutes`,
+        body: o.httpRoute,
+      });
+    }
     await createAll(admin, items);
     log(
       `created ${items.length} objects in ${((Date.now() - t0) / 1000).toFixed(
@@ -207,7 +330,11 @@ async function main() {
     gc?.();
     const heapAfter = process.memoryUsage().heapUsed;
 
-    const target = VS_COUNT >> 1;
+    // An entity with both a VirtualService and an HTTPRoute (when there are
+    // HTTPRoutes), half-way through the generated ones.
+    const target = owners.length ? owners[owners.length >> 1] : VS_COUNT >> 1;
+    // Deployments are made for service-0, service-1, … while they last.
+    const withWorkloads = 2 * target + 2 <= DEPLOYMENT_COUNT;
     const entity = {
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Component',
@@ -239,19 +366,42 @@ async function main() {
       topics: new SignalTopics(randomBytes(32)),
     });
     const check = await views.getEntityView(entity);
-    const checkWeights =
-      check.clusters[0].virtualServices[0]?.routes[0]?.destinations.map(
-        d => d.weight,
-      );
-    if (JSON.stringify(checkWeights) !== '[90,10]')
-      throw new Error(`unexpected view: ${JSON.stringify(check)}`);
+    checkViews(check.clusters[0].virtualServices, 'cached view', withWorkloads);
 
     const cached: number[] = [];
+    // The process's CPU time per request as well: on a shared 2-core
+    // machine the wall-clock tail also measures waiting for a core.
+    const cachedCpu: number[] = [];
+    const stallBefore = cpuStallMicros();
+    const wallBefore = performance.now();
+    let last = check;
     for (let i = 0; i < CACHED_ITERATIONS; i++) {
+      const c = process.cpuUsage();
       const t = performance.now();
-      await views.getEntityView(entity);
+      last = await views.getEntityView(entity);
       cached.push(performance.now() - t);
+      const used = process.cpuUsage(c);
+      cachedCpu.push((used.user + used.system) / 1000);
     }
+    checkViews(
+      last.clusters[0].virtualServices,
+      'cached view, last request',
+      withWorkloads,
+    );
+    const stallAfter = cpuStallMicros();
+    const stalled =
+      stallBefore === undefined || stallAfter === undefined
+        ? 'unknown'
+        : `${(
+            (stallAfter - stallBefore) /
+            10 /
+            (performance.now() - wallBefore)
+          ).toFixed(0)}%`;
+    log(
+      `view from the cache, CPU time: ${summary(
+        cachedCpu,
+      )}; some task waited for a core during ${stalled} of the time (Linux PSI)`,
+    );
 
     // The naive approaches: LIST on each request, then the same pure logic.
     // Cluster-wide (what discovery without a cache must do), and scoped to the
@@ -260,41 +410,52 @@ async function main() {
     const listAndBuild = async (
       prefix: (plural: string, group: string) => string,
     ) => {
-      const [virtualServices, destinationRules, deployments, services] =
-        await Promise.all(
-          [
-            prefix('virtualservices', '/apis/networking.istio.io/v1'),
-            prefix('destinationrules', '/apis/networking.istio.io/v1'),
-            prefix('deployments', '/apis/apps/v1'),
-            prefix('services', '/api/v1'),
-          ].map(p => naiveApi.list<any>(p).then(l => l.items)),
-        );
-      const selected = selectEntityVirtualServices(
-        readRolloutAnnotations(entity as any),
-        {
-          virtualServices,
-          destinationRules,
-          deployments,
-          services,
-          rollouts: [],
-          canaries: [],
-        },
+      const [
+        virtualServices,
+        destinationRules,
+        deployments,
+        services,
+        httpRoutes,
+      ] = await Promise.all(
+        [
+          prefix('virtualservices', '/apis/networking.istio.io/v1'),
+          prefix('destinationrules', '/apis/networking.istio.io/v1'),
+          prefix('deployments', '/apis/apps/v1'),
+          prefix('services', '/api/v1'),
+          prefix('httproutes', '/apis/gateway.networking.k8s.io/v1'),
+        ].map(p => naiveApi.list<any>(p).then(l => l.items)),
       );
-      return buildVirtualServiceViews(selected);
+      const annotations = readRolloutAnnotations(entity as any);
+      const objects = {
+        virtualServices,
+        destinationRules,
+        deployments,
+        services,
+        rollouts: [],
+        canaries: [],
+      };
+      return [
+        ...buildVirtualServiceViews(
+          selectEntityVirtualServices(annotations, objects),
+        ),
+        ...buildHttpRouteViews(
+          selectEntityHttpRoutes(annotations, { ...objects, httpRoutes }),
+        ),
+      ];
     };
     const naive: number[] = [];
     const naiveScoped: number[] = [];
     for (let i = 0; i < NAIVE_ITERATIONS; i++) {
       let t = performance.now();
-      await listAndBuild((plural, group) => `${group}/${plural}`);
+      const wide = await listAndBuild((plural, group) => `${group}/${plural}`);
       naive.push(performance.now() - t);
       t = performance.now();
       const scoped = await listAndBuild(
         (plural, group) => `${group}/namespaces/${ns(target)}/${plural}`,
       );
       naiveScoped.push(performance.now() - t);
-      if (scoped[0]?.routes[0]?.destinations[1]?.weight !== 10)
-        throw new Error('naive view differs');
+      checkViews(wide, 'naive view, cluster-wide', withWorkloads);
+      checkViews(scoped, 'naive view, one namespace', withWorkloads);
     }
     naiveApi.close();
 
@@ -326,11 +487,10 @@ async function main() {
       const tApplied = performance.now();
       for (;;) {
         const v = await views.getEntityView(entity);
-        if (
-          v.clusters[0].virtualServices[0]?.routes[0]?.destinations[1]
-            ?.weight === canary
-        )
-          break;
+        const vs = v.clusters[0].virtualServices.find(
+          view => view.kind !== 'HTTPRoute',
+        );
+        if (vs?.routes[0]?.destinations[1]?.weight === canary) break;
         if (performance.now() - tApplied > 10_000)
           throw new Error('change not visible after 10 s');
         await new Promise(r => setTimeout(r, 2));
@@ -345,7 +505,7 @@ async function main() {
     const p99Naive = percentile(naive, 99);
     console.log('');
     console.log(
-      `Rollout view benchmark: ${counts.virtualServices} VirtualServices, ${counts.destinationRules} DestinationRules, ${counts.deployments} Deployments, ${counts.services} Services (real kube-apiserver, loopback)`,
+      `Rollout view benchmark: ${counts.virtualServices} VirtualServices, ${counts.httpRoutes} HTTPRoutes, ${counts.destinationRules} DestinationRules, ${counts.deployments} Deployments, ${counts.services} Services (real kube-apiserver, loopback)`,
     );
     console.log(`  cache initial sync:                 ${syncMs} ms`);
     console.log(

@@ -114,7 +114,10 @@ if (access === 'token') {
   // Backstage replaces lists when it merges config files: the app's own
   // locations, then this one.
   const appConfig = require('yaml').parse(
-    fs.readFileSync(path.join(__dirname, '..', '..', 'app-config.yaml'), 'utf8'),
+    fs.readFileSync(
+      path.join(__dirname, '..', '..', 'app-config.yaml'),
+      'utf8',
+    ),
   );
   config.catalog = {
     locations: [

@@ -130,7 +130,13 @@ export function selectEntityHttpRouteObjects(
   annotations: RolloutAnnotations,
   cache: ClusterObjectCache,
 ): EntityHttpRouteObjects {
-  const objects = cache.objectsIn(entityNamespaces(annotations, cache));
+  const namespaces = entityNamespaces(annotations, cache);
+  // Most namespaces hold no HTTPRoute: then nothing else is read (the
+  // selection still says which named routes were not found).
+  if (![...namespaces].some(ns => cache.hasNamespace('httpRoutes', ns))) {
+    return selectEntityHttpRoutes(annotations, { httpRoutes: [] });
+  }
+  const objects = cache.objectsIn(namespaces);
   return selectEntityHttpRoutes(annotations, {
     ...objects,
     httpRoutes: objects.httpRoutes ?? [],
