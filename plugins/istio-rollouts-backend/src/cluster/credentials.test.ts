@@ -186,6 +186,57 @@ describe('cluster credentials', () => {
     }
   });
 
+  it('gives each cloud provider its own strategy, with the cluster and its auth metadata, and exchanges again after a refusal', async () => {
+    const calls: string[] = [];
+    const strategy = (provider: string) =>
+      class {
+        async getCredential(cluster: any, requestAuth: object) {
+          calls.push(
+            `${provider} ${cluster.name} ${
+              cluster.authMetadata['kubernetes.io/auth-provider']
+            } ${cluster.authMetadata['kubernetes.io/x-k8s-aws-id'] ?? '-'} ${
+              Object.keys(requestAuth).length
+            }`,
+          );
+          return { type: 'bearer token', token: `${provider}-${calls.length}` };
+        }
+      };
+    // The module's shape, as Backstage's Kubernetes backend exports it.
+    const cloud = kubernetesBackendCredentials({
+      config: new ConfigReader({}),
+      logger: mockServices.logger.mock(),
+      load: async () => ({
+        AwsIamStrategy: strategy('AwsIamStrategy'),
+        AzureIdentityStrategy: strategy('AzureIdentityStrategy'),
+        GoogleServiceAccountStrategy: strategy('GoogleServiceAccountStrategy'),
+      }),
+    });
+    const aks = credentialSourceFor(
+      cluster({ name: 'aks', authProvider: 'azure' }),
+      cloud,
+    );
+    const gke = credentialSourceFor(
+      cluster({ name: 'gke', authProvider: 'googleServiceAccount' }),
+      cloud,
+    );
+    expect(await aks.get()).toEqual({
+      type: 'bearer token',
+      token: 'AzureIdentityStrategy-1',
+    });
+    expect(await gke.get()).toEqual({
+      type: 'bearer token',
+      token: 'GoogleServiceAccountStrategy-2',
+    });
+    await aks.get(); // cached
+    aks.invalidate!(); // as after a 401
+    expect(await aks.get()).toMatchObject({ token: 'AzureIdentityStrategy-3' });
+    expect(calls).toEqual([
+      'AzureIdentityStrategy aks azure - 0',
+      'GoogleServiceAccountStrategy gke googleServiceAccount - 0',
+      'AzureIdentityStrategy aks azure - 0',
+    ]);
+  });
+
   it('explains a Kubernetes backend that cannot be loaded', async () => {
     const cloud = kubernetesBackendCredentials({
       config: new ConfigReader({}),
