@@ -66,13 +66,24 @@ describe('createTrafficRouter', () => {
     );
   });
 
+  it('gives the Gateway API router for HTTPRoutes, at their API path', () => {
+    const router = createTrafficRouter({
+      kind: 'HTTPRoute',
+      cache: unstartedCache(),
+    });
+    expect(router.kind).toBe('HTTPRoute');
+    expect(router.objectPath({ namespace: 'shop', name: 'web' })).toBe(
+      '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/web',
+    );
+  });
+
   it('refuses a kind it has no router for instead of falling back to Istio', () => {
     expect(() =>
       createTrafficRouter({
-        kind: 'HTTPRoute' as RouteKind,
+        kind: 'TCPRoute' as RouteKind,
         cache: unstartedCache(),
       }),
-    ).toThrow('No traffic router for routes of kind HTTPRoute');
+    ).toThrow('No traffic router for routes of kind TCPRoute');
   });
 
   it('reads a route by name or index, and undefined for a missing one', () => {
