@@ -190,11 +190,11 @@ describe('cluster credentials', () => {
     const calls: string[] = [];
     const strategy = (provider: string) =>
       class {
-        async getCredential(cluster: any, requestAuth: object) {
+        async getCredential(details: any, requestAuth: object) {
           calls.push(
-            `${provider} ${cluster.name} ${
-              cluster.authMetadata['kubernetes.io/auth-provider']
-            } ${cluster.authMetadata['kubernetes.io/x-k8s-aws-id'] ?? '-'} ${
+            `${provider} ${details.name} ${
+              details.authMetadata['kubernetes.io/auth-provider']
+            } ${details.authMetadata['kubernetes.io/x-k8s-aws-id'] ?? '-'} ${
               Object.keys(requestAuth).length
             }`,
           );
