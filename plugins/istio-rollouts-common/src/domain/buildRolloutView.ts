@@ -27,7 +27,7 @@ import {
   everyoneElse,
   RouteClassification,
 } from './classifyRoute';
-import { controllerTitle, findController } from './controllers';
+import { findController, managedByWarning } from './controllers';
 import { findTrackers, trackerWarnings } from './gitops';
 import { flattenMatch } from './matchRules';
 import { indexClusterObjects, ObjectIndex } from './objectIndex';
@@ -143,18 +143,9 @@ function buildView(
 
   const warnings = virtualServiceWarnings(index, vs, ref);
   if (ownership) {
-    const m = ownership.managedBy;
-    warnings.push({
-      code: 'managed-by-controller',
-      severity: 'info',
-      message: `VirtualService ${ref} is driven by ${controllerTitle(
-        m.controller,
-      )} (${m.namespace}/${
-        m.name
-      }): the plugin never patches its weights; act through the ${
-        m.controller === 'flagger' ? 'Canary' : 'Rollout'
-      } (promote, abort, approve its gates) instead.`,
-    });
+    warnings.push(
+      managedByWarning(`VirtualService ${ref}`, ownership.managedBy),
+    );
   }
   const trackedBy = findTrackers(vs.meta);
   warnings.push(...trackerWarnings(vs.meta, trackedBy));

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-import { ManagedByView } from '../types';
+import { ManagedByView, RolloutWarning } from '../types';
 import { serviceFqdn } from '../kube/hosts';
 import { VirtualServiceModel } from '../kube/readIstio';
 import { CanaryModel, RolloutModel } from '../kube/readWorkloads';
@@ -223,4 +223,27 @@ export function controllerTitle(
   controller: ManagedByView['controller'],
 ): string {
   return controller === 'argo-rollouts' ? 'Argo Rollouts' : 'Flagger';
+}
+
+/**
+ * The warning on a routing object a controller drives: the plugin never
+ * patches its weights.
+ *
+ * @internal
+ */
+export function managedByWarning(
+  what: string,
+  managedBy: ManagedByView,
+): RolloutWarning {
+  return {
+    code: 'managed-by-controller',
+    severity: 'info',
+    message: `${what} is driven by ${controllerTitle(managedBy.controller)} (${
+      managedBy.namespace
+    }/${
+      managedBy.name
+    }): the plugin never patches its weights; act through the ${
+      managedBy.controller === 'flagger' ? 'Canary' : 'Rollout'
+    } (promote, abort, approve its gates) instead.`,
+  };
 }

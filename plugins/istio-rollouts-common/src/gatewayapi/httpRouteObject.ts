@@ -15,7 +15,7 @@
  */
 
 import { RolloutWarning } from '../types';
-import { ControllerOwnership, controllerTitle } from '../domain/controllers';
+import { ControllerOwnership, managedByWarning } from '../domain/controllers';
 import { findTrackers, trackerWarnings } from '../domain/gitops';
 import { GatewayHttpRouteModel, isServiceRef } from './readHttpRoute';
 
@@ -77,18 +77,7 @@ export function routeWarnings(
     });
   }
   if (ownership) {
-    const m = ownership.managedBy;
-    warnings.push({
-      code: 'managed-by-controller',
-      severity: 'info',
-      message: `HTTPRoute ${ref} is driven by ${controllerTitle(
-        m.controller,
-      )} (${m.namespace}/${
-        m.name
-      }): the plugin never patches its weights; act through the ${
-        m.controller === 'flagger' ? 'Canary' : 'Rollout'
-      } (promote, abort, approve its gates) instead.`,
-    });
+    warnings.push(managedByWarning(`HTTPRoute ${ref}`, ownership.managedBy));
   }
   const trackedBy = findTrackers(route.meta);
   warnings.push(...trackerWarnings(route.meta, trackedBy));
