@@ -39,6 +39,7 @@ import {
 import { RolloutViewService } from '../../plugins/istio-rollouts-backend/src/service/RolloutViewService';
 import { RouteActionService } from '../../plugins/istio-rollouts-backend/src/service/RouteActionService';
 import { createRouter } from '../../plugins/istio-rollouts-backend/src/service/router';
+import { ReleasesInFlightService } from '../../plugins/istio-rollouts-backend/src/service/ReleasesInFlightService';
 import { SignalTopics } from '../../plugins/istio-rollouts-backend/src/service/signalTopics';
 import { quietLogger } from './stats';
 
@@ -138,8 +139,21 @@ export async function startPluginServer(
   const controllerActions = options.controllerActions
     ? new ControllerActionService({ caches, access, logger })
     : undefined;
+  const requestStore = await DatabasePromotionRequestStore.create({
+    database: { getClient: async () => auditDb },
+  });
   const router = await createRouter({
     access,
+    releases: new ReleasesInFlightService({
+      caches,
+      catalog,
+      auth: { getOwnServiceCredentials: async () => ({}) } as any,
+      permissions,
+      auditStore,
+      requestStore,
+      ownershipLabel: 'backstage.io/kubernetes-id',
+      staleAfterMs: 7 * 86_400_000,
+    }),
     auditTrail,
     auditStore,
     httpAuth,
@@ -148,9 +162,7 @@ export async function startPluginServer(
     actions,
     controllerActions,
     requests: new PromotionRequestService({
-      store: await DatabasePromotionRequestStore.create({
-        database: { getClient: async () => auditDb },
-      }),
+      store: requestStore,
       actions,
       controllerActions,
       permissions,

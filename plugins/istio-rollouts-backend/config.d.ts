@@ -72,6 +72,21 @@ export interface Config {
       /** The binding label; default `backstage.io/kubernetes-id`. */
       label?: string;
     };
+    /** The "Releases in flight" page (`GET /releases`). */
+    releasesInFlight?: {
+      /**
+       * A route in the same half-way state (canary split, targeted users,
+       * mirror, blue-green pair running, controller mid-rollout) for longer
+       * than this is flagged stale; default 7 days.
+       */
+      staleAfter?: HumanDuration | string;
+      /** A notification to the owners of stale releases; off by default. */
+      notifyOwners?: {
+        enabled?: boolean;
+        /** How often (one replica sends it); default one day. */
+        frequency?: HumanDuration | string;
+      };
+    };
     /**
      * Allow `http://` cluster URLs whose host is a loopback address
      * (127.0.0.0/8, `::1`, `localhost`), e.g. a local `kubectl proxy`.

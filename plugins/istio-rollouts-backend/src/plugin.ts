@@ -49,6 +49,11 @@ import {
 import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
 import { EntityAccess, readOwnershipPolicy } from './service/EntityAccess';
+import { ReleasesInFlightService } from './service/ReleasesInFlightService';
+import {
+  StaleReleaseNotifier,
+  readReleasesInFlightConfig,
+} from './service/StaleReleaseNotifier';
 import { ObservedChangeRecorder } from './service/ObservedChangeRecorder';
 import {
   WriteReconciler,
@@ -232,6 +237,17 @@ export const istioRolloutsPlugin = createBackendPlugin({
           auth,
           policy: ownership,
         });
+        const releasesConfig = readReleasesInFlightConfig(config);
+        const releases = new ReleasesInFlightService({
+          caches,
+          catalog,
+          auth,
+          permissions,
+          auditStore,
+          requestStore,
+          ownershipLabel: ownership.label,
+          staleAfterMs: releasesConfig.staleAfterMs,
+        });
         const actions = new RouteActionService({
           caches,
           access,
@@ -364,6 +380,31 @@ export const istioRolloutsPlugin = createBackendPlugin({
           });
         }
 
+        if (releasesConfig.notifyOwners) {
+          // Owners of releases left half-way hear about them once per
+          // period, from one replica (global scope, a lock in the database).
+          const notifier = new StaleReleaseNotifier({
+            releases,
+            notifications,
+            logger,
+            pageLink: '/istio-rollouts-releases',
+          });
+          await scheduler.scheduleTask({
+            id: 'istio-rollouts-notify-stale-releases',
+            frequency: releasesConfig.notifyOwners.frequency,
+            timeout: { minutes: 10 },
+            scope: 'global',
+            fn: async () => {
+              const { owners, releases: stale } = await notifier.notifyOnce();
+              if (owners) {
+                logger.info(
+                  `told ${owners} owner(s) about ${stale} stale release(s)`,
+                );
+              }
+            },
+          });
+        }
+
         httpRouter.use(
           await createRouter({
             auditTrail,
@@ -377,6 +418,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
             controllerActions,
             flaggerWebhook: flaggerGates.webhookRouter(),
             requests,
+            releases,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -74,6 +74,7 @@ export * from './approvals';
 export * from './controllers';
 export * from './ownership';
 export * from './signals';
+export * from './releases/types';
 export type {
   DestinationRef,
   FlipOperation,
@@ -174,3 +175,8 @@ export { compareVersions } from './analysis/compareVersions';
 export type { CompareVersionsInput } from './analysis/compareVersions';
 export { analysisVerdict, evaluateCheck } from './analysis/verdict';
 export type { AnalysisVerdictInput } from './analysis/verdict';
+export {
+  describeRouteInFlight,
+  lastSpecWrite,
+} from './releases/releaseInFlight';
+export type { RouteInFlight } from './releases/releaseInFlight';

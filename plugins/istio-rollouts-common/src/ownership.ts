@@ -176,6 +176,21 @@ export function routeHosts(route: unknown): string[] {
   return hosts.filter((h): h is string => typeof h === 'string' && !!h);
 }
 
+// The Service a destination host names, or undefined for hosts outside the
+// cluster. `name.ns` is a Service only when `ns` is a namespace of this
+// cluster.
+function serviceOfHost(
+  host: string,
+  fromNamespace: string,
+  lookup: BindingLookup,
+): { namespace: string; name: string } | undefined {
+  const second = host.split('.')[1];
+  const namespaces = new Set(
+    second && lookup.namespaceLabels(second) ? [second] : [],
+  );
+  return parseServiceFqdn(resolveHost(host, fromNamespace, { namespaces }));
+}
+
 // Why a destination host is not one of the entity's own Services, or
 // undefined when the cluster binds it. Hosts outside the cluster (external
 // names, wildcards) are never the entity's.
@@ -186,14 +201,7 @@ function hostBindingRefusal(
   lookup: BindingLookup,
 ): string | undefined {
   if (binding.mode === 'catalog') return undefined;
-  // `name.ns` is a Service only when `ns` is a namespace of this cluster.
-  const second = host.split('.')[1];
-  const namespaces = new Set(
-    second && lookup.namespaceLabels(second) ? [second] : [],
-  );
-  const service = parseServiceFqdn(
-    resolveHost(host, fromNamespace, { namespaces }),
-  );
+  const service = serviceOfHost(host, fromNamespace, lookup);
   if (!service) {
     return `Destination ${host} is not a Service of this cluster, so the cluster cannot bind it to this entity`;
   }
@@ -267,4 +275,53 @@ export function routeWriteRefusal(
     }
   }
   return undefined;
+}
+
+/**
+ * Which entity id the cluster binds a route to, read the other way round
+ * from {@link routeWriteRefusal}: the routing object's own label, else its
+ * namespace's; for a shared object (bound to nothing), the id that every
+ * destination Service of the route shares. `problem` says why there is none.
+ *
+ * @public
+ */
+export function routeBoundId(
+  label: string,
+  object: {
+    kind: string;
+    namespace: string;
+    name: string;
+    labels?: Record<string, string>;
+  },
+  hosts: string[],
+  lookup: BindingLookup,
+): { id: string } | { problem: string } {
+  const own = object.labels?.[label];
+  if (own) return { id: own };
+  const ns = lookup.namespaceLabels(object.namespace)?.[label];
+  if (ns) return { id: ns };
+  const what = `${object.kind} ${object.namespace}/${object.name}`;
+  const ids = new Set<string>();
+  for (const host of new Set(hosts)) {
+    const service = serviceOfHost(host, object.namespace, lookup);
+    const labels =
+      service && lookup.serviceLabels(service.namespace, service.name);
+    const id =
+      labels &&
+      (labels[label] || lookup.namespaceLabels(service.namespace)?.[label]);
+    if (!id) {
+      return {
+        problem: `${what} is bound to no entity (neither it nor namespace ${object.namespace} carries ${label}), and destination ${host} is not a Service bound to one`,
+      };
+    }
+    ids.add(id);
+  }
+  if (ids.size === 1) return { id: [...ids][0] };
+  return {
+    problem: ids.size
+      ? `${what} is shared (bound to no entity) and this route's destinations are bound to different entities (${[
+          ...ids,
+        ].join(', ')})`
+      : `${what} is bound to no entity (neither it nor namespace ${object.namespace} carries ${label})`,
+  };
 }

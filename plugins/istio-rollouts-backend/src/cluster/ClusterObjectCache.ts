@@ -312,6 +312,24 @@ export class ClusterObjectCache {
     return bag as unknown as ClusterObjects;
   }
 
+  /**
+   * A key that changes whenever any object of any kind in these namespaces
+   * changes: results computed from `objectsIn(namespaces)` stay valid while
+   * it is the same.
+   */
+  revision(namespaces: Iterable<string>): string {
+    const parts: number[] = [];
+    for (const ns of namespaces) {
+      for (const informer of this.informers) parts.push(informer.revision(ns));
+    }
+    return parts.join('.');
+  }
+
+  /** Namespaces that hold at least one object of the kind. */
+  namespacesOf(kind: keyof ClusterObjects): IterableIterator<string> {
+    return this.informers.find(i => i.kind.key === kind)!.namespaces();
+  }
+
   /** Object counts per kind, for diagnostics and the benchmark. */
   counts(): Record<string, number> {
     return Object.fromEntries(this.informers.map(i => [i.kind.key, i.size]));

@@ -157,6 +157,16 @@ export class KindInformer {
     return this.objects.size;
   }
 
+  /** See NamespacedStore.revision. */
+  revision(namespace: string): number {
+    return this.objects.revision(namespace);
+  }
+
+  /** Namespaces with at least one object of this kind. */
+  namespaces(): IterableIterator<string> {
+    return this.objects.namespaces();
+  }
+
   private async run() {
     const stopSignal = this.stopController.signal;
     let backoff = MIN_BACKOFF_MS;

@@ -14,6 +14,10 @@
  * limitations under the License.
  */
 
+// One counter for every store, so a store made by a re-list numbers its
+// namespaces above anything the store it replaces ever said.
+let lastRevision = 0;
+
 /**
  * Objects of one kind keyed by namespace and name, indexed by namespace so
  * that a page view reads only the namespaces it concerns (one entity's
@@ -21,6 +25,7 @@
  */
 export class NamespacedStore {
   private readonly byNamespace = new Map<string, Map<string, any>>();
+  private readonly revisions = new Map<string, number>();
   private count = 0;
 
   static from(objects: Iterable<any>): NamespacedStore {
@@ -46,6 +51,7 @@ export class NamespacedStore {
     }
     if (!names.has(object.metadata?.name)) this.count += 1;
     names.set(object.metadata?.name, object);
+    this.revisions.set(namespace, ++lastRevision);
   }
 
   delete(object: any) {
@@ -53,6 +59,7 @@ export class NamespacedStore {
     const names = this.byNamespace.get(namespace);
     if (names?.delete(object.metadata?.name)) {
       this.count -= 1;
+      this.revisions.set(namespace, ++lastRevision);
       if (names.size === 0) this.byNamespace.delete(namespace);
     }
   }
@@ -63,6 +70,15 @@ export class NamespacedStore {
 
   inNamespace(namespace: string): IterableIterator<any> {
     return (this.byNamespace.get(namespace) ?? new Map()).values();
+  }
+
+  /**
+   * Changes whenever an object of the namespace is set or deleted (0 for a
+   * namespace never seen): what is computed from a namespace's objects can
+   * be kept until its revision moves.
+   */
+  revision(namespace: string): number {
+    return this.revisions.get(namespace) ?? 0;
   }
 
   namespaces(): IterableIterator<string> {

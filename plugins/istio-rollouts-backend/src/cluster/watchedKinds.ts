@@ -48,6 +48,35 @@ function slimMetadata(metadata: any) {
   };
 }
 
+// Routing objects also keep when they were created and which field
+// managers last wrote their spec (without the fields themselves): the
+// releases-in-flight page dates a route's state by them when the audit
+// trail has no record of it.
+function slimRoutingObject(object: any) {
+  const slim = keepSpecAndStatus(object);
+  const managedFields = Array.isArray(object.metadata?.managedFields)
+    ? object.metadata.managedFields
+        .filter(
+          (m: any) =>
+            typeof m?.time === 'string' &&
+            (!m.fieldsV1 || 'f:spec' in m.fieldsV1),
+        )
+        .map((m: any) => ({
+          manager: m.manager,
+          operation: m.operation,
+          time: m.time,
+        }))
+    : undefined;
+  return {
+    ...slim,
+    metadata: {
+      ...slim.metadata,
+      creationTimestamp: object.metadata?.creationTimestamp,
+      ...(managedFields && { managedFields }),
+    },
+  };
+}
+
 function keepSpecAndStatus(object: any) {
   return {
     apiVersion: object.apiVersion,
@@ -180,7 +209,7 @@ export const WATCHED_KINDS: WatchedKind[] = [
       '/apis/networking.istio.io/v1beta1/virtualservices',
     ],
     optional: false,
-    slim: keepSpecAndStatus,
+    slim: slimRoutingObject,
   },
   {
     key: 'destinationRules',
@@ -256,6 +285,6 @@ export const WATCHED_KINDS: WatchedKind[] = [
       '/apis/gateway.networking.k8s.io/v1beta1/httproutes',
     ],
     optional: true,
-    slim: keepSpecAndStatus,
+    slim: slimRoutingObject,
   },
 ];

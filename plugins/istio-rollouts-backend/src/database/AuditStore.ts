@@ -65,6 +65,19 @@ export interface ListAuditRecordsOptions
   observedOn?: Array<{ cluster: string; namespace: string; name: string }>;
 }
 
+/** When a route of a routing object last changed, per the trail. */
+export interface RouteChangeTime {
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** Absent: a VirtualService. */
+  kind?: RoutingObjectKind;
+  /** As recorded: an index in the route list, or the route's name. */
+  route: string;
+  /** ISO time of the newest applied or observed record. */
+  at: string;
+}
+
 /** How a write whose outcome was `unknown` ended, once the cluster answered. */
 export interface SettledOutcome {
   outcome: 'applied' | 'failed';
@@ -104,6 +117,20 @@ export interface AuditStore {
    * those with the trail.
    */
   virtualServicesOnRecord(cluster: string): Promise<Set<string>>;
+  /**
+   * The newest applied or observed change of each route of these routing
+   * objects (one row per object and route as recorded: an index or a name).
+   * One grouped query per thousand objects, on the index of an object's
+   * records.
+   */
+  lastRouteChanges(
+    objects: Array<{
+      cluster: string;
+      namespace: string;
+      name: string;
+      kind?: RoutingObjectKind;
+    }>,
+  ): Promise<RouteChangeTime[]>;
   /** Records still `unknown`, oldest first. */
   listUnsettled(limit?: number): Promise<AuditRecord[]>;
   /**

@@ -16,7 +16,10 @@
 
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { AUDIT_OUTCOMES } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  AUDIT_OUTCOMES,
+  RoutingObjectKind,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
   AuditOutcome,
   AuditRecord,
@@ -24,6 +27,7 @@ import {
   AuditStore,
   ListAuditRecordsOptions,
   NewAuditRecord,
+  RouteChangeTime,
   SettledOutcome,
 } from './AuditStore';
 import { Knex, migratedClient, toIsoString } from './migrate';
@@ -31,6 +35,9 @@ import { Knex, migratedClient, toIsoString } from './migrate';
 const TABLE = 'istio_rollouts_audit_records';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
+// Objects per grouped query: three bound values each, far below SQLite's
+// and PostgreSQL's limits on a statement's parameters.
+const OBJECTS_PER_QUERY = 1000;
 const OUTCOMES: ReadonlyArray<AuditOutcome> = AUDIT_OUTCOMES;
 
 /** Columns of istio_rollouts_audit_records, as the drivers return them. */
@@ -126,6 +133,79 @@ export class DatabaseAuditStore implements AuditStore {
         .whereNotNull('virtual_service')
         .whereNull('route_kind');
     return new Set(rows.map(r => `${r.namespace}/${r.virtual_service}`));
+  }
+
+  async lastRouteChanges(
+    objects: Array<{
+      cluster: string;
+      namespace: string;
+      name: string;
+      kind?: RoutingObjectKind;
+    }>,
+  ): Promise<RouteChangeTime[]> {
+    const found: RouteChangeTime[] = [];
+    for (let i = 0; i < objects.length; i += OBJECTS_PER_QUERY) {
+      const chunk = objects.slice(i, i + OBJECTS_PER_QUERY);
+      const rows: Array<{
+        cluster: string;
+        namespace: string;
+        virtual_service: string;
+        route_kind: string | null;
+        route: string;
+        at: Date | number | string;
+      }> = await this.db(TABLE)
+        .select(
+          'cluster',
+          'namespace',
+          'virtual_service',
+          'route_kind',
+          'route',
+        )
+        .max({ at: 'created_at' })
+        .whereIn(
+          ['cluster', 'namespace', 'virtual_service'],
+          chunk.map(o => [o.cluster, o.namespace, o.name]),
+        )
+        .whereIn('outcome', ['applied', 'observed'])
+        .whereNotNull('route')
+        .groupBy(
+          'cluster',
+          'namespace',
+          'virtual_service',
+          'route_kind',
+          'route',
+        );
+      const wanted = new Set(
+        chunk.map(o =>
+          [o.cluster, o.namespace, o.name, o.kind ?? 'VirtualService'].join(
+            '\u0000',
+          ),
+        ),
+      );
+      for (const row of rows) {
+        const kind = (row.route_kind ?? undefined) as
+          | RoutingObjectKind
+          | undefined;
+        const key = [
+          row.cluster,
+          row.namespace,
+          row.virtual_service,
+          kind ?? 'VirtualService',
+        ].join('\u0000');
+        // The query matched names only: an HTTPRoute's records are not a
+        // VirtualService's of the same name.
+        if (!wanted.has(key)) continue;
+        found.push({
+          cluster: row.cluster,
+          namespace: row.namespace,
+          name: row.virtual_service,
+          ...(kind && { kind }),
+          route: row.route,
+          at: toIsoString(row.at),
+        });
+      }
+    }
+    return found;
   }
 
   async ping(): Promise<void> {

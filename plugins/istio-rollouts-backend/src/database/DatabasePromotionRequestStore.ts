@@ -19,6 +19,7 @@ import { NotFoundError } from '@backstage/errors';
 import type {
   PromotionRequest,
   PromotionRequestStatus,
+  RoutingObjectKind,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { randomUUID } from 'node:crypto';
 import { Knex, migratedClient, toIsoString } from './migrate';
@@ -126,6 +127,37 @@ export class DatabasePromotionRequestStore implements PromotionRequestStore {
       .orderBy('id', 'desc')
       .limit(limit);
     return rows.map(toPromotionRequest);
+  }
+
+  async pendingCounts() {
+    const rows: Array<{
+      cluster: string;
+      namespace: string;
+      virtual_service: string;
+      route_kind: string | null;
+      route: string;
+      count: number | string;
+    }> = await this.db(TABLE)
+      .select('cluster', 'namespace', 'virtual_service', 'route_kind', 'route')
+      .count({ count: '*' })
+      .where('status', 'pending')
+      .groupBy(
+        'cluster',
+        'namespace',
+        'virtual_service',
+        'route_kind',
+        'route',
+      );
+    return rows.map(row => ({
+      cluster: row.cluster,
+      namespace: row.namespace,
+      name: row.virtual_service,
+      ...(row.route_kind && {
+        kind: row.route_kind as RoutingObjectKind,
+      }),
+      route: row.route,
+      count: Number(row.count),
+    }));
   }
 
   async claimForApproval(

@@ -17,6 +17,7 @@
 import type {
   PromotionRequest,
   PromotionRequestStatus,
+  RoutingObjectKind,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
 /**
@@ -53,6 +54,20 @@ export interface PromotionRequestStore {
     statuses?: PromotionRequestStatus[];
     limit?: number;
   }): Promise<PromotionRequest[]>;
+  /**
+   * How many requests wait for a decision, per route (`route` as the
+   * requests name it: an index or a name); one grouped query.
+   */
+  pendingCounts(): Promise<
+    Array<{
+      cluster: string;
+      namespace: string;
+      name: string;
+      kind?: RoutingObjectKind;
+      route: string;
+      count: number;
+    }>
+  >;
   /**
    * pending → approving, if still pending and not past its expiry at `now`.
    * Returns the claimed request, or undefined when someone else decided it

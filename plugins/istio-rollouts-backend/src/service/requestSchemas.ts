@@ -18,6 +18,9 @@ import { InputError } from '@backstage/errors';
 import {
   ARGO_ROLLOUT_ACTIONS,
   AUDIT_OUTCOMES,
+  RELEASE_IN_FLIGHT_STRATEGIES,
+  ReleaseInFlightStrategy,
+  ReleasesInFlightQuery,
   FLAGGER_GATES,
   PROMOTION_REQUEST_STATUSES,
   REQUESTABLE_OPERATION_TYPES,
@@ -374,6 +377,32 @@ export const listPromotionRequestsQuerySchema = z
 export const requestIdSchema = z
   .string()
   .uuid('must be a promotion request id (a UUID)');
+
+/** Filters and page of `GET /releases`. */
+export const releasesQuerySchema = z
+  .object({
+    cluster: cluster.optional(),
+    namespace: namespace.optional(),
+    owner: z.string().min(1).max(500).optional(),
+    strategy: z
+      .enum(
+        RELEASE_IN_FLIGHT_STRATEGIES as [
+          ReleaseInFlightStrategy,
+          ...ReleaseInFlightStrategy[],
+        ],
+      )
+      .optional(),
+    minAgeDays: z.coerce.number().min(0).max(36500).optional(),
+    staleOnly: z
+      .enum(['true', 'false'], {
+        errorMap: () => ({ message: "must be 'true' or 'false'" }),
+      })
+      .transform(v => v === 'true')
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict() satisfies z.ZodType<ReleasesInFlightQuery, z.ZodTypeDef, unknown>;
 
 export const auditExportQuerySchema = auditQuerySchema
   .omit({ limit: true, cursor: true })

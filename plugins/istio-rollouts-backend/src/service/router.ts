@@ -41,6 +41,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { AuditStore } from '../database/AuditStore';
 import { streamAuditExport } from './auditExport';
+import { ReleasesInFlightService } from './ReleasesInFlightService';
 import { AuditTrail, routeKindOf } from './AuditTrail';
 import {
   ControllerActionService,
@@ -57,6 +58,7 @@ import { RouteActionService } from './RouteActionService';
 import {
   auditExportQuerySchema,
   auditQuerySchema,
+  releasesQuerySchema,
   controllerActionRequestSchema,
   createPromotionRequestSchema,
   decidePromotionRequestSchema,
@@ -89,6 +91,8 @@ export interface RouterOptions {
   auditStore: AuditStore;
   /** Permission and catalog visibility of an entity, in one place. */
   access: EntityAccess;
+  /** Routes half-way through a release, across clusters. */
+  releases: ReleasesInFlightService;
   /** Logs the driver's error behind a "database unavailable" answer. */
   logger?: LoggerService;
 }
@@ -135,6 +139,7 @@ export async function createRouter(
     auditTrail,
     auditStore,
     access,
+    releases,
   } = options;
 
   async function authorizeEntity(
@@ -185,6 +190,13 @@ export async function createRouter(
   router.get('/entities/:namespace/:kind/:name/view', async (req, res) => {
     const { entity } = await authorizeEntity(req, 'rollouts');
     res.json(await views.getEntityView(entity));
+  });
+
+  // Releases in flight across services: everyone, each seeing the routes
+  // of the entities they may read (platform teams: all of them).
+  router.get('/releases', async (req, res) => {
+    const query = parseBody(releasesQuerySchema, req.query);
+    res.json(await releases.list(query, await httpAuth.credentials(req)));
   });
 
   // The release audit across services: platform teams (a basic permission).
