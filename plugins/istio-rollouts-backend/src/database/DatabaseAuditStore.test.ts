@@ -429,5 +429,73 @@ describe('DatabaseAuditStore', () => {
         (await store.list({ outcome: 'observed' })).items.map(r => r.actor),
       ).toEqual([undefined, 'flagger']);
     });
+
+    it("gives each route's newest applied or observed change, per routing object", async () => {
+      const at = async (iso: string, overrides: Partial<NewAuditRecord>) => {
+        const record = await store.append(newRecord(overrides));
+        await knex(TABLE)
+          .where({ id: Number(record.id) })
+          .update({ created_at: new Date(iso) });
+      };
+      await at('2026-11-01T00:00:00.000Z', { route: 'primary' });
+      await at('2026-11-03T00:00:00.000Z', {
+        route: 'primary',
+        outcome: 'observed',
+      });
+      // Not changes: a refusal, a write of unknown outcome.
+      await at('2026-11-05T00:00:00.000Z', {
+        route: 'primary',
+        outcome: 'denied',
+      });
+      await at('2026-11-06T00:00:00.000Z', {
+        route: 'primary',
+        outcome: 'unknown',
+      });
+      await at('2026-11-02T00:00:00.000Z', { route: '1' });
+      // Same name, other kind; other cluster; a scale (no route).
+      await at('2026-11-07T00:00:00.000Z', {
+        route: 'primary',
+        routeKind: 'HTTPRoute',
+      });
+      await at('2026-11-08T00:00:00.000Z', {
+        route: 'primary',
+        cluster: 'prod',
+      });
+      await at('2026-11-09T00:00:00.000Z', {
+        route: undefined,
+        workload: 'Deployment/reviews-v1',
+      });
+
+      const changes = await store.lastRouteChanges([
+        { cluster: 'local', namespace: 'shop', name: 'reviews' },
+      ]);
+      expect(
+        changes
+          .map(c => `${c.kind ?? 'VirtualService'} ${c.route} ${c.at}`)
+          .sort(),
+      ).toEqual([
+        'VirtualService 1 2026-11-02T00:00:00.000Z',
+        'VirtualService primary 2026-11-03T00:00:00.000Z',
+      ]);
+      const httpRoute = await store.lastRouteChanges([
+        {
+          cluster: 'local',
+          namespace: 'shop',
+          name: 'reviews',
+          kind: 'HTTPRoute',
+        },
+      ]);
+      expect(httpRoute).toEqual([
+        {
+          cluster: 'local',
+          namespace: 'shop',
+          name: 'reviews',
+          kind: 'HTTPRoute',
+          route: 'primary',
+          at: '2026-11-07T00:00:00.000Z',
+        },
+      ]);
+      expect(await store.lastRouteChanges([])).toEqual([]);
+    });
   });
 });

@@ -118,6 +118,41 @@ describe('DatabasePromotionRequestStore', () => {
       expect((await store.get(plain.id))?.target).not.toHaveProperty('kind');
     });
 
+    it('counts pending requests per route, leaving decided ones out', async () => {
+      const target = (route: string, kind?: 'HTTPRoute') => ({
+        cluster: 'local',
+        namespace: 'shop',
+        virtualService: 'reviews',
+        route,
+        ...(kind && { kind }),
+      });
+      await store.create(newRequest());
+      await store.create(newRequest());
+      const decided = await store.create(newRequest());
+      await store.close(decided.id, {
+        status: 'cancelled',
+        by: 'user:default/bob',
+        now: minutes(1),
+      });
+      await store.create(newRequest({ target: target('0') }));
+      await store.create(
+        newRequest({ target: target('primary', 'HTTPRoute') }),
+      );
+      const counts = await store.pendingCounts();
+      expect(
+        counts
+          .map(
+            c =>
+              `${c.kind ?? 'VirtualService'} ${c.name} ${c.route}: ${c.count}`,
+          )
+          .sort(),
+      ).toEqual([
+        'HTTPRoute reviews primary: 1',
+        'VirtualService reviews 0: 1',
+        'VirtualService reviews primary: 2',
+      ]);
+    });
+
     it('lists newest first, by entity and status', async () => {
       const a = await store.create(newRequest());
       const b = await store.create(
