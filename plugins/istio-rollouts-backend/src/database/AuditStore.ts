@@ -65,8 +65,10 @@ export interface ListAuditRecordsOptions
   observedOn?: Array<{ cluster: string; namespace: string; name: string }>;
 }
 
-/** When a route of a routing object last changed, per the trail. */
-export interface RouteChangeTime {
+/** One record of a change to a route (see `AuditStore.routeChangeLog`). */
+export interface RouteChangeEntry {
+  id: number;
+  outcome: AuditOutcome;
   cluster: string;
   namespace: string;
   name: string;
@@ -74,7 +76,7 @@ export interface RouteChangeTime {
   kind?: RoutingObjectKind;
   /** As recorded: an index in the route list, or the route's name. */
   route: string;
-  /** ISO time of the newest applied or observed record. */
+  /** ISO time of the record. */
   at: string;
 }
 
@@ -118,19 +120,17 @@ export interface AuditStore {
    */
   virtualServicesOnRecord(cluster: string): Promise<Set<string>>;
   /**
-   * The newest applied or observed change of each route of these routing
-   * objects (one row per object and route as recorded: an index or a name).
-   * One grouped query per thousand objects, on the index of an object's
-   * records.
+   * Records that change a route (an index or a name in `route`), oldest
+   * first: those with an id above `afterId` whose outcome is applied,
+   * observed or still unknown, or — with `ids` — those records whatever
+   * their outcome now (an unknown one may have been settled since). What
+   * an in-memory index of each route's last change is kept up to date with.
    */
-  lastRouteChanges(
-    objects: Array<{
-      cluster: string;
-      namespace: string;
-      name: string;
-      kind?: RoutingObjectKind;
-    }>,
-  ): Promise<RouteChangeTime[]>;
+  routeChangeLog(options: {
+    afterId?: number;
+    ids?: number[];
+    limit: number;
+  }): Promise<RouteChangeEntry[]>;
   /** Records still `unknown`, oldest first. */
   listUnsettled(limit?: number): Promise<AuditRecord[]>;
   /**

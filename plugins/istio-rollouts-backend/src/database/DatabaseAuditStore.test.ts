@@ -19,6 +19,7 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
 import { AuditRecord, NewAuditRecord } from './AuditStore';
 import { DatabaseAuditStore } from './DatabaseAuditStore';
+import { RouteChangeTimes } from '../service/RouteChangeTimes';
 
 type Knex = Awaited<ReturnType<TestDatabases['init']>>;
 
@@ -430,29 +431,73 @@ describe('DatabaseAuditStore', () => {
       ).toEqual([undefined, 'flagger']);
     });
 
-    it("gives each route's newest applied or observed change, per routing object", async () => {
+    it('logs the records that change routes by id, and re-reads given ids whatever their outcome', async () => {
+      const ids: number[] = [];
+      const add = async (overrides: Partial<NewAuditRecord>) => {
+        const record = await store.append(newRecord(overrides));
+        ids.push(Number(record.id));
+        return record;
+      };
+      await add({ route: 'primary' });
+      await add({ route: 'primary', outcome: 'observed' });
+      await add({ route: 'primary', outcome: 'denied' });
+      const unknown = await add({ route: '1', outcome: 'unknown' });
+      await add({ route: 'primary', routeKind: 'HTTPRoute' });
+      // A scale names no route.
+      await add({ route: undefined, workload: 'Deployment/reviews-v1' });
+
+      const log = await store.routeChangeLog({ afterId: 0, limit: 100 });
+      expect(
+        log.map(
+          e => `${e.id - ids[0]} ${e.outcome} ${e.kind ?? 'VS'} ${e.route}`,
+        ),
+      ).toEqual([
+        '0 applied VS primary',
+        '1 observed VS primary',
+        '3 unknown VS 1',
+        '4 applied HTTPRoute primary',
+      ]);
+      expect(log[0]).toMatchObject({
+        cluster: 'local',
+        namespace: 'shop',
+        name: 'reviews',
+      });
+      expect(Date.parse(log[0].at)).toBeGreaterThan(Date.now() - 60_000);
+      // Paged by id.
+      expect(
+        (await store.routeChangeLog({ afterId: ids[1], limit: 1 })).map(
+          e => e.id,
+        ),
+      ).toEqual([ids[3]]);
+      await store.settle(unknown.id, { outcome: 'failed', message: 'gone' });
+      expect(
+        await store.routeChangeLog({ ids: [ids[3], ids[5]], limit: 10 }),
+      ).toEqual([expect.objectContaining({ id: ids[3], outcome: 'failed' })]);
+    });
+
+    it("RouteChangeTimes: each route's newest change, kept up to date incrementally", async () => {
+      const times = new RouteChangeTimes(store);
+      const reviews = { cluster: 'local', namespace: 'shop', name: 'reviews' };
       const at = async (iso: string, overrides: Partial<NewAuditRecord>) => {
         const record = await store.append(newRecord(overrides));
         await knex(TABLE)
           .where({ id: Number(record.id) })
           .update({ created_at: new Date(iso) });
+        return record;
       };
       await at('2026-11-01T00:00:00.000Z', { route: 'primary' });
       await at('2026-11-03T00:00:00.000Z', {
         route: 'primary',
         outcome: 'observed',
       });
-      // Not changes: a refusal, a write of unknown outcome.
       await at('2026-11-05T00:00:00.000Z', {
         route: 'primary',
         outcome: 'denied',
       });
-      await at('2026-11-06T00:00:00.000Z', {
+      const pending = await at('2026-11-06T00:00:00.000Z', {
         route: 'primary',
         outcome: 'unknown',
       });
-      await at('2026-11-02T00:00:00.000Z', { route: '1' });
-      // Same name, other kind; other cluster; a scale (no route).
       await at('2026-11-07T00:00:00.000Z', {
         route: 'primary',
         routeKind: 'HTTPRoute',
@@ -461,41 +506,28 @@ describe('DatabaseAuditStore', () => {
         route: 'primary',
         cluster: 'prod',
       });
-      await at('2026-11-09T00:00:00.000Z', {
-        route: undefined,
-        workload: 'Deployment/reviews-v1',
-      });
-
-      const changes = await store.lastRouteChanges([
-        { cluster: 'local', namespace: 'shop', name: 'reviews' },
-      ]);
+      await times.refresh();
+      const iso = (ms: number | undefined) => ms && new Date(ms).toISOString();
+      expect(iso(times.lastChange(reviews, 'primary'))).toBe(
+        '2026-11-03T00:00:00.000Z',
+      );
       expect(
-        changes
-          .map(c => `${c.kind ?? 'VirtualService'} ${c.route} ${c.at}`)
-          .sort(),
-      ).toEqual([
-        'VirtualService 1 2026-11-02T00:00:00.000Z',
-        'VirtualService primary 2026-11-03T00:00:00.000Z',
-      ]);
-      const httpRoute = await store.lastRouteChanges([
-        {
-          cluster: 'local',
-          namespace: 'shop',
-          name: 'reviews',
-          kind: 'HTTPRoute',
-        },
-      ]);
-      expect(httpRoute).toEqual([
-        {
-          cluster: 'local',
-          namespace: 'shop',
-          name: 'reviews',
-          kind: 'HTTPRoute',
-          route: 'primary',
-          at: '2026-11-07T00:00:00.000Z',
-        },
-      ]);
-      expect(await store.lastRouteChanges([])).toEqual([]);
+        iso(times.lastChange({ ...reviews, kind: 'HTTPRoute' }, 'primary')),
+      ).toBe('2026-11-07T00:00:00.000Z');
+      expect(times.lastChange(reviews, '0')).toBeUndefined();
+      // The unknown write is settled as applied: it counts now.
+      await store.settle(pending.id, {
+        outcome: 'applied',
+        message: 'confirmed',
+      });
+      await at('2026-11-02T00:00:00.000Z', { route: '0' });
+      await times.refresh();
+      expect(iso(times.lastChange(reviews, 'primary'))).toBe(
+        '2026-11-06T00:00:00.000Z',
+      );
+      expect(iso(times.lastChange(reviews, '0'))).toBe(
+        '2026-11-02T00:00:00.000Z',
+      );
     });
   });
 });

@@ -27,7 +27,7 @@ import {
   AuditStore,
   ListAuditRecordsOptions,
   NewAuditRecord,
-  RouteChangeTime,
+  RouteChangeEntry,
   SettledOutcome,
 } from './AuditStore';
 import { Knex, migratedClient, toIsoString } from './migrate';
@@ -35,9 +35,9 @@ import { Knex, migratedClient, toIsoString } from './migrate';
 const TABLE = 'istio_rollouts_audit_records';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
-// Objects per grouped query: three bound values each, far below SQLite's
-// and PostgreSQL's limits on a statement's parameters.
-const OBJECTS_PER_QUERY = 1000;
+// Ids per look-up, far below SQLite's and PostgreSQL's limits on a
+// statement's parameters.
+const IDS_PER_QUERY = 1000;
 const OUTCOMES: ReadonlyArray<AuditOutcome> = AUDIT_OUTCOMES;
 
 /** Columns of istio_rollouts_audit_records, as the drivers return them. */
@@ -135,77 +135,58 @@ export class DatabaseAuditStore implements AuditStore {
     return new Set(rows.map(r => `${r.namespace}/${r.virtual_service}`));
   }
 
-  async lastRouteChanges(
-    objects: Array<{
-      cluster: string;
-      namespace: string;
-      name: string;
-      kind?: RoutingObjectKind;
-    }>,
-  ): Promise<RouteChangeTime[]> {
-    const found: RouteChangeTime[] = [];
-    for (let i = 0; i < objects.length; i += OBJECTS_PER_QUERY) {
-      const chunk = objects.slice(i, i + OBJECTS_PER_QUERY);
-      const rows: Array<{
-        cluster: string;
-        namespace: string;
-        virtual_service: string;
-        route_kind: string | null;
-        route: string;
-        at: Date | number | string;
-      }> = await this.db(TABLE)
-        .select(
-          'cluster',
-          'namespace',
-          'virtual_service',
-          'route_kind',
-          'route',
-        )
-        .max({ at: 'created_at' })
-        .whereIn(
-          ['cluster', 'namespace', 'virtual_service'],
-          chunk.map(o => [o.cluster, o.namespace, o.name]),
-        )
-        .whereIn('outcome', ['applied', 'observed'])
-        .whereNotNull('route')
-        .groupBy(
-          'cluster',
-          'namespace',
-          'virtual_service',
-          'route_kind',
-          'route',
+  async routeChangeLog(options: {
+    afterId?: number;
+    ids?: number[];
+    limit: number;
+  }): Promise<RouteChangeEntry[]> {
+    const columns = [
+      'id',
+      'outcome',
+      'created_at',
+      'cluster',
+      'namespace',
+      'virtual_service',
+      'route_kind',
+      'route',
+    ];
+    let rows: RawDbAuditRecordRow[];
+    if (options.ids) {
+      rows = [];
+      for (let i = 0; i < options.ids.length; i += IDS_PER_QUERY) {
+        rows.push(
+          ...(await this.db(TABLE)
+            .select(columns)
+            .whereIn('id', options.ids.slice(i, i + IDS_PER_QUERY))
+            .orderBy('id', 'asc')),
         );
-      const wanted = new Set(
-        chunk.map(o =>
-          [o.cluster, o.namespace, o.name, o.kind ?? 'VirtualService'].join(
-            '\u0000',
-          ),
-        ),
-      );
-      for (const row of rows) {
-        const kind = (row.route_kind ?? undefined) as
-          | RoutingObjectKind
-          | undefined;
-        const key = [
-          row.cluster,
-          row.namespace,
-          row.virtual_service,
-          kind ?? 'VirtualService',
-        ].join('\u0000');
-        // The query matched names only: an HTTPRoute's records are not a
-        // VirtualService's of the same name.
-        if (!wanted.has(key)) continue;
-        found.push({
-          cluster: row.cluster,
-          namespace: row.namespace,
-          name: row.virtual_service,
-          ...(kind && { kind }),
-          route: row.route,
-          at: toIsoString(row.at),
-        });
       }
+    } else {
+      // The primary key's range: the cost follows the records asked for,
+      // not the size of the trail.
+      rows = await this.db(TABLE)
+        .select(columns)
+        .where('id', '>', options.afterId ?? 0)
+        .whereIn('outcome', ['applied', 'observed', 'unknown'])
+        .whereNotNull('virtual_service')
+        .whereNotNull('route')
+        .orderBy('id', 'asc')
+        .limit(options.limit);
     }
-    return found;
+    return rows
+      .filter(row => row.virtual_service !== null && row.route !== null)
+      .map(row => ({
+        id: Number(row.id),
+        outcome: row.outcome as AuditOutcome,
+        cluster: row.cluster,
+        namespace: row.namespace,
+        name: row.virtual_service!,
+        ...(row.route_kind && {
+          kind: row.route_kind as RoutingObjectKind,
+        }),
+        route: row.route!,
+        at: toIsoString(row.created_at),
+      }));
   }
 
   async ping(): Promise<void> {

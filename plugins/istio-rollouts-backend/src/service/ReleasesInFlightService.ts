@@ -51,6 +51,7 @@ import { PromotionRequestStore } from '../database/PromotionRequestStore';
 import { createTrafficRouter } from '../traffic/createTrafficRouter';
 import { bindingLookup } from './EntityAccess';
 import { routedNamespaces } from './entityNamespaces';
+import { RouteChangeTimes, routeKey } from './RouteChangeTimes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_LIMIT = 50;
@@ -103,6 +104,7 @@ export class ReleasesInFlightService {
     ClusterObjectCache,
     Map<string, NamespaceScan>
   >();
+  private readonly changeTimes: RouteChangeTimes;
   private readonly claims = new Map<
     string,
     { at: number; entities: ClaimedEntity[] }
@@ -123,7 +125,9 @@ export class ReleasesInFlightService {
       entityTtlMs?: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.changeTimes = new RouteChangeTimes(options.auditStore);
+  }
 
   get staleAfterMs(): number {
     return this.options.staleAfterMs;
@@ -240,17 +244,11 @@ export class ReleasesInFlightService {
     const ids = [
       ...new Set(bound.flatMap(b => ('id' in b.binding ? [b.binding.id] : []))),
     ];
-    const [claims, changes, pending] = await Promise.all([
+    const [claims, , pending] = await Promise.all([
       this.claimsOf(ids),
-      this.options.auditStore.lastRouteChanges(uniqueObjects(scanned)),
+      this.changeTimes.refresh(),
       this.options.requestStore.pendingCounts(),
     ]);
-    const changedAt = new Map<string, number>();
-    for (const change of changes) {
-      const key = routeKey(change, change.route);
-      const at = Date.parse(change.at);
-      if (!(at <= (changedAt.get(key) ?? -Infinity))) changedAt.set(key, at);
-    }
     const pendingOf = new Map<string, number>();
     for (const p of pending) {
       const key = routeKey(p, p.route);
@@ -266,12 +264,14 @@ export class ReleasesInFlightService {
         sinceSource: scannedSource,
         ...rest
       } = route;
-      const routeKeys = [
-        routeKey(route, String(route.route.index)),
-        ...(route.route.name ? [routeKey(route, route.route.name)] : []),
+      // The trail names a route by index or by name, as the write did.
+      const names = [
+        String(route.route.index),
+        ...(route.route.name ? [route.route.name] : []),
       ];
+      const routeKeys = names.map(n => routeKey(route, n));
       const recorded = Math.max(
-        ...routeKeys.map(k => changedAt.get(k) ?? -Infinity),
+        ...names.map(n => this.changeTimes.lastChange(route, n) ?? -Infinity),
       );
       let sinceMs: number;
       let sinceSource: ReleaseSinceSource;
@@ -535,48 +535,6 @@ function normalizeOwner(owner: string): string {
   } catch {
     throw new InputError(`owner '${owner}' is not an entity reference`);
   }
-}
-
-function routeKey(
-  object: {
-    cluster: string;
-    namespace: string;
-    name: string;
-    kind?: RoutingObjectKind;
-  },
-  route: string,
-): string {
-  return [
-    object.cluster,
-    object.kind ?? 'VirtualService',
-    object.namespace,
-    object.name,
-    route,
-  ].join('\u0000');
-}
-
-function uniqueObjects(routes: ScannedRoute[]) {
-  const seen = new Map<
-    string,
-    {
-      cluster: string;
-      namespace: string;
-      name: string;
-      kind?: RoutingObjectKind;
-    }
-  >();
-  for (const r of routes) {
-    const key = routeKey(r, '');
-    if (!seen.has(key)) {
-      seen.set(key, {
-        cluster: r.cluster,
-        namespace: r.namespace,
-        name: r.name,
-        ...(r.kind === 'HTTPRoute' && { kind: r.kind }),
-      });
-    }
-  }
-  return [...seen.values()];
 }
 
 // Oldest first (the longest-running releases are the ones to look at),
