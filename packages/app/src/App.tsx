@@ -16,7 +16,10 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
 import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SignalsDisplay } from '@backstage/plugin-signals';
-import { IstioRolloutsAuditPage } from '@istio-rollouts/plugin-istio-rollouts';
+import {
+  IstioRolloutsAuditPage,
+  IstioRolloutsReleasesPage,
+} from '@istio-rollouts/plugin-istio-rollouts';
 
 const app = createApp({
   apis,
@@ -44,6 +47,10 @@ const routes = (
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/notifications" element={<NotificationsPage />} />
     <Route path="/istio-rollouts-audit" element={<IstioRolloutsAuditPage />} />
+    <Route
+      path="/istio-rollouts-releases"
+      element={<IstioRolloutsReleasesPage />}
+    />
   </FlatRoutes>
 );
 

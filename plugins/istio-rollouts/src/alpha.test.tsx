@@ -17,11 +17,13 @@
 import plugin from './alpha';
 
 describe('the new-frontend-system plugin', () => {
-  it('provides the entity tab, the overview card, the audit page and the API client', () => {
+  it('provides the entity tab, the overview card, the audit and releases pages and the API client', () => {
     expect(plugin.getExtension('entity-content:istio-rollouts')).toBeDefined();
     expect(plugin.getExtension('entity-card:istio-rollouts')).toBeDefined();
     expect(plugin.getExtension('page:istio-rollouts/audit')).toBeDefined();
     expect(plugin.routes.audit).toBeDefined();
+    expect(plugin.getExtension('page:istio-rollouts/releases')).toBeDefined();
+    expect(plugin.routes.releases).toBeDefined();
     expect(plugin.getExtension('api:istio-rollouts')).toBeDefined();
   });
 });

@@ -25,6 +25,7 @@ export {
   EntityIstioRolloutsContent,
   EntityIstioRolloutsCard,
   IstioRolloutsAuditPage,
+  IstioRolloutsReleasesPage,
 } from './plugin';
 export { isIstioRolloutsAvailable } from '@istio-rollouts/plugin-istio-rollouts-common';
 export {

@@ -24,7 +24,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { istioRolloutsApiRef } from './api/IstioRolloutsApi';
 import { IstioRolloutsClient } from './api/IstioRolloutsClient';
-import { auditRouteRef, rootRouteRef } from './routes';
+import { auditRouteRef, releasesRouteRef, rootRouteRef } from './routes';
 
 /**
  * The Istio Rollouts frontend plugin.
@@ -44,6 +44,7 @@ export const istioRolloutsPlugin = createPlugin({
   routes: {
     root: rootRouteRef,
     audit: auditRouteRef,
+    releases: releasesRouteRef,
   },
 });
 
@@ -94,5 +95,23 @@ export const IstioRolloutsAuditPage = istioRolloutsPlugin.provide(
     name: 'IstioRolloutsAuditPage',
     component: () => import('./components/AuditPage').then(m => m.AuditPage),
     mountPoint: auditRouteRef,
+  }),
+);
+
+/**
+ * The releases in flight: every route, across clusters, half-way through a
+ * release, with its service, owner, age and whether it has gone stale.
+ * Mount it on a route of its own (e.g. `/istio-rollouts-releases`); every
+ * signed-in user may open it and sees the routes of the entities they may
+ * read (platform teams, with `istio-rollouts.audit.read`, see all).
+ *
+ * @public
+ */
+export const IstioRolloutsReleasesPage = istioRolloutsPlugin.provide(
+  createRoutableExtension({
+    name: 'IstioRolloutsReleasesPage',
+    component: () =>
+      import('./components/ReleasesPage').then(m => m.ReleasesPage),
+    mountPoint: releasesRouteRef,
   }),
 );

@@ -20,3 +20,8 @@ export const rootRouteRef = createRouteRef({ id: 'istio-rollouts' });
 
 /** The release audit page for platform teams. */
 export const auditRouteRef = createRouteRef({ id: 'istio-rollouts-audit' });
+
+/** Every route half-way through a release, across clusters. */
+export const releasesRouteRef = createRouteRef({
+  id: 'istio-rollouts-releases',
+});

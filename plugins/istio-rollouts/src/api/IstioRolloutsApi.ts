@@ -30,6 +30,8 @@ import type {
   PromotionRequest,
   PromotionRequestList,
   PromotionRequestStatus,
+  ReleasesInFlightPage,
+  ReleasesInFlightQuery,
   RouteActionRequest,
   RouteActionResult,
   ScaleRequest,
@@ -169,6 +171,14 @@ export interface IstioRolloutsApi {
     query: AuditExportQuery,
     format: AuditExportFormat,
   ): Promise<AuditExport>;
+  /**
+   * Every route, across clusters, half-way through a release, oldest first:
+   * all of them for the audit permission, else those of entities the user
+   * may read.
+   */
+  listReleasesInFlight(
+    query?: ReleasesInFlightQuery,
+  ): Promise<ReleasesInFlightPage>;
 }
 
 /**

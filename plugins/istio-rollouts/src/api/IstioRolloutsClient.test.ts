@@ -158,6 +158,30 @@ describe('IstioRolloutsClient', () => {
     );
   });
 
+  it('lists releases in flight with their filters and cursor, leaving out empty ones', async () => {
+    const { api, call } = client();
+    await api.listReleasesInFlight({
+      cluster: 'local',
+      namespace: '',
+      owner: 'group:default/team-bookinfo',
+      strategy: 'canary',
+      minAgeDays: 1.5,
+      staleOnly: true,
+      limit: 50,
+      cursor: 'c/2',
+    });
+    await api.listReleasesInFlight({ staleOnly: false });
+    await api.listReleasesInFlight();
+
+    expect(call(0)).toEqual({
+      url: `${BASE}/releases?cluster=local&owner=group%3Adefault%2Fteam-bookinfo&strategy=canary&minAgeDays=1.5&staleOnly=true&limit=50&cursor=c%2F2`,
+      method: 'GET',
+      body: undefined,
+    });
+    expect(call(1).url).toBe(`${BASE}/releases`);
+    expect(call(2).url).toBe(`${BASE}/releases`);
+  });
+
   it('downloads the export as a blob named by the backend', async () => {
     const { api, call } = client(
       () =>
@@ -215,6 +239,10 @@ describe('IstioRolloutsClient', () => {
     await expect(api.listAudit()).rejects.toMatchObject({
       name: 'ResponseError',
       cause: { message: 'Reading the release audit needs a permission' },
+    });
+    await expect(api.listReleasesInFlight()).rejects.toMatchObject({
+      name: 'ResponseError',
+      response: { status: 403 },
     });
   });
 });

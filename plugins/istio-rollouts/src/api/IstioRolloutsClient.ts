@@ -29,6 +29,8 @@ import type {
   FlaggerWebhooksResponse,
   PromotionRequest,
   PromotionRequestList,
+  ReleasesInFlightPage,
+  ReleasesInFlightQuery,
   RouteActionRequest,
   RouteActionResult,
   ScaleRequest,
@@ -194,6 +196,16 @@ export class IstioRolloutsClient implements IstioRolloutsApi {
           .toISOString()
           .slice(0, 10)}.${format}`,
     };
+  }
+
+  listReleasesInFlight(
+    query: ReleasesInFlightQuery = {},
+  ): Promise<ReleasesInFlightPage> {
+    // The backend knows `staleOnly=true` only: "not only stale" is no filter.
+    const params = { ...query, staleOnly: query.staleOnly || undefined };
+    return this.request<ReleasesInFlightPage>(
+      `/releases${queryString(params)}`,
+    );
   }
 
   private post<T>(path: string, body: unknown): Promise<T> {

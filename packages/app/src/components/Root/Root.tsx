@@ -22,6 +22,7 @@ import {
 import MenuIcon from '@material-ui/icons/Menu';
 import { MyGroupsSidebarItem } from '@backstage/plugin-org';
 import GroupIcon from '@material-ui/icons/People';
+import TimelineIcon from '@material-ui/icons/Timeline';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import { AuditSidebarItem } from './AuditSidebarItem';
 
@@ -64,6 +65,12 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
           singularTitle="My Group"
           pluralTitle="My Groups"
           icon={GroupIcon}
+        />
+        {/* For everyone: each sees the releases of the services they may read. */}
+        <SidebarItem
+          icon={TimelineIcon}
+          to="istio-rollouts-releases"
+          text="Releases in flight"
         />
         <AuditSidebarItem />
         {/* End global nav */}

@@ -298,6 +298,7 @@ export function testApi(api: Partial<IstioRolloutsApi> = {}): IstioRolloutsApi {
     getHistory: async () => ({ items: [] }),
     listAudit: async () => ({ items: [] }),
     exportAudit: unexpected,
+    listReleasesInFlight: unexpected,
     ...api,
   };
 }
