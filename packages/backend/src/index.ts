@@ -46,4 +46,9 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 
 backend.add(import('@istio-rollouts/plugin-istio-rollouts-backend'));
 
+// Agents and other tools: the actions that plugins register (this plugin's
+// read, request and preview actions, per backend.actions.pluginSources) as
+// MCP tools at /api/mcp-actions/v1, run as the calling user.
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
 backend.start();

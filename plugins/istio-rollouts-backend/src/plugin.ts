@@ -21,6 +21,7 @@ import {
 import { readDurationFromConfig } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   ISTIO_ROLLOUTS_SIGNAL_CHANNEL,
@@ -50,6 +51,7 @@ import { RolloutViewService } from './service/RolloutViewService';
 import { RouteActionService } from './service/RouteActionService';
 import { EntityAccess, readOwnershipPolicy } from './service/EntityAccess';
 import { ReleasesInFlightService } from './service/ReleasesInFlightService';
+import { registerRolloutActions } from './actions/rolloutActions';
 import {
   StaleReleaseNotifier,
   readReleasesInFlightConfig,
@@ -93,6 +95,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         database: coreServices.database,
         scheduler: coreServices.scheduler,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         httpRouter,
@@ -110,6 +113,7 @@ export const istioRolloutsPlugin = createBackendPlugin({
         database,
         scheduler,
         notifications,
+        actionsRegistry,
       }) {
         // Resource permissions on catalog-entity: the catalog owns that
         // resource type, so we only register the permissions themselves.
@@ -404,6 +408,17 @@ export const istioRolloutsPlugin = createBackendPlugin({
             },
           });
         }
+
+        // Agents and pipelines: read, ask and preview through the actions
+        // registry (served as MCP tools by the MCP actions backend).
+        registerRolloutActions({
+          actionsRegistry,
+          auth,
+          access,
+          views,
+          requests,
+          routeActions: actions,
+        });
 
         httpRouter.use(
           await createRouter({

@@ -111,7 +111,10 @@ export {
   isTargetRouteName,
   TARGET_ROUTE_PREFIX,
 } from './write/targetRoute';
-export { planRouteChange } from './write/planRouteChange';
+export {
+  ROUTE_OPERATION_TYPES,
+  planRouteChange,
+} from './write/planRouteChange';
 export { raisesNonStableShare } from './write/raisesShare';
 export { stableVersion } from './write/stableVersion';
 export { formatShare } from './write/shares';

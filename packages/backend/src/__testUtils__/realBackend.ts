@@ -17,6 +17,10 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import {
+  actionsRegistryServiceFactory,
+  actionsServiceFactory,
+} from '@backstage/backend-defaults/alpha';
+import {
   BackendFeature,
   coreServices,
   createServiceFactory,
@@ -28,6 +32,8 @@ import {
 } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import eventsPlugin from '@backstage/plugin-events-backend';
+import mcpActionsPlugin from '@backstage/plugin-mcp-actions-backend';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import istioRolloutsPlugin from '@istio-rollouts/plugin-istio-rollouts-backend';
@@ -143,6 +149,13 @@ export async function startBackend(
      * otherwise.
      */
     signals?: { events: boolean };
+    /**
+     * Agents: the real actions registry and actions service (the test
+     * backend's defaults are in-memory mocks), the MCP actions backend at
+     * /api/mcp-actions/v1 with this plugin as its source, and the
+     * notifications backend, as packages/backend installs them.
+     */
+    agents?: boolean;
   } = {},
 ): Promise<{ server: any; baseUrl?: string; stop(): Promise<void> }> {
   let listen: { baseUrl: string; port: number } | undefined;
@@ -158,12 +171,23 @@ export async function startBackend(
     userInfo,
     authWithActor,
     ...(options.postgres ? [schedulerServiceFactory] : []),
+    ...(options.agents
+      ? [
+          actionsRegistryServiceFactory,
+          actionsServiceFactory,
+          mcpActionsPlugin,
+          notificationsPlugin,
+        ]
+      : []),
     mockServices.rootConfig.factory({
       data: {
         backend: {
           ...(listen && {
             baseUrl: listen.baseUrl,
             listen: { host: '127.0.0.1', port: listen.port },
+          }),
+          ...(options.agents && {
+            actions: { pluginSources: ['istio-rollouts'] },
           }),
           ...(options.postgres && {
             database: {
@@ -174,6 +198,8 @@ export async function startBackend(
           }),
         },
         permission: { enabled: true },
+        // The notifications backend links to the app.
+        ...(options.agents && { app: { baseUrl: 'http://localhost:3000' } }),
         istioRollouts: {
           platformGroups: ['group:default/platform'],
           ...options.istioRollouts,

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import { CompoundEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   ARGO_ROLLOUT_ACTIONS,
@@ -422,4 +423,31 @@ export function parseBody<S extends z.ZodTypeAny>(
     throw new InputError(`Invalid request: ${problems.join('; ')}`);
   }
   return result.data;
+}
+
+// The catalog's own rules for entity kinds, namespaces and names.
+const KIND = /^[a-zA-Z][a-zA-Z0-9]*$/;
+const NAME = /^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$/;
+
+/**
+ * An entity reference from its parts (a URL's path, an action's input),
+ * checked against the catalog's rules; lower-cased kind.
+ */
+export function entityRefFromParams(
+  params: Record<string, string>,
+): CompoundEntityRef {
+  const { namespace, kind, name } = params;
+  const problems: string[] = [];
+  if (!KIND.test(kind))
+    problems.push(`kind '${kind}' must be letters and digits`);
+  if (!NAME.test(namespace) || namespace.length > 63) {
+    problems.push(`namespace '${namespace}' is not a valid entity namespace`);
+  }
+  if (!NAME.test(name) || name.length > 63) {
+    problems.push(`name '${name}' is not a valid entity name`);
+  }
+  if (problems.length) {
+    throw new InputError(`Malformed entity reference: ${problems.join('; ')}`);
+  }
+  return { kind: kind.toLocaleLowerCase('en-US'), namespace, name };
 }

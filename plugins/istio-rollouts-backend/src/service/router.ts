@@ -24,7 +24,7 @@ import {
   Entity,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ControllerActionRequest,
@@ -68,6 +68,7 @@ import {
   requestIdSchema,
   routeActionRequestSchema,
   scaleRequestSchema,
+  entityRefFromParams,
 } from './requestSchemas';
 
 // `?cluster=…&namespace=…&name=…` of a Canary: the controller target's
@@ -95,29 +96,6 @@ export interface RouterOptions {
   releases: ReleasesInFlightService;
   /** Logs the driver's error behind a "database unavailable" answer. */
   logger?: LoggerService;
-}
-
-// The catalog's own rules for entity kinds, namespaces and names.
-const KIND = /^[a-zA-Z][a-zA-Z0-9]*$/;
-const NAME = /^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$/;
-
-function entityRefFromParams(
-  params: Record<string, string>,
-): CompoundEntityRef {
-  const { namespace, kind, name } = params;
-  const problems: string[] = [];
-  if (!KIND.test(kind))
-    problems.push(`kind '${kind}' must be letters and digits`);
-  if (!NAME.test(namespace) || namespace.length > 63) {
-    problems.push(`namespace '${namespace}' is not a valid entity namespace`);
-  }
-  if (!NAME.test(name) || name.length > 63) {
-    problems.push(`name '${name}' is not a valid entity name`);
-  }
-  if (problems.length) {
-    throw new InputError(`Malformed entity reference: ${problems.join('; ')}`);
-  }
-  return { kind: kind.toLocaleLowerCase('en-US'), namespace, name };
 }
 
 /**

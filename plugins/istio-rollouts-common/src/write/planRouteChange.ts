@@ -56,7 +56,11 @@ import { finishRoute } from './finishRoute';
 // touches only the fields it means to change, guarded by `test` operations,
 // so a concurrent change makes the API server refuse the whole patch.
 
-/** Every operation type a route planner knows. @internal */
+/**
+ * Every operation type of a route action (the `type` of a RouteOperation).
+ *
+ * @public
+ */
 export const ROUTE_OPERATION_TYPES = [
   'set-weights',
   'start-canary',
