@@ -543,7 +543,9 @@ function compareRows(
   a: { sinceMs: number; key: string },
   b: { sinceMs: number; key: string },
 ): number {
-  return a.sinceMs - b.sinceMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  if (a.sinceMs !== b.sinceMs) return a.sinceMs - b.sinceMs;
+  if (a.key === b.key) return 0;
+  return a.key < b.key ? -1 : 1;
 }
 
 function encodeCursor(row: { sinceMs: number; key: string }): string {

@@ -436,12 +436,12 @@ const NAME = /^[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*$/;
 export function entityRefFromParams(
   params: Record<string, string>,
 ): CompoundEntityRef {
-  const { namespace, kind, name } = params;
+  const { namespace: entityNamespace, kind, name } = params;
   const problems: string[] = [];
   if (!KIND.test(kind))
     problems.push(`kind '${kind}' must be letters and digits`);
-  if (!NAME.test(namespace) || namespace.length > 63) {
-    problems.push(`namespace '${namespace}' is not a valid entity namespace`);
+  if (!NAME.test(entityNamespace) || entityNamespace.length > 63) {
+    problems.push(`namespace '${entityNamespace}' is not a valid entity namespace`);
   }
   if (!NAME.test(name) || name.length > 63) {
     problems.push(`name '${name}' is not a valid entity name`);
@@ -449,5 +449,9 @@ export function entityRefFromParams(
   if (problems.length) {
     throw new InputError(`Malformed entity reference: ${problems.join('; ')}`);
   }
-  return { kind: kind.toLocaleLowerCase('en-US'), namespace, name };
+  return {
+    kind: kind.toLocaleLowerCase('en-US'),
+    namespace: entityNamespace,
+    name,
+  };
 }
