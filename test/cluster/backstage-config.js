@@ -32,6 +32,11 @@
 //   catalog            the `catalog` locator: a Resource entity describing the
 //                      cluster (written next to cluster.json), signed in with
 //                      a pod-style token file
+//
+// ISTIO_ROLLOUTS_DEMO_DATABASE_DIR=DIR keeps every plugin's SQLite database
+// in a file, DIR/<pluginId>.sqlite (Backstage's naming for `directory`),
+// instead of in memory, so that tests may read and write the plugin's
+// tables (scripts/e2e sets it: a browser test backdates an audit record).
 
 const fs = require('fs');
 const path = require('path');
@@ -158,6 +163,17 @@ if (info.dataplane?.prometheusUrl) {
       // default 1m, or their scrape interval's multiple).
       window: '15s',
       analysis: { step: '5s' },
+    },
+  };
+}
+if (process.env.ISTIO_ROLLOUTS_DEMO_DATABASE_DIR) {
+  // Merged over app-config.yaml's `connection: ':memory:'`; the client
+  // (better-sqlite3) stays.
+  config.backend = {
+    database: {
+      connection: {
+        directory: path.resolve(process.env.ISTIO_ROLLOUTS_DEMO_DATABASE_DIR),
+      },
     },
   };
 }

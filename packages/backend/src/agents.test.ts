@@ -253,8 +253,10 @@ describe('the plugin as MCP tools', () => {
       'plan-route-action': [true, false, true],
       'request-promotion': [false, false, false],
     });
-    const request = ours.find((t: any) => /request-promotion$/.test(t.name));
-    expect(Object.keys(request.inputSchema.properties).sort()).toEqual([
+    const requestTool = ours.find((t: any) =>
+      /request-promotion$/.test(t.name),
+    );
+    expect(Object.keys(requestTool.inputSchema.properties).sort()).toEqual([
       'change',
       'entityRef',
       'reason',

@@ -319,6 +319,7 @@ describe('the local cluster', () => {
       'catalog',
       'checkout',
       'details',
+      'ledger',
       'payments',
       'podinfo',
       'ratings',

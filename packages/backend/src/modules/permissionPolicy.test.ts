@@ -165,4 +165,41 @@ describe('the demo permission policy, through the real permission and catalog ba
       }),
     );
   });
+
+  it('hides a restricted entity from everyone but its owners and the platform team', async () => {
+    const { server } = await startBackend();
+    const as = (user: string) => mockCredentials.user.header(user);
+    const byName = (user: string, name: string) =>
+      request(server)
+        .get(`/api/catalog/entities/by-name/component/default/${name}`)
+        .set('Authorization', as(user));
+    // The catalog ingests examples/ asynchronously.
+    const deadline = Date.now() + 60_000;
+    let alice = await byName('user:default/alice', 'ledger');
+    while (alice.status !== 200 && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 500));
+      alice = await byName('user:default/alice', 'ledger');
+    }
+    expect(alice.status).toBe(200);
+    expect(alice.body.metadata.labels).toEqual({
+      'istio-rollouts.demo/restricted': 'true',
+    });
+    expect((await byName('user:default/carol', 'ledger')).status).toBe(200);
+    expect((await byName('user:default/bob', 'ledger')).status).toBe(404);
+    // Only the restricted entity: bob reads every other one.
+    expect((await byName('user:default/bob', 'reviews')).status).toBe(200);
+
+    const components = async (user: string) => {
+      const res = await request(server)
+        .get('/api/catalog/entities?filter=kind=component&fields=metadata.name')
+        .set('Authorization', as(user));
+      expect(res.status).toBe(200);
+      return res.body.map((e: any) => e.metadata.name);
+    };
+    const bobSees = await components('user:default/bob');
+    expect(bobSees).toEqual(expect.arrayContaining(['reviews', 'mobile-app']));
+    expect(bobSees).not.toContain('ledger');
+    expect(await components('user:default/alice')).toContain('ledger');
+    expect(await components('user:default/carol')).toContain('ledger');
+  });
 });

@@ -40,6 +40,14 @@ import {
   istioRolloutsScalePermission,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { UserInfoService } from '@backstage/backend-plugin-api';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+
+/**
+ * The demo's restricted entities (e.g. `ledger`) carry this label: only
+ * their owners and the platform groups may read them in the catalog, so
+ * that the demo shows what a person who may not see a service is shown.
+ */
+export const RESTRICTED_LABEL = 'istio-rollouts.demo/restricted';
 
 // Entity-scoped actions that move traffic: owners of the entity only.
 const OWNER_ONLY = [
@@ -52,7 +60,8 @@ const OWNER_ONLY = [
  * The demo's policy: everyone signed in reads and requests; owners of an
  * entity apply, roll back and scale on it; members of the configured
  * platform groups may do everything and read the audit. Everything outside
- * this plugin is allowed, as in a stock Backstage demo.
+ * this plugin is allowed, as in a stock Backstage demo, except reading an
+ * entity labelled {@link RESTRICTED_LABEL}: owners and platform groups only.
  */
 export class IstioRolloutsDemoPolicy implements PermissionPolicy {
   constructor(
@@ -65,20 +74,36 @@ export class IstioRolloutsDemoPolicy implements PermissionPolicy {
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
     const { permission } = request;
+    const readsCatalog = isPermission(permission, catalogEntityReadPermission);
     const ownsAll =
       OWNER_ONLY.some(p => isPermission(permission, p)) ||
       isPermission(permission, istioRolloutsAuditReadPermission);
-    if (!ownsAll) {
+    if (!ownsAll && !readsCatalog) {
       return { result: AuthorizeResult.ALLOW };
     }
     if (!user) {
-      return { result: AuthorizeResult.DENY };
+      // Nobody to own anything: what is not restricted stays readable.
+      return readsCatalog
+        ? createCatalogConditionalDecision(catalogEntityReadPermission, {
+            not: catalogConditions.hasLabel({ label: RESTRICTED_LABEL }),
+          })
+        : { result: AuthorizeResult.DENY };
     }
     const { ownershipEntityRefs } = await this.userInfo.getUserInfo(
       user.credentials,
     );
     if (ownershipEntityRefs.some(ref => this.platformGroups.includes(ref))) {
       return { result: AuthorizeResult.ALLOW };
+    }
+    if (readsCatalog) {
+      // The catalog applies this as a filter to every read (lists, by-ref
+      // lookups, search), so a restricted entity is absent, not forbidden.
+      return createCatalogConditionalDecision(catalogEntityReadPermission, {
+        anyOf: [
+          catalogConditions.isEntityOwner({ claims: ownershipEntityRefs }),
+          { not: catalogConditions.hasLabel({ label: RESTRICTED_LABEL }) },
+        ],
+      });
     }
     if (isPermission(permission, istioRolloutsAuditReadPermission)) {
       return { result: AuthorizeResult.DENY };

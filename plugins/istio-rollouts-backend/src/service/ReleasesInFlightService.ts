@@ -71,6 +71,8 @@ interface ScannedRoute extends RouteInFlight {
   name: string;
   route: { index: number; name?: string };
   labels?: Record<string, string>;
+  /** Labels of the Rollout or Canary that drives the route, if any. */
+  controllerLabels?: Record<string, string>;
   hosts: string[];
   /** From managedFields or creation, until the audit trail says better. */
   since?: string;
@@ -227,9 +229,8 @@ export class ReleasesInFlightService {
     // Bindings are read on every call: a namespace's or Service's labels
     // can change without any route changing.
     const label = this.options.ownershipLabel;
-    const bound = scanned.map(route => ({
-      route,
-      binding: routeBoundId(
+    const bound = scanned.map(route => {
+      const binding = routeBoundId(
         label,
         {
           kind: route.kind,
@@ -239,8 +240,19 @@ export class ReleasesInFlightService {
         },
         route.hosts,
         lookups.get(route.cluster)!,
-      ),
-    }));
+      );
+      // A controller generates its route objects (Flagger's VirtualService
+      // and Services) without the binding label; the Rollout or Canary a
+      // team writes carries it.
+      const viaController = route.controllerLabels?.[label];
+      return {
+        route,
+        binding:
+          'problem' in binding && viaController
+            ? { id: viaController }
+            : binding,
+      };
+    });
     const ids = [
       ...new Set(bound.flatMap(b => ('id' in b.binding ? [b.binding.id] : []))),
     ];
@@ -259,6 +271,7 @@ export class ReleasesInFlightService {
     const rows = bound.map(({ route, binding }): Row => {
       const {
         labels: _labels,
+        controllerLabels: _controllerLabels,
         hosts: _hosts,
         since: scannedSince,
         sinceSource: scannedSource,
@@ -472,6 +485,13 @@ function scanNamespace(
       namespace,
       view.name,
     );
+    const controller = view.managedBy
+      ? cache.find(
+          view.managedBy.controller === 'flagger' ? 'canaries' : 'rollouts',
+          view.managedBy.namespace,
+          view.managedBy.name,
+        )
+      : undefined;
     const written = lastSpecWrite(raw?.metadata?.managedFields);
     const created = raw?.metadata?.creationTimestamp;
     let router: ReturnType<typeof createTrafficRouter> | undefined;
@@ -491,6 +511,9 @@ function scanNamespace(
           ...(route.name !== undefined && { name: route.name }),
         },
         labels: raw?.metadata?.labels,
+        ...(controller?.metadata?.labels && {
+          controllerLabels: controller.metadata.labels,
+        }),
         hosts: raw ? router.routeHosts(raw, route.index) : [],
         since: written ?? (typeof created === 'string' ? created : undefined),
         sinceSource: written ? 'managed-fields' : 'created',

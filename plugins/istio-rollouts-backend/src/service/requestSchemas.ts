@@ -441,7 +441,9 @@ export function entityRefFromParams(
   if (!KIND.test(kind))
     problems.push(`kind '${kind}' must be letters and digits`);
   if (!NAME.test(entityNamespace) || entityNamespace.length > 63) {
-    problems.push(`namespace '${entityNamespace}' is not a valid entity namespace`);
+    problems.push(
+      `namespace '${entityNamespace}' is not a valid entity namespace`,
+    );
   }
   if (!NAME.test(name) || name.length > 63) {
     problems.push(`name '${name}' is not a valid entity name`);
