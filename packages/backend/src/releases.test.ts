@@ -27,6 +27,10 @@ import knexFactory from 'knex';
 import os from 'os';
 import path from 'path';
 import request from 'supertest';
+import {
+  dropDatabases,
+  postgresConnectionString,
+} from './__testUtils__/postgres';
 import { startBackend } from './__testUtils__/realBackend';
 
 // Releases in flight against real parts: the catalog ingests the entities,
@@ -46,23 +50,7 @@ let ns: string;
 let server: any;
 let stopBackend: () => Promise<void>;
 let pluginDb: ReturnType<typeof knexFactory>;
-let admin: ReturnType<typeof knexFactory>;
 let prefix: string;
-
-function postgresConnectionString(): string {
-  const id = process.env.ISTIO_ROLLOUTS_TEST_POSTGRES_ID;
-  const connection =
-    id &&
-    process.env[
-      `BACKSTAGE_TEST_DATABASE_${id.replace('_', '')}_CONNECTION_STRING`
-    ];
-  if (!connection) {
-    throw new Error(
-      "No test PostgreSQL: run through the Jest global setup, e.g. 'yarn backstage-cli repo test packages/backend/src/releases.test.ts'",
-    );
-  }
-  return connection;
-}
 
 function entities() {
   const component = (
@@ -344,22 +332,12 @@ beforeAll(async () => {
   const url = new URL(connectionString);
   url.pathname = `/${prefix}istio-rollouts`;
   pluginDb = knexFactory({ client: 'pg', connection: url.toString() });
-  admin = knexFactory({ client: 'pg', connection: connectionString });
 });
 
 afterAll(async () => {
   await pluginDb?.destroy();
   await stopBackend?.();
-  if (admin) {
-    const { rows } = await admin.raw(
-      'SELECT datname FROM pg_database WHERE datname LIKE ?',
-      [`${prefix}%`],
-    );
-    for (const { datname } of rows) {
-      await admin.raw(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-    await admin.destroy();
-  }
+  if (prefix) await dropDatabases(postgresConnectionString(), prefix);
 });
 
 describe('GET /releases', () => {

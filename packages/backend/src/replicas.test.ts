@@ -17,9 +17,12 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { ISTIO_ROLLOUTS_REQUESTS_SIGNAL_CHANNEL } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { randomBytes } from 'node:crypto';
-import knexFactory from 'knex';
 import request from 'supertest';
 import WebSocket from 'ws';
+import {
+  dropDatabases,
+  postgresConnectionString,
+} from './__testUtils__/postgres';
 import { startBackend } from './__testUtils__/realBackend';
 
 // Several replicas, one story: two backends of one installation, each with
@@ -33,38 +36,6 @@ jest.setTimeout(240_000);
 const ALICE = 'user:default/alice';
 const BOB = 'user:default/bob';
 const as = (user: string) => mockCredentials.user.header(user);
-
-function postgresConnectionString(): string {
-  // e.g. POSTGRES_15, whose server is in ..._POSTGRES15_CONNECTION_STRING
-  const id = process.env.ISTIO_ROLLOUTS_TEST_POSTGRES_ID;
-  const connection =
-    id &&
-    process.env[
-      `BACKSTAGE_TEST_DATABASE_${id.replace('_', '')}_CONNECTION_STRING`
-    ];
-  if (!connection) {
-    throw new Error(
-      "No test PostgreSQL: run through the Jest global setup (test/postgres/jest), e.g. 'yarn backstage-cli repo test packages/backend/src/replicas.test.ts'",
-    );
-  }
-  return connection;
-}
-
-/** Drops the databases of one installation (`<prefix><pluginId>`). */
-async function dropDatabases(connectionString: string, prefix: string) {
-  const db = knexFactory({ client: 'pg', connection: connectionString });
-  try {
-    const { rows } = await db.raw(
-      'SELECT datname FROM pg_database WHERE datname LIKE ?',
-      [`${prefix}%`],
-    );
-    for (const { datname } of rows) {
-      await db.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [datname]);
-    }
-  } finally {
-    await db.destroy();
-  }
-}
 
 /**
  * A browser tab's signal connection: the signals backend's WebSocket at

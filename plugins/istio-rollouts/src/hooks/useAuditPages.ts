@@ -14,23 +14,13 @@
  * limitations under the License.
  */
 
-import { useCallback, useState } from 'react';
+import { useCallback } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { AuditExportQuery, istioRolloutsApiRef } from '../api/IstioRolloutsApi';
+import { useCursorPages } from './useCursorPages';
 
 /** Records per page of the audit table. */
 export const AUDIT_PAGE_SIZE = 50;
-
-interface Paging {
-  filters: AuditExportQuery;
-  /**
-   * The cursor of each page visited, the current one last; the first page
-   * has none. The backend pages forward only, so "previous" goes back to a
-   * cursor already seen.
-   */
-  cursors: Array<string | undefined>;
-}
 
 /**
  * The audit trail, one page at a time, under `filters`. Changing the
@@ -38,47 +28,11 @@ interface Paging {
  */
 export function useAuditPages(initialFilters: AuditExportQuery = {}) {
   const api = useApi(istioRolloutsApiRef);
-  const [paging, setPaging] = useState<Paging>({
-    filters: initialFilters,
-    cursors: [undefined],
-  });
-  const { filters, cursors } = paging;
-  const cursor = cursors[cursors.length - 1];
-  const state = useAsyncRetry(
-    () => api.listAudit({ ...filters, limit: AUDIT_PAGE_SIZE, cursor }),
-    [api, filters, cursor],
+  const load = useCallback(
+    (filters: AuditExportQuery, cursor: string | undefined) =>
+      api.listAudit({ ...filters, limit: AUDIT_PAGE_SIZE, cursor }),
+    [api],
   );
-  const nextCursor = state.value?.nextCursor;
-
-  const setFilters = useCallback(
-    (next: AuditExportQuery) =>
-      setPaging({ filters: next, cursors: [undefined] }),
-    [],
-  );
-  const next = useCallback(() => {
-    if (!nextCursor) return;
-    setPaging(p => ({ ...p, cursors: [...p.cursors, nextCursor] }));
-  }, [nextCursor]);
-  const previous = useCallback(
-    () =>
-      setPaging(p =>
-        p.cursors.length > 1 ? { ...p, cursors: p.cursors.slice(0, -1) } : p,
-      ),
-    [],
-  );
-
-  return {
-    filters,
-    setFilters,
-    records: state.value?.items,
-    loading: state.loading,
-    error: state.error,
-    retry: state.retry,
-    /** 0 for the first page. */
-    pageIndex: cursors.length - 1,
-    hasNext: !state.loading && !!nextCursor,
-    hasPrevious: cursors.length > 1,
-    next,
-    previous,
-  };
+  const { page, first: _first, ...rest } = useCursorPages(load, initialFilters);
+  return { ...rest, records: page?.items };
 }

@@ -14,24 +14,14 @@
  * limitations under the License.
  */
 
-import { useCallback, useState } from 'react';
+import { useCallback } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { istioRolloutsApiRef } from '../../api/IstioRolloutsApi';
+import { useCursorPages } from '../../hooks/useCursorPages';
 import type { ReleasesFilters } from './releasesFilters';
 
 /** Routes per page of the releases table. */
 export const RELEASES_PAGE_SIZE = 50;
-
-interface Paging {
-  filters: ReleasesFilters;
-  /**
-   * The cursor of each page visited, the current one last; the first page
-   * has none. The backend pages forward only, so "previous" goes back to a
-   * cursor already seen.
-   */
-  cursors: Array<string | undefined>;
-}
 
 /**
  * The releases in flight, one page at a time, under `filters`. Changing
@@ -39,57 +29,14 @@ interface Paging {
  */
 export function useReleasesPages(initialFilters: ReleasesFilters = {}) {
   const api = useApi(istioRolloutsApiRef);
-  const [paging, setPaging] = useState<Paging>({
-    filters: initialFilters,
-    cursors: [undefined],
-  });
-  const { filters, cursors } = paging;
-  const cursor = cursors[cursors.length - 1];
-  const state = useAsyncRetry(
-    () =>
+  const load = useCallback(
+    (filters: ReleasesFilters, cursor: string | undefined) =>
       api.listReleasesInFlight({
         ...filters,
         limit: RELEASES_PAGE_SIZE,
         cursor,
       }),
-    [api, filters, cursor],
+    [api],
   );
-  const nextCursor = state.value?.nextCursor;
-
-  const setFilters = useCallback(
-    (next: ReleasesFilters) =>
-      setPaging({ filters: next, cursors: [undefined] }),
-    [],
-  );
-  const next = useCallback(() => {
-    if (!nextCursor) return;
-    setPaging(p => ({ ...p, cursors: [...p.cursors, nextCursor] }));
-  }, [nextCursor]);
-  const previous = useCallback(
-    () =>
-      setPaging(p =>
-        p.cursors.length > 1 ? { ...p, cursors: p.cursors.slice(0, -1) } : p,
-      ),
-    [],
-  );
-  const first = useCallback(
-    () => setPaging(p => ({ ...p, cursors: [undefined] })),
-    [],
-  );
-
-  return {
-    filters,
-    setFilters,
-    page: state.value,
-    loading: state.loading,
-    error: state.error,
-    retry: state.retry,
-    /** 0 for the first page. */
-    pageIndex: cursors.length - 1,
-    hasNext: !state.loading && !!nextCursor,
-    hasPrevious: cursors.length > 1,
-    next,
-    previous,
-    first,
-  };
+  return useCursorPages(load, initialFilters);
 }
