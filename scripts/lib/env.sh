@@ -7,7 +7,11 @@
 # the `node-linux-<arch>` package carries the official Node build, headers
 # included (better-sqlite3 compiles against them with node-gyp).
 
-set -euo pipefail
+# Strict mode for the project's scripts; an interactive shell that sources
+# this file (to get the pinned Node and yarn) keeps its own options.
+if [[ $- != *i* ]]; then
+  set -euo pipefail
+fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ROOT

@@ -70,6 +70,10 @@ const crypto = require('node:crypto');
 const dataplane = require('./dataplane.js');
 
 const HERE = __dirname;
+const PLUGIN_MANIFESTS = path.resolve(
+  HERE,
+  '../../plugins/istio-rollouts-backend/manifests',
+);
 const CLUSTER_NAME = 'istio-rollouts-test';
 const DEFAULT_CLI_STATE_DIR = path.join(os.tmpdir(), 'istio-rollouts-cluster');
 
@@ -1320,6 +1324,8 @@ async function startOnce(opts, log, built, t0) {
           .filter(f => f.endsWith('.yaml'))
           .map(f => path.join(built.crdDir, f)),
         path.join(HERE, 'manifests'),
+        // The plugin's ClusterRoles, as its package ships them to adopters.
+        PLUGIN_MANIFESTS,
       ];
       await Promise.all(
         files.map(f =>

@@ -1,0 +1,149 @@
+/*
+ * Copyright 2026 The Istio Rollouts for Backstage Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+// The parts of scripts/adopter-check that read and edit files, and the
+// browser check. The README is the source: every step the check applies is
+// a code block in "Installing into an existing Backstage app" marked with
+// `<!-- adopter-check: NAME -->`, taken as written.
+//
+//   node adopter-check.mjs snippet README NAME           prints the block
+//   node adopter-check.mjs merge-yaml README NAME FILE   merges it into FILE
+//   node adopter-check.mjs edit-sidebar README FILE      applies the sidebar step
+//   node adopter-check.mjs browser URL ENTITY SCREENSHOT checks the tab in Chromium
+
+import fs from 'node:fs';
+import { parse, stringify } from 'yaml';
+
+const [command, ...args] = process.argv.slice(2);
+
+function fail(message) {
+  console.error(`adopter-check: ${message}`);
+  process.exit(1);
+}
+
+/** The code block right after the `<!-- adopter-check: name -->` marker. */
+function snippet(readmeFile, name) {
+  const lines = fs.readFileSync(readmeFile, 'utf8').split('\n');
+  const marker = lines.findIndex(l => l.trim() === `<!-- adopter-check: ${name} -->`);
+  if (marker < 0) fail(`no block marked "${name}" in ${readmeFile}`);
+  const open = lines.findIndex((l, i) => i > marker && l.trim().startsWith('```'));
+  const close = lines.findIndex((l, i) => i > open && l.trim() === '```');
+  if (open < 0 || close < 0) fail(`the block marked "${name}" is not closed`);
+  // Blocks sit inside numbered steps: drop the list's indentation.
+  const indent = lines[open].match(/^ */)[0].length;
+  return lines
+    .slice(open + 1, close)
+    .map(l => l.slice(Math.min(indent, l.match(/^ */)[0].length)))
+    .join('\n');
+}
+
+/** Objects merge key by key; lists take the README's entries not yet there. */
+function merge(into, from) {
+  if (Array.isArray(into) && Array.isArray(from)) {
+    return [...into, ...from.filter(v => !into.includes(v))];
+  }
+  if (into && from && typeof into === 'object' && typeof from === 'object') {
+    const out = { ...into };
+    for (const [k, v] of Object.entries(from)) out[k] = merge(into[k], v);
+    return out;
+  }
+  return from ?? into;
+}
+
+switch (command) {
+  case 'snippet': {
+    process.stdout.write(`${snippet(args[0], args[1])}\n`);
+    break;
+  }
+  case 'merge-yaml': {
+    const [readme, name, file] = args;
+    const current = fs.existsSync(file)
+      ? parse(fs.readFileSync(file, 'utf8')) ?? {}
+      : {};
+    let addition = snippet(readme, name);
+    // The README shows a placeholder registry; the check's own is given here.
+    if (process.env.ADOPTER_CHECK_REGISTRY) {
+      addition = addition.replaceAll(
+        'https://npm.example.com/',
+        process.env.ADOPTER_CHECK_REGISTRY,
+      );
+    }
+    fs.writeFileSync(file, stringify(merge(current, parse(addition))));
+    break;
+  }
+  case 'edit-sidebar': {
+    // The step names two edits: its import lines go after the file's last
+    // import, its element just before `{nav.rest(`.
+    const [readme, file] = args;
+    const block = snippet(readme, 'sidebar').split('\n');
+    const imports = block.filter(l => l.startsWith('import '));
+    const element = block
+      .filter(l => !l.startsWith('import ') && l.trim() !== '')
+      .join('\n')
+      .replace(/;\s*$/, '');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const rest = lines.findIndex(l => l.includes('{nav.rest('));
+    if (rest < 0) fail(`no {nav.rest( in ${file}: not a create-app Sidebar.tsx`);
+    lines.splice(rest, 0, element);
+    let lastImport = -1;
+    lines.forEach((l, i) => {
+      if (/^import .* from .*;$/.test(l) || /^} from .*;$/.test(l)) lastImport = i;
+    });
+    lines.splice(lastImport + 1, 0, ...imports);
+    fs.writeFileSync(file, lines.join('\n'));
+    break;
+  }
+  case 'browser': {
+    const [url, entity, screenshot] = args;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      page.setDefaultTimeout(120_000);
+      await page.goto(url);
+      // A new app signs in as a guest: its sign-in page, when it shows one,
+      // has an "Enter" button.
+      const enter = page.getByRole('button', { name: 'Enter' });
+      const tab = page.getByText('Istio Rollouts').first();
+      await Promise.race([enter.waitFor(), tab.waitFor()]);
+      if (await enter.isVisible()) {
+        await enter.click();
+        await page.goto(url);
+      }
+      // The seeded canary: the tab names the strategy and both versions'
+      // shares, read from the cluster by the installed backend.
+      await page.waitForFunction(
+        () => /Canary/.test(document.body.innerText) &&
+          /\b90 ?%/.test(document.body.innerText) &&
+          /\b10 ?%/.test(document.body.innerText),
+      );
+      await page.screenshot({ path: screenshot, fullPage: true });
+      const text = await page.evaluate(() => document.body.innerText);
+      const line = text.split('\n').find(l => /90 ?%|10 ?%/.test(l));
+      console.log(`the ${entity} tab shows: ${line?.trim()}`);
+    } catch (e) {
+      fail(`${e.message}`);
+    } finally {
+      await browser.close();
+    }
+    break;
+  }
+  default:
+    fail(`unknown command ${command}`);
+}
