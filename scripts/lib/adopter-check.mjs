@@ -37,9 +37,13 @@ function fail(message) {
 /** The code block right after the `<!-- adopter-check: name -->` marker. */
 function snippet(readmeFile, name) {
   const lines = fs.readFileSync(readmeFile, 'utf8').split('\n');
-  const marker = lines.findIndex(l => l.trim() === `<!-- adopter-check: ${name} -->`);
+  const marker = lines.findIndex(
+    l => l.trim() === `<!-- adopter-check: ${name} -->`,
+  );
   if (marker < 0) fail(`no block marked "${name}" in ${readmeFile}`);
-  const open = lines.findIndex((l, i) => i > marker && l.trim().startsWith('```'));
+  const open = lines.findIndex(
+    (l, i) => i > marker && l.trim().startsWith('```'),
+  );
   const close = lines.findIndex((l, i) => i > open && l.trim() === '```');
   if (open < 0 || close < 0) fail(`the block marked "${name}" is not closed`);
   // Blocks sit inside numbered steps: drop the list's indentation.
@@ -96,11 +100,13 @@ switch (command) {
       .replace(/;\s*$/, '');
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     const rest = lines.findIndex(l => l.includes('{nav.rest('));
-    if (rest < 0) fail(`no {nav.rest( in ${file}: not a create-app Sidebar.tsx`);
+    if (rest < 0)
+      fail(`no {nav.rest( in ${file}: not a create-app Sidebar.tsx`);
     lines.splice(rest, 0, element);
     let lastImport = -1;
     lines.forEach((l, i) => {
-      if (/^import .* from .*;$/.test(l) || /^} from .*;$/.test(l)) lastImport = i;
+      if (/^import .* from .*;$/.test(l) || /^} from .*;$/.test(l))
+        lastImport = i;
     });
     lines.splice(lastImport + 1, 0, ...imports);
     fs.writeFileSync(file, lines.join('\n'));
@@ -114,7 +120,9 @@ switch (command) {
       args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
     });
     try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const page = await browser.newPage({
+        viewport: { width: 1400, height: 1000 },
+      });
       page.setDefaultTimeout(120_000);
       await page.goto(url);
       // A new app signs in as a guest: its sign-in page, when it shows one,
@@ -129,7 +137,8 @@ switch (command) {
       // The seeded canary: the tab names the strategy and both versions'
       // shares, read from the cluster by the installed backend.
       await page.waitForFunction(
-        () => /Canary/.test(document.body.innerText) &&
+        () =>
+          /Canary/.test(document.body.innerText) &&
           /\b90 ?%/.test(document.body.innerText) &&
           /\b10 ?%/.test(document.body.innerText),
       );
