@@ -46,7 +46,14 @@ export interface RouteTarget {
  *
  * @public
  */
-export type RoutingObjectKind = 'VirtualService' | 'HTTPRoute';
+export const ROUTING_OBJECT_KINDS = ['VirtualService', 'HTTPRoute'] as const;
+
+/**
+ * One of {@link ROUTING_OBJECT_KINDS}.
+ *
+ * @public
+ */
+export type RoutingObjectKind = (typeof ROUTING_OBJECT_KINDS)[number];
 
 /**
  * Ask the backend to change a route (or, with `dryRun`, to say what it would send).
@@ -66,6 +73,28 @@ export interface RouteActionRequest {
    */
   allowUnready?: { reason: string };
 }
+
+/**
+ * The refusals of a route action that a client may act on, each named by a
+ * code it can branch on instead of the message (which is for people and
+ * may be reworded). The backend sends the code as `reason` in the error
+ * body's `error` object, beside `name` and `message`, which a ResponseError
+ * of the Backstage errors package exposes as `cause.reason`.
+ *
+ * - `version-unready` (422): the change would send traffic, or mirrored
+ *   traffic, to a version without ready pods. Sending the same request
+ *   with `allowUnready` and a reason overrides it.
+ *
+ * @public
+ */
+export const ROUTE_REFUSAL_REASONS = ['version-unready'] as const;
+
+/**
+ * One of {@link ROUTE_REFUSAL_REASONS}.
+ *
+ * @public
+ */
+export type RouteRefusalReason = (typeof ROUTE_REFUSAL_REASONS)[number];
 
 /**
  * What a route change did, or would do.

@@ -17,7 +17,6 @@
 import { Entity } from '@backstage/catalog-model';
 import {
   isIstioRolloutsAvailable,
-  isValidObjectName,
   parseCanarySteps,
   readRolloutAnnotations,
 } from './annotations';
@@ -111,19 +110,5 @@ describe('parseCanarySteps', () => {
     ['10,50', { error: 'the last step must be 100' }],
   ])('%s', (raw, expected) => {
     expect(parseCanarySteps(raw)).toEqual(expected);
-  });
-});
-
-describe('isValidObjectName', () => {
-  it.each([
-    ['reviews', true],
-    ['reviews.bookinfo', true],
-    ['a', true],
-    ['Reviews', false],
-    ['re/views', false],
-    ['-reviews', false],
-    ['x'.repeat(254), false],
-  ])('%s -> %s', (name, expected) => {
-    expect(isValidObjectName(name)).toBe(expected);
   });
 });

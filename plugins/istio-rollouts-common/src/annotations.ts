@@ -15,6 +15,7 @@
  */
 
 import { Entity } from '@backstage/catalog-model';
+import { isValidNamespaceName, isValidObjectName } from './kube/names';
 import { DEFAULT_NAMESPACE } from './kube/readMeta';
 
 /**
@@ -84,29 +85,6 @@ export interface RolloutAnnotations {
   cluster?: string;
   /** Human-readable problems found in the annotations; the rest is still usable. */
   problems: string[];
-}
-
-// RFC 1123 label (namespaces) and subdomain (object names), as Kubernetes validates them.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/**
- * Whether `value` is a valid Kubernetes namespace name (an RFC 1123 label).
- *
- * @public
- */
-export function isValidNamespaceName(value: string): boolean {
-  return DNS_LABEL.test(value);
-}
-
-/**
- * Whether `value` is a valid Kubernetes object name (an RFC 1123 subdomain).
- *
- * @public
- */
-export function isValidObjectName(value: string): boolean {
-  return DNS_SUBDOMAIN.test(value);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

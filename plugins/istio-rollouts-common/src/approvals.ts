@@ -38,11 +38,18 @@ import type {
  *
  * @public
  */
-export type RequestedChange =
+export type RequestedChange = RequestedRouteChange | ControllerActionChange;
+
+/**
+ * The route operations a promotion request may ask for: target weights,
+ * the next step of the canary plan, or all traffic to the canary.
+ *
+ * @public
+ */
+export type RequestedRouteChange =
   | SetWeightsOperation
   | PromoteNextOperation
-  | PromoteFullOperation
-  | ControllerActionChange;
+  | PromoteFullOperation;
 
 /**
  * A request that a controller (Argo Rollouts, Flagger) move the release on:
@@ -147,15 +154,108 @@ export type PromotionRequestStatus =
   (typeof PROMOTION_REQUEST_STATUSES)[number];
 
 /**
- * Body of `POST /entities/:namespace/:kind/:name/requests`.
+ * Whether `value` names a {@link PromotionRequestStatus}.
  *
  * @public
  */
-export interface CreatePromotionRequest {
+export function isPromotionRequestStatus(
+  value: string,
+): value is PromotionRequestStatus {
+  return (PROMOTION_REQUEST_STATUSES as ReadonlyArray<string>).includes(value);
+}
+
+/**
+ * The statuses of a request not decided yet: waiting for an owner, or
+ * approved and being applied. Every other status is final.
+ *
+ * @public
+ */
+export const OPEN_PROMOTION_REQUEST_STATUSES = [
+  'pending',
+  'approving',
+] as const satisfies ReadonlyArray<PromotionRequestStatus>;
+
+/**
+ * One of {@link OPEN_PROMOTION_REQUEST_STATUSES}.
+ *
+ * @public
+ */
+export type OpenPromotionRequestStatus =
+  (typeof OPEN_PROMOTION_REQUEST_STATUSES)[number];
+
+/**
+ * A status a request never leaves.
+ *
+ * @public
+ */
+export type FinalPromotionRequestStatus = Exclude<
+  PromotionRequestStatus,
+  OpenPromotionRequestStatus
+>;
+
+/**
+ * Whether a request with this status is still open (see
+ * {@link OPEN_PROMOTION_REQUEST_STATUSES}).
+ *
+ * @public
+ */
+export function isOpenPromotionRequestStatus(
+  status: PromotionRequestStatus,
+): status is OpenPromotionRequestStatus {
+  return (
+    OPEN_PROMOTION_REQUEST_STATUSES as ReadonlyArray<PromotionRequestStatus>
+  ).includes(status);
+}
+
+/**
+ * Body of `POST /entities/:namespace/:kind/:name/requests`: a route change
+ * names its route; a controller action needs none (see
+ * {@link CreateControllerPromotionRequest}).
+ *
+ * @public
+ */
+export type CreatePromotionRequest =
+  | CreateRoutePromotionRequest
+  | CreateControllerPromotionRequest;
+
+/**
+ * A request to change a route's traffic.
+ *
+ * @public
+ */
+export interface CreateRoutePromotionRequest {
   target: RouteTarget;
-  change: RequestedChange;
+  change: RequestedRouteChange;
   /** Why; required, shown to the approvers. */
   reason: string;
+}
+
+/**
+ * A request that a controller move its release on.
+ *
+ * @public
+ */
+export interface CreateControllerPromotionRequest {
+  /**
+   * Not needed: the request is shown on the route the controller drives,
+   * which the backend finds; a target sent is replaced.
+   */
+  target?: RouteTarget;
+  change: ControllerActionChange;
+  /** Why; required, shown to the approvers. */
+  reason: string;
+}
+
+/**
+ * Whether a create body asks a controller to act rather than for a route
+ * change (the body's own type follows its change's).
+ *
+ * @public
+ */
+export function isControllerPromotionRequest(
+  body: CreatePromotionRequest,
+): body is CreateControllerPromotionRequest {
+  return body.change.type === 'controller-action';
 }
 
 /**
@@ -241,6 +341,19 @@ export interface PromotionRequestList {
 }
 
 /**
+ * Query of `GET /entities/:namespace/:kind/:name/requests` (`status` is
+ * sent comma-separated).
+ *
+ * @public
+ */
+export interface PromotionRequestListQuery {
+  /** Only these statuses; all when absent. */
+  status?: PromotionRequestStatus[];
+  /** At most this many, newest first. */
+  limit?: number;
+}
+
+/**
  * Body of approve, reject (reason required) and cancel.
  *
  * @public
@@ -277,6 +390,46 @@ export const AUDIT_OUTCOMES = [
   'observed',
   'unknown',
 ] as const;
+
+/**
+ * The outcomes of records whose change took effect on the cluster: the
+ * plugin's applied writes and the changes the watch observed. Their
+ * weights are what the route really carried.
+ *
+ * @public
+ */
+export const TRAFFIC_CHANGE_OUTCOMES = [
+  'applied',
+  'observed',
+] as const satisfies ReadonlyArray<AuditOutcome>;
+
+/**
+ * One of {@link TRAFFIC_CHANGE_OUTCOMES}.
+ *
+ * @public
+ */
+export type TrafficChangeOutcome = (typeof TRAFFIC_CHANGE_OUTCOMES)[number];
+
+/**
+ * Whether a record with this outcome changed the cluster (see
+ * {@link TRAFFIC_CHANGE_OUTCOMES}).
+ *
+ * @public
+ */
+export function isTrafficChangeOutcome(
+  outcome: AuditOutcome,
+): outcome is TrafficChangeOutcome {
+  return (TRAFFIC_CHANGE_OUTCOMES as ReadonlyArray<AuditOutcome>).includes(
+    outcome,
+  );
+}
+
+/**
+ * What an `unknown` outcome is settled to once the cluster answers.
+ *
+ * @public
+ */
+export type SettledAuditOutcome = Extract<AuditOutcome, 'applied' | 'failed'>;
 
 /**
  * One record of the audit trail, as the API returns it.
@@ -358,3 +511,26 @@ export interface AuditQuery {
   limit?: number;
   cursor?: string;
 }
+
+/**
+ * Formats of `GET /audit/export`: CSV (one quoted row per record, under a
+ * header row) or NDJSON (one JSON record per line).
+ *
+ * @public
+ */
+export const AUDIT_EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+
+/**
+ * One of {@link AUDIT_EXPORT_FORMATS}.
+ *
+ * @public
+ */
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+/**
+ * Filters of `GET /audit/export`: those of `GET /audit` without paging
+ * (the export is the whole filtered trail).
+ *
+ * @public
+ */
+export type AuditExportQuery = Omit<AuditQuery, 'limit' | 'cursor'>;

@@ -41,6 +41,11 @@ export {
 } from './kube/labels';
 export type { LabelRequirement } from './kube/labels';
 export { DEFAULT_NAMESPACE } from './kube/readMeta';
+export {
+  isValidNamespaceName,
+  isValidObjectName,
+  isValidSubsetName,
+} from './kube/names';
 export { describeMatch, flattenMatch, selectsUsers } from './domain/matchRules';
 export { buildVirtualServiceViews } from './domain/buildRolloutView';
 export { selectEntityVirtualServices } from './domain/selectEntityVirtualServices';
@@ -85,6 +90,7 @@ export type {
   PromoteNextOperation,
   RemoveMirrorOperation,
   RemoveTargetingOperation,
+  FinishOperation,
   RollbackOperation,
   RouteChangePlan,
   RouteChangeRefusal,
@@ -118,7 +124,7 @@ export {
 export { raisesNonStableShare } from './write/raisesShare';
 export { stableVersion } from './write/stableVersion';
 export { formatShare } from './write/shares';
-export { refersTo } from './write/destinations';
+export { refersTo, sameVersion } from './write/destinations';
 export { describeSplit, sameSplit, snapshotRoute } from './write/snapshot';
 export {
   describeObservedChange,
@@ -128,6 +134,7 @@ export {
 export type { FieldWriter, ObservedRouteChange } from './observedChanges';
 export { buildRolloutAction } from './argo/rolloutActions';
 export type {
+  RolloutAction,
   RolloutActionPlan,
   RolloutActionRefusal,
   RolloutActionResult,

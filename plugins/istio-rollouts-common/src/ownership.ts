@@ -22,6 +22,7 @@
 // `backstage.io/kubernetes-id=<the entity's id>`. Pure: the backend passes
 // look-ups into its watch cache.
 
+import type { RoutingObjectKind } from './actions';
 import { parseServiceFqdn, resolveHost } from './kube/hosts';
 
 /**
@@ -246,7 +247,7 @@ export function routeWriteRefusal(
     name: string;
     labels?: Record<string, string>;
     /** The routing object's kind; absent: VirtualService. */
-    kind?: 'VirtualService' | 'HTTPRoute';
+    kind?: RoutingObjectKind;
   },
   hosts: string[],
   lookup: BindingLookup,

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import type { RoutingObjectKind } from './actions';
 import type { CanaryAnalysisView, ObservedTrafficView } from './metrics';
 import type {
   ArgoRolloutStateView,
@@ -212,7 +213,7 @@ export interface VirtualServiceView {
    * versions are Services and whose routes are its rules. Absent means
    * `VirtualService`.
    */
-  kind?: 'VirtualService' | 'HTTPRoute';
+  kind?: RoutingObjectKind;
   namespace: string;
   name: string;
   apiVersion: string;

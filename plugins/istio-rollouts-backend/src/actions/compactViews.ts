@@ -24,6 +24,7 @@ import {
   EntityRolloutView,
   PromotionRequest,
   RouteSnapshot,
+  RoutingObjectKind,
   describeMatch,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
@@ -44,7 +45,7 @@ export interface CompactRoute {
 
 /** One VirtualService or HTTPRoute, as an agent reads it. */
 export interface CompactRoutingObject {
-  kind: 'VirtualService' | 'HTTPRoute';
+  kind: RoutingObjectKind;
   namespace: string;
   name: string;
   versions: Array<{

@@ -32,11 +32,10 @@ import {
 } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
-  CreatePromotionRequest,
   PROMOTION_REQUEST_STATUSES,
-  PromotionRequestStatus,
   ROUTE_OPERATION_TYPES,
-  RouteActionRequest,
+  ROUTING_OBJECT_KINDS,
+  isPromotionRequestStatus,
   istioRolloutsReadPermission,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { EntityAccess } from '../service/EntityAccess';
@@ -168,9 +167,7 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
     },
     action: async ({ input, credentials }) => {
       const statuses = input.statuses ?? ['pending'];
-      const unknown = statuses.filter(
-        s => !(PROMOTION_REQUEST_STATUSES as readonly string[]).includes(s),
-      );
+      const unknown = statuses.filter(s => !isPromotionRequestStatus(s));
       if (unknown.length) {
         throw new InputError(
           `statuses: ${unknown.join(', ')} ${
@@ -186,7 +183,7 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
         'see the promotion requests of',
       );
       const items = await requests.list(ref, {
-        statuses: statuses as PromotionRequestStatus[],
+        statuses: statuses.filter(isPromotionRequestStatus),
         limit: 50,
       });
       return {
@@ -217,7 +214,7 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
                 .union([z.number(), z.string()])
                 .describe('The route (rule) index, or its name'),
               kind: z
-                .enum(['VirtualService', 'HTTPRoute'])
+                .enum(ROUTING_OBJECT_KINDS)
                 .optional()
                 .describe('Default VirtualService'),
             })
@@ -258,7 +255,7 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
         target: input.target,
         change: type === 'set-weights' ? { type, weights } : { type },
         reason: input.reason,
-      }) as CreatePromotionRequest;
+      });
       const created = await requests.create(ref, body, credentials);
       const request = compactPromotionRequest(created);
       return {
@@ -269,8 +266,8 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
           } as any,
           summary: `Request ${created.id} is pending: ${request.before} → ${
             request.plannedAfter
-          } on ${body.target!.cluster} ${body.target!.namespace}/${
-            body.target!.virtualService
+          } on ${created.target.cluster} ${created.target.namespace}/${
+            created.target.virtualService
           }, for an owner of ${stringifyEntityRef(
             ref,
           )} to approve or reject before ${created.expiresAt}.`,
@@ -295,7 +292,7 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
             namespace: z.string(),
             virtualService: z.string(),
             route: z.union([z.number(), z.string()]),
-            kind: z.enum(['VirtualService', 'HTTPRoute']).optional(),
+            kind: z.enum(ROUTING_OBJECT_KINDS).optional(),
           }),
           operation: z
             .object({ type: z.string() })
@@ -319,7 +316,7 @@ export function registerRolloutActions(options: RolloutActionsOptions) {
         target: input.target,
         operation: input.operation,
         dryRun: true,
-      }) as RouteActionRequest;
+      });
       // A preview: RouteActionService writes nothing on a dry run, and the
       // HTTP API records no audit row for one either.
       const plan = await routeActions.applyRouteAction(ref, body, credentials);

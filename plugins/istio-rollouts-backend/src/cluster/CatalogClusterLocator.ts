@@ -53,7 +53,6 @@ const CATALOG_AUTH_PROVIDERS: ReadonlyArray<ClusterAuthProvider> = [
   'googleServiceAccount',
 ];
 
-/** @public */
 export interface CatalogClusterOptions {
   /**
    * Allows `http://` API servers on a loopback host
@@ -204,7 +203,6 @@ export function clusterFromResourceEntity(
  * usable cluster is logged once, not on every poll (again if its reason
  * changes). A catalog failure rejects `list()`.
  *
- * @public
  */
 export class CatalogClusterLocator {
   // entity ref → why it was skipped, as last logged

@@ -19,7 +19,6 @@
  * Kubernetes plugin uses for `authProvider`, plus `clientCertificate` (the
  * Kubernetes plugin has no server-side client-certificate provider).
  *
- * @public
  */
 export type ClusterAuthProvider =
   | 'serviceAccount'
@@ -32,7 +31,6 @@ export type ClusterAuthProvider =
 /**
  * A cluster the plugin reads from and writes to, wherever it was found.
  *
- * @public
  */
 export interface ClusterDetails {
   name: string;

@@ -21,7 +21,6 @@ import { ClusterDetails } from './ClusterDetails';
 // way the cluster was configured: Backstage's KubernetesCredential shapes,
 // so that the Kubernetes plugin's own auth strategies plug in unchanged.
 
-/** @public */
 export type KubeCredential =
   | { type: 'bearer token'; token: string }
   | { type: 'x509 client certificate'; cert: string; key: string }
@@ -32,7 +31,6 @@ export type KubeCredential =
  * a cloud token exchange) and caches what it can; `invalidate` drops a
  * cached token the API server refused (401), so the next call gets a new one.
  *
- * @public
  */
 export interface CredentialSource {
   get(): Promise<KubeCredential>;

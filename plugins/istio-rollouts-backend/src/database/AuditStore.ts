@@ -20,6 +20,7 @@ import type {
   AuditRecord,
   AuditRecordPage,
   RoutingObjectKind,
+  SettledAuditOutcome,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
 export type { AuditOutcome, AuditRecord, AuditRecordPage };
@@ -29,7 +30,6 @@ export type { AuditOutcome, AuditRecord, AuditRecordPage };
  * time. `weightsBefore`/`weightsAfter` are any JSON-serializable value (a
  * RouteSnapshot, or replicas for a scale); `route` may be an index.
  *
- * @public
  */
 export type NewAuditRecord = Omit<AuditRecord, 'id' | 'createdAt' | 'route'> & {
   /** Index in `spec.http` or route name; stored as text. */
@@ -39,7 +39,6 @@ export type NewAuditRecord = Omit<AuditRecord, 'id' | 'createdAt' | 'route'> & {
 /**
  * Filters and page of {@link AuditStore.list}. Filters combine with AND.
  *
- * @public
  */
 export interface ListAuditRecordsOptions
   extends Omit<AuditQuery, 'from' | 'to'> {
@@ -82,7 +81,7 @@ export interface RouteChangeEntry {
 
 /** How a write whose outcome was `unknown` ended, once the cluster answered. */
 export interface SettledOutcome {
-  outcome: 'applied' | 'failed';
+  outcome: SettledAuditOutcome;
   message: string;
   weightsAfter?: unknown;
   resourceVersionAfter?: string;
@@ -92,7 +91,6 @@ export interface SettledOutcome {
  * An append-only trail of write actions. There is deliberately no way to
  * change or remove a record.
  *
- * @public
  */
 export interface AuditStore {
   /** Stores a record and returns it with its id and time. */

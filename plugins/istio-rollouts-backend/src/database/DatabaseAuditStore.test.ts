@@ -305,6 +305,8 @@ describe('DatabaseAuditStore', () => {
         'listUnsettled',
         // A read-only round trip (is the database reachable?).
         'ping',
+        // A read-only scan of traffic changes (Releases in flight's "since").
+        'routeChangeLog',
         'settle',
         'virtualServicesOnRecord',
       ]);

@@ -19,6 +19,7 @@ import { InputError } from '@backstage/errors';
 import {
   AUDIT_OUTCOMES,
   RoutingObjectKind,
+  TRAFFIC_CHANGE_OUTCOMES,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
   AuditOutcome,
@@ -38,6 +39,12 @@ const MAX_LIMIT = 500;
 // Ids per look-up, far below SQLite's and PostgreSQL's limits on a
 // statement's parameters.
 const IDS_PER_QUERY = 1000;
+// The route change log: changes that took effect, and unanswered writes,
+// which may have.
+const ROUTE_CHANGE_LOG_OUTCOMES: ReadonlyArray<AuditOutcome> = [
+  ...TRAFFIC_CHANGE_OUTCOMES,
+  'unknown',
+];
 const OUTCOMES: ReadonlyArray<AuditOutcome> = AUDIT_OUTCOMES;
 
 /** Columns of istio_rollouts_audit_records, as the drivers return them. */
@@ -72,7 +79,6 @@ type RawDbAuditRecordRow = {
  * {@link AuditStore} on the plugin's database (PostgreSQL or SQLite).
  * It has no update or delete methods: the trail is append-only.
  *
- * @public
  */
 export class DatabaseAuditStore implements AuditStore {
   /** Connects and, unless `database.migrations.skip`, migrates to latest. */
@@ -129,7 +135,7 @@ export class DatabaseAuditStore implements AuditStore {
       await this.db(TABLE)
         .distinct('namespace', 'virtual_service')
         .where('cluster', cluster)
-        .whereIn('outcome', ['applied', 'observed'])
+        .whereIn('outcome', TRAFFIC_CHANGE_OUTCOMES)
         .whereNotNull('virtual_service')
         .whereNull('route_kind');
     return new Set(rows.map(r => `${r.namespace}/${r.virtual_service}`));
@@ -167,7 +173,7 @@ export class DatabaseAuditStore implements AuditStore {
       rows = await this.db(TABLE)
         .select(columns)
         .where('id', '>', options.afterId ?? 0)
-        .whereIn('outcome', ['applied', 'observed', 'unknown'])
+        .whereIn('outcome', ROUTE_CHANGE_LOG_OUTCOMES)
         .whereNotNull('virtual_service')
         .whereNotNull('route')
         .orderBy('id', 'asc')

@@ -34,12 +34,6 @@ export type NewPromotionRequest = Omit<
   | 'resourceVersionAfter'
 >;
 
-/** The final states a decision moves a request to. */
-export type FinalPromotionRequestStatus = Exclude<
-  PromotionRequestStatus,
-  'pending' | 'approving'
->;
-
 /**
  * Promotion requests. Every state change is conditional on the current
  * status (compare-and-set), so of two backend replicas deciding the same

@@ -39,6 +39,7 @@ import {
   OWNERSHIP_LABEL,
   OwnershipMode,
   RolloutAnnotations,
+  RoutingObjectKind,
   entityBinding,
   objectBindingRefusal,
   routeWriteRefusal,
@@ -212,7 +213,7 @@ export class EntityAccess {
     cache: ClusterObjectCache,
     virtualService: any,
     hosts: string[],
-    kind?: 'VirtualService' | 'HTTPRoute',
+    kind?: RoutingObjectKind,
   ) {
     const refusal = routeWriteRefusal(
       binding,

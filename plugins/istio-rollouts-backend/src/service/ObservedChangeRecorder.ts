@@ -22,6 +22,7 @@ import {
   ObservedRouteChange,
   RouteSnapshot,
   describeObservedChange,
+  isTrafficChangeOutcome,
   lastRouteWriter,
   observedRouteChanges,
   sameSplit,
@@ -201,8 +202,7 @@ export class ObservedChangeRecorder {
       { snapshot: RouteSnapshot; resourceVersion?: string }
     >();
     for (const record of page.items) {
-      if (record.outcome !== 'applied' && record.outcome !== 'observed')
-        continue;
+      if (!isTrafficChangeOutcome(record.outcome)) continue;
       const after = record.weightsAfter as RouteSnapshot | undefined;
       if (!after || !Array.isArray(after.destinations)) continue;
       const key = after.name ?? after.index;

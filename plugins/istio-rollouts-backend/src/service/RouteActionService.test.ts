@@ -298,6 +298,8 @@ describe('route actions', () => {
     expect(refused.body.error.message).toMatch(
       /v3 .*has no ready pods \(0 of 2\)/,
     );
+    // Clients tell the one refusal they may override by its code.
+    expect(refused.body.error.reason).toBe('version-unready');
     expect((await readVs(ns)).spec.http[0].route).toHaveLength(1);
 
     const targeted = await act({
@@ -306,6 +308,7 @@ describe('route actions', () => {
       to: { host: 'web', subset: 'v3' },
     });
     expect(targeted.status).toBe(422);
+    expect(targeted.body.error.reason).toBe('version-unready');
 
     const forced = await act(
       toV3,

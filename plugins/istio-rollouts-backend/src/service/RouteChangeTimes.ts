@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import { RoutingObjectKind } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  RoutingObjectKind,
+  isTrafficChangeOutcome,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { AuditStore, RouteChangeEntry } from '../database/AuditStore';
 
 // Records are read again from this many ids below the highest one seen: a
@@ -98,7 +101,7 @@ export class RouteChangeTimes {
       return;
     }
     this.unsettled.delete(entry.id);
-    if (entry.outcome !== 'applied' && entry.outcome !== 'observed') return;
+    if (!isTrafficChangeOutcome(entry.outcome)) return;
     const key = routeKey(entry, entry.route);
     const at = Date.parse(entry.at);
     if (!((this.latest.get(key) ?? -Infinity) >= at)) this.latest.set(key, at);

@@ -14,6 +14,7 @@
  * limitations under the License.
  */
 
+import type { AuditExportFormat } from '@istio-rollouts/plugin-istio-rollouts-common';
 import type { Response } from 'express';
 import {
   AuditRecord,
@@ -78,7 +79,7 @@ function csvCell(value: unknown): string {
 export async function streamAuditExport(options: {
   store: AuditStore;
   filters: Omit<ListAuditRecordsOptions, 'limit' | 'cursor'>;
-  format: 'csv' | 'ndjson';
+  format: AuditExportFormat;
   res: Response;
 }): Promise<void> {
   const { store, filters, format, res } = options;

@@ -17,6 +17,7 @@
 import {
   DestinationRef,
   RouteSnapshot,
+  RoutingObjectKind,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { AuditStore } from '../database/AuditStore';
 
@@ -34,7 +35,7 @@ export async function recordedStableOf(
     namespace: string;
     virtualService: string;
     /** Absent: a VirtualService. */
-    kind?: 'VirtualService' | 'HTTPRoute';
+    kind?: RoutingObjectKind;
     route: { index: number; name?: string };
   },
 ): Promise<DestinationRef | undefined> {

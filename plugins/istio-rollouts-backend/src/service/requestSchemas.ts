@@ -18,30 +18,49 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   ARGO_ROLLOUT_ACTIONS,
+  AUDIT_EXPORT_FORMATS,
   AUDIT_OUTCOMES,
-  RELEASE_IN_FLIGHT_STRATEGIES,
-  ReleaseInFlightStrategy,
-  ReleasesInFlightQuery,
+  AuditExportFormat,
+  AuditExportQuery,
+  AuditQuery,
+  ControllerActionChange,
+  ControllerActionRequest,
+  CreatePromotionRequest,
+  DecidePromotionRequest,
   FLAGGER_GATES,
   PROMOTION_REQUEST_STATUSES,
+  PromotionRequestListQuery,
+  RELEASE_IN_FLIGHT_STRATEGIES,
   REQUESTABLE_OPERATION_TYPES,
+  ROUTING_OBJECT_KINDS,
+  ReleasesInFlightQuery,
+  RequestedRouteChange,
+  RouteActionRequest,
+  RouteOperation,
+  RouteTarget,
+  ScaleRequest,
+  isValidNamespaceName,
+  isValidObjectName,
+  isValidSubsetName,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { z } from 'zod';
 
 // Request bodies are checked here, before anything reaches a cluster:
 // shapes, types and Kubernetes names. Whether an operation makes sense for
-// the route is decided by the planner, against the object itself.
+// the route is decided by the planner, against the object itself. Each
+// schema `satisfies` the request type of the common package, so what it
+// parses is used as that type without a cast, and a field the type needs
+// that the schema does not give fails to compile.
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Only the output is compared: query strings come in as text.
+type SchemaOf<T> = z.ZodType<T, z.ZodTypeDef, unknown>;
 
 const namespace = z
   .string()
-  .regex(DNS_LABEL, 'must be a valid Kubernetes namespace name');
+  .refine(isValidNamespaceName, 'must be a valid Kubernetes namespace name');
 const objectName = z
   .string()
-  .regex(DNS_SUBDOMAIN, 'must be a valid Kubernetes object name');
+  .refine(isValidObjectName, 'must be a valid Kubernetes object name');
 const cluster = z
   .string()
   .min(1)
@@ -63,9 +82,9 @@ const destination = z
     host,
     subset: z
       .string()
-      .regex(
-        /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
-        'must be a subset name',
+      .refine(
+        isValidSubsetName,
+        "must be a subset name (lowercase letters, digits and '-')",
       )
       .optional(),
     port: z.number().int().min(1).max(65535).optional(),
@@ -142,7 +161,7 @@ const operation = z.discriminatedUnion('type', [
   z
     .object({ type: z.literal('finish'), scaleDownOld: z.boolean().optional() })
     .strict(),
-]);
+]) satisfies SchemaOf<RouteOperation>;
 
 const target = z
   .object({
@@ -153,9 +172,9 @@ const target = z
       z.number().int().min(0).max(1000),
       z.string().min(1).max(253),
     ]),
-    kind: z.enum(['VirtualService', 'HTTPRoute']).optional(),
+    kind: z.enum(ROUTING_OBJECT_KINDS).optional(),
   })
-  .strict();
+  .strict() satisfies SchemaOf<RouteTarget>;
 
 export const routeActionRequestSchema = z
   .object({
@@ -168,7 +187,7 @@ export const routeActionRequestSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict() satisfies SchemaOf<RouteActionRequest>;
 
 export const scaleRequestSchema = z
   .object({
@@ -179,7 +198,7 @@ export const scaleRequestSchema = z
     dryRun: z.boolean().optional(),
     reason: z.string().max(1000).optional(),
   })
-  .strict();
+  .strict() satisfies SchemaOf<ScaleRequest>;
 
 export const auditQuerySchema = z
   .object({
@@ -204,7 +223,7 @@ export const auditQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).optional(),
     cursor: z.string().max(200).optional(),
   })
-  .strict();
+  .strict() satisfies SchemaOf<AuditQuery>;
 
 // The Rollout or Canary a controller action is aimed at.
 const controllerTarget = z
@@ -223,13 +242,8 @@ const controllerAction = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('flagger-open-gate'),
-      gate: z.enum(
-        FLAGGER_GATES.filter(g => g !== 'rollback') as [
-          'confirm-rollout',
-          'confirm-traffic-increase',
-          'confirm-promotion',
-        ],
-      ),
+      // Rollback is an action of its own, not a gate to open.
+      gate: z.enum(FLAGGER_GATES).exclude(['rollback']),
     })
     .strict(),
   z.object({ type: z.literal('flagger-rollback') }).strict(),
@@ -266,7 +280,9 @@ export const controllerActionRequestSchema = z
     reason: z.string().max(1000).optional(),
   })
   .strict()
-  .superRefine((value, ctx) => kindMatches(value, ctx, 'target'));
+  .superRefine((value, ctx) =>
+    kindMatches(value, ctx, 'target'),
+  ) satisfies SchemaOf<ControllerActionRequest>;
 
 // Only what raises the canary's share is requested; abort, pause and
 // Flagger's rollback lower the risk and are always direct.
@@ -293,7 +309,10 @@ const controllerActionChange = z
         }' cannot be requested: it does not raise the canary's share, so it is always applied directly`,
       });
     }
-  });
+  }) satisfies SchemaOf<ControllerActionChange>;
+
+// Recognises a controller action by its type alone, whatever else is wrong.
+const controllerActionType = z.object({ type: z.literal('controller-action') });
 
 // A request asks for target weights, the next step, all traffic to the
 // canary, or a controller's next move; the other operations are direct
@@ -301,7 +320,7 @@ const controllerActionChange = z
 const requestedTypes: ReadonlyArray<string> = REQUESTABLE_OPERATION_TYPES;
 
 const routeChange = operation.refine(
-  o => requestedTypes.includes(o.type),
+  (o): o is RequestedRouteChange => requestedTypes.includes(o.type),
   o => ({
     message: `'${
       o.type
@@ -322,21 +341,24 @@ export const createPromotionRequestSchema = z
       .max(1000),
   })
   .strict()
-  .transform((value, ctx) => {
-    const isController =
-      typeof value.change === 'object' &&
-      value.change !== null &&
-      (value.change as { type?: unknown }).type === 'controller-action';
-    const change = (
-      isController ? controllerActionChange : routeChange
-    ).safeParse(value.change);
-    if (!change.success) {
-      for (const issue of change.error.issues) {
+  .transform((value, ctx): CreatePromotionRequest => {
+    const { target: route, reason } = value;
+    // The change's own type picks its schema, so that its problems are
+    // reported against that schema's fields.
+    const changeIssues = (error: z.ZodError) => {
+      for (const issue of error.issues) {
         ctx.addIssue({ ...issue, path: ['change', ...issue.path] });
       }
       return z.NEVER;
+    };
+    if (controllerActionType.safeParse(value.change).success) {
+      const change = controllerActionChange.safeParse(value.change);
+      if (!change.success) return changeIssues(change.error);
+      return { target: route, change: change.data, reason };
     }
-    if (!isController && !value.target) {
+    const change = routeChange.safeParse(value.change);
+    if (!change.success) return changeIssues(change.error);
+    if (!route) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['target'],
@@ -344,12 +366,12 @@ export const createPromotionRequestSchema = z
       });
       return z.NEVER;
     }
-    return { ...value, change: change.data };
-  });
+    return { target: route, change: change.data, reason };
+  }) satisfies SchemaOf<CreatePromotionRequest>;
 
 export const decidePromotionRequestSchema = z
   .object({ reason: z.string().trim().max(1000).optional() })
-  .strict();
+  .strict() satisfies SchemaOf<DecidePromotionRequest>;
 
 export const rejectPromotionRequestSchema = z
   .object({
@@ -372,7 +394,7 @@ export const listPromotionRequestsQuerySchema = z
       .optional(),
     limit: z.coerce.number().int().min(1).max(200).optional(),
   })
-  .strict();
+  .strict() satisfies SchemaOf<PromotionRequestListQuery>;
 
 // Request ids are the store's UUIDs; anything else cannot name a request.
 export const requestIdSchema = z
@@ -385,14 +407,7 @@ export const releasesQuerySchema = z
     cluster: cluster.optional(),
     namespace: namespace.optional(),
     owner: z.string().min(1).max(500).optional(),
-    strategy: z
-      .enum(
-        RELEASE_IN_FLIGHT_STRATEGIES as [
-          ReleaseInFlightStrategy,
-          ...ReleaseInFlightStrategy[],
-        ],
-      )
-      .optional(),
+    strategy: z.enum(RELEASE_IN_FLIGHT_STRATEGIES).optional(),
     minAgeDays: z.coerce.number().min(0).max(36500).optional(),
     staleOnly: z
       .enum(['true', 'false'], {
@@ -403,12 +418,14 @@ export const releasesQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).optional(),
     cursor: z.string().max(500).optional(),
   })
-  .strict() satisfies z.ZodType<ReleasesInFlightQuery, z.ZodTypeDef, unknown>;
+  .strict() satisfies SchemaOf<ReleasesInFlightQuery>;
 
 export const auditExportQuerySchema = auditQuerySchema
   .omit({ limit: true, cursor: true })
-  .extend({ format: z.enum(['csv', 'ndjson']) })
-  .strict();
+  .extend({ format: z.enum(AUDIT_EXPORT_FORMATS) })
+  .strict() satisfies SchemaOf<
+  AuditExportQuery & { format: AuditExportFormat }
+>;
 
 /** Parses a body or throws an InputError that names each problem and its field. */
 export function parseBody<S extends z.ZodTypeAny>(

@@ -27,13 +27,9 @@ import {
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
-  ControllerActionRequest,
-  CreatePromotionRequest,
   FlaggerWebhooksResponse,
   PromotionRequestList,
   REQUESTABLE_OPERATION_TYPES,
-  RouteActionRequest,
-  ScaleRequest,
   istioRolloutsAuditReadPermission,
   istioRolloutsReadPermission,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -70,6 +66,9 @@ import {
   scaleRequestSchema,
   entityRefFromParams,
 } from './requestSchemas';
+
+// Operation types widened to compare with any operation's.
+const requestableTypes: ReadonlyArray<string> = REQUESTABLE_OPERATION_TYPES;
 
 // `?cluster=…&namespace=…&name=…` of a Canary: the controller target's
 // fields (the same rules as in a controller action's body), without kind.
@@ -245,10 +244,7 @@ export async function createRouter(
 
   router.post('/entities/:namespace/:kind/:name/requests', async (req, res) => {
     const entityRef = entityRefFromParams(req.params);
-    const body = parseBody(
-      createPromotionRequestSchema,
-      req.body,
-    ) as CreatePromotionRequest;
+    const body = parseBody(createPromotionRequestSchema, req.body);
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     res
       .status(201)
@@ -283,10 +279,7 @@ export async function createRouter(
     '/entities/:namespace/:kind/:name/route-actions',
     async (req, res) => {
       const entityRef = entityRefFromParams(req.params);
-      const body = parseBody(
-        routeActionRequestSchema,
-        req.body,
-      ) as RouteActionRequest;
+      const body = parseBody(routeActionRequestSchema, req.body);
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
       const result = await auditTrail.run({
         request: req,
@@ -317,9 +310,7 @@ export async function createRouter(
           const refuseRaising =
             !requests.policy.ownersApplyDirectly && !body.dryRun
               ? `This change gives a new version more traffic, and here that goes through promotion requests (istioRollouts.approvals.ownersApplyDirectly is false): ${
-                  (REQUESTABLE_OPERATION_TYPES as string[]).includes(
-                    body.operation.type,
-                  )
+                  requestableTypes.includes(body.operation.type)
                     ? 'create a request for an owner to approve'
                     : `${body.operation.type} cannot be requested; request the weights instead (set-weights, next step or full promotion)`
                 }`
@@ -345,10 +336,7 @@ export async function createRouter(
     '/entities/:namespace/:kind/:name/controller-actions',
     async (req, res) => {
       const entityRef = entityRefFromParams(req.params);
-      const body = parseBody(
-        controllerActionRequestSchema,
-        req.body,
-      ) as ControllerActionRequest;
+      const body = parseBody(controllerActionRequestSchema, req.body);
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
       if (!controllerActions) {
         throw new NotFoundError(
@@ -410,7 +398,7 @@ export async function createRouter(
 
   router.post('/entities/:namespace/:kind/:name/scale', async (req, res) => {
     const entityRef = entityRefFromParams(req.params);
-    const body = parseBody(scaleRequestSchema, req.body) as ScaleRequest;
+    const body = parseBody(scaleRequestSchema, req.body);
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const result = await auditTrail.run({
       request: req,

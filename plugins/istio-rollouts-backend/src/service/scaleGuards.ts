@@ -16,6 +16,7 @@
 
 import { NotAllowedError } from '@backstage/errors';
 import {
+  RoutingObjectKind,
   describePodTrafficRoute,
   findRoutesToPods,
   findScaleControllers,
@@ -43,7 +44,7 @@ import { RouteConflictError, UnprocessableError } from '../errors';
  */
 export interface PendingRoute {
   /** Absent: a VirtualService route (`spec.http`); else an HTTPRoute rule (`spec.rules`). */
-  kind?: 'VirtualService' | 'HTTPRoute';
+  kind?: RoutingObjectKind;
   namespace: string;
   name: string;
   index: number;
@@ -55,7 +56,7 @@ export interface PendingRoute {
 
 function withPending(
   objects: any[],
-  kind: 'VirtualService' | 'HTTPRoute',
+  kind: RoutingObjectKind,
   pending?: PendingRoute,
 ): any[] {
   if (!pending || (pending.kind ?? 'VirtualService') !== kind) return objects;

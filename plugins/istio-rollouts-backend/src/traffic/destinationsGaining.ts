@@ -17,7 +17,7 @@
 import {
   DestinationRef,
   RouteChangePlan,
-  refersTo,
+  sameVersion,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 
 /**
@@ -32,7 +32,7 @@ export function destinationsGaining(
   added: DestinationRef[],
 ): DestinationRef[] {
   const same = (a: DestinationRef, b: DestinationRef) =>
-    refersTo({ ...a, port: undefined }, b, namespace);
+    sameVersion(a, b, namespace);
   return [
     ...plan.after.destinations.filter(
       d =>

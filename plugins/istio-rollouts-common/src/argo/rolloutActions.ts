@@ -44,7 +44,7 @@ import {
 // plugin's fallback for pre-0.10 controllers without the subresource is
 // not reproduced.)
 
-/** @public */
+/** What `kubectl argo rollouts` can be asked to do. @public */
 export type RolloutAction =
   | 'promote'
   | 'promote-full'
@@ -53,9 +53,9 @@ export type RolloutAction =
   | 'pause'
   | 'resume';
 
-/** One PATCH request, `application/json-patch+json`. @internal */
+/** One PATCH request, `application/json-patch+json`. @public */
 export interface RolloutPatchRequest {
-  /** `status`: PATCH …/rollouts/{name}/status; undefined: the Rollout itself. */
+  /** `status`: PATCH the Rollout's status subresource; undefined: the Rollout itself. */
   subresource: 'status' | undefined;
   /** Preconditions (`test`) first, then the changes. */
   patch: JsonPatchOperation[];
@@ -279,7 +279,6 @@ function abortedRefusal(s: State, action: string): RolloutActionRefusal {
  * next step, or promotes a blue-green rollout paused before the switch.
  * Like the plugin, it clears the user's pause (spec.paused) too.
  *
- * @public
  */
 export function buildPromote(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -375,7 +374,6 @@ export function buildPromote(rollout: unknown): RolloutActionResult {
  * `kubectl argo rollouts promote --full`: skips every remaining step,
  * pause and analysis, and makes the current version stable.
  *
- * @public
  */
 export function buildPromoteFull(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -418,7 +416,6 @@ export function buildPromoteFull(rollout: unknown): RolloutActionResult {
  * version and scales the canary (or preview) down. The spec keeps the new
  * version; a retry starts it again.
  *
- * @public
  */
 export function buildAbort(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -446,7 +443,6 @@ export function buildAbort(rollout: unknown): RolloutActionResult {
  * `kubectl argo rollouts retry rollout`: starts an aborted update again
  * from its first step.
  *
- * @public
  */
 export function buildRetry(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -474,7 +470,6 @@ export function buildRetry(rollout: unknown): RolloutActionResult {
  * `kubectl argo rollouts pause`: holds the rollout where it is until it is
  * resumed or promoted.
  *
- * @public
  */
 export function buildPause(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);
@@ -497,7 +492,6 @@ export function buildPause(rollout: unknown): RolloutActionResult {
  * pauses and may skip a step); this is the spec half of that promote, for a
  * user who only wants to lift their own pause.
  *
- * @public
  */
 export function buildResume(rollout: unknown): RolloutActionResult {
   const checked = check(rollout);

@@ -168,7 +168,6 @@ function analysisStatus(raw: unknown): AnalysisRunStatusView | undefined {
  * status.currentStepIndex as Argo reads it: absent counts as 0; anything
  * that is not a whole number is treated as absent.
  *
- * @public
  */
 export function readStepIndex(rollout: unknown): number | undefined {
   const index = asNumber(dig(rollout, 'status', 'currentStepIndex'));
@@ -177,7 +176,6 @@ export function readStepIndex(rollout: unknown): number | undefined {
     : undefined;
 }
 
-/** @public */
 export function readPauseConditions(rollout: unknown): PauseConditionView[] {
   return asArray(dig(rollout, 'status', 'pauseConditions')).map(c => ({
     reason: asString(dig(c, 'reason')) ?? 'unknown',
@@ -185,7 +183,6 @@ export function readPauseConditions(rollout: unknown): PauseConditionView[] {
   }));
 }
 
-/** @public */
 export function readStrategy(rollout: unknown): RolloutProgress['strategy'] {
   const strategy = dig(rollout, 'spec', 'strategy');
   if (isRecord(dig(strategy, 'canary'))) return 'canary';

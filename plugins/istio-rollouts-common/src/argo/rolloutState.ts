@@ -329,7 +329,6 @@ export function readArgoActions(rollout: unknown): ArgoActionAvailability[] {
  * the ReplicaSets and AnalysisRuns around it (those it does not own are
  * ignored). Never throws.
  *
- * @public
  */
 export function readArgoRolloutState(
   rollout: unknown,

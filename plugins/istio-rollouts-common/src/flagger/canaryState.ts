@@ -87,7 +87,6 @@ function readGates(canary: unknown): FlaggerGateView[] {
  * weight, checks, and the webhooks of the gate types (all closed; the
  * backend's gate service says which are open).
  *
- * @public
  */
 export function readFlaggerCanaryState(
   canary: unknown,

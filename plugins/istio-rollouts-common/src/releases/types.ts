@@ -39,8 +39,13 @@ export type ReleaseInFlightStrategy = Extract<
  *
  * @public
  */
-export const RELEASE_IN_FLIGHT_STRATEGIES: ReadonlyArray<ReleaseInFlightStrategy> =
-  ['canary', 'targeted', 'mirror', 'blue-green', 'managed'];
+export const RELEASE_IN_FLIGHT_STRATEGIES = [
+  'canary',
+  'targeted',
+  'mirror',
+  'blue-green',
+  'managed',
+] as const satisfies ReadonlyArray<ReleaseInFlightStrategy>;
 
 /**
  * Where the time a route entered its current state comes from: the plugin's

@@ -16,6 +16,7 @@
 
 import { isRecord, JsonRecord } from '../kube/guards';
 import { resolveHost, shortHostName } from '../kube/hosts';
+import { isValidSubsetName } from '../kube/names';
 import { DEFAULT_NAMESPACE } from '../kube/readMeta';
 import { DestinationRef, RouteChangeRefusal } from './types';
 
@@ -79,8 +80,20 @@ export function refersTo(
   );
 }
 
-// Istio validates subset names as RFC 1123 labels.
-const SUBSET = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/**
+ * Whether two references name the same version: the same host as Istio
+ * resolves it in `namespace` (the route's) and the same subset. The port
+ * does not make another version.
+ *
+ * @public
+ */
+export function sameVersion(
+  a: DestinationRef,
+  b: DestinationRef,
+  namespace: string = DEFAULT_NAMESPACE,
+): boolean {
+  return refersTo({ ...a, port: undefined }, b, namespace);
+}
 
 /**
  * Checks a reference that arrived as unknown JSON; `what` names it in the
@@ -104,7 +117,7 @@ export function readDestinationRef(
   }
   const ref: DestinationRef = { host };
   if (subset !== undefined && subset !== null && subset !== '') {
-    if (typeof subset !== 'string' || !SUBSET.test(subset)) {
+    if (typeof subset !== 'string' || !isValidSubsetName(subset)) {
       return refuse(
         400,
         `${what}: subset ${JSON.stringify(

@@ -15,7 +15,7 @@
  */
 
 import { DEFAULT_NAMESPACE } from '../kube/readMeta';
-import { refersTo } from './destinations';
+import { sameVersion } from './destinations';
 import { toShares } from './shares';
 import { DestinationRef, RouteChangePlan, SnapshotDestination } from './types';
 
@@ -41,7 +41,7 @@ export function raisesNonStableShare(
 ): boolean {
   if (plan.addedRoute) return true;
   const same = (a: DestinationRef, b: DestinationRef) =>
-    refersTo({ ...a, port: undefined }, b, namespace);
+    sameVersion(a, b, namespace);
   const before = shares(plan.before.destinations);
   const after = shares(plan.after.destinations);
   const raised = plan.after.destinations.some((d, i) => {

@@ -15,7 +15,7 @@
  */
 
 import { DEFAULT_NAMESPACE } from '../kube/readMeta';
-import { refersTo } from './destinations';
+import { sameVersion } from './destinations';
 import { DestinationRef } from './types';
 
 /**
@@ -35,10 +35,7 @@ export function stableVersion(
   recorded?: DestinationRef,
 ): DestinationRef | undefined {
   const found =
-    (recorded &&
-      destinations.find(d =>
-        refersTo({ ...recorded, port: undefined }, d, namespace),
-      )) ||
+    (recorded && destinations.find(d => sameVersion(recorded, d, namespace))) ||
     destinations[0];
   return found && { host: found.host, subset: found.subset, port: found.port };
 }

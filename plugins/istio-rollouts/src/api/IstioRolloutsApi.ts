@@ -17,6 +17,8 @@
 import { CompoundEntityRef } from '@backstage/catalog-model';
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
+  AuditExportFormat,
+  AuditExportQuery,
   AuditQuery,
   AuditRecordPage,
   ControllerActionRequest,
@@ -29,7 +31,7 @@ import type {
   FlaggerWebhooksResponse,
   PromotionRequest,
   PromotionRequestList,
-  PromotionRequestStatus,
+  PromotionRequestListQuery,
   ReleasesInFlightPage,
   ReleasesInFlightQuery,
   RouteActionRequest,
@@ -52,12 +54,7 @@ export interface IstioRolloutsHealth {
  *
  * @public
  */
-export interface ListPromotionRequestsOptions {
-  /** Only these statuses; all when absent. */
-  status?: PromotionRequestStatus[];
-  /** At most this many, newest first. */
-  limit?: number;
-}
+export type ListPromotionRequestsOptions = PromotionRequestListQuery;
 
 /**
  * A page of an entity's history.
@@ -69,21 +66,6 @@ export interface HistoryPageOptions {
   /** `nextCursor` of the previous page. */
   cursor?: string;
 }
-
-/**
- * Filters of an audit export: those of {@link IstioRolloutsApi.listAudit}
- * without paging (the export is the whole filtered trail).
- *
- * @public
- */
-export type AuditExportQuery = Omit<AuditQuery, 'limit' | 'cursor'>;
-
-/**
- * Formats of the audit export.
- *
- * @public
- */
-export type AuditExportFormat = 'csv' | 'ndjson';
 
 /**
  * A downloaded audit export, ready to be saved.
@@ -198,4 +180,9 @@ export {
 export type {
   PromotionRequestSignal,
   RolloutChangeSignal,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+// So are the audit export's query and formats.
+export type {
+  AuditExportFormat,
+  AuditExportQuery,
 } from '@istio-rollouts/plugin-istio-rollouts-common';

@@ -54,7 +54,13 @@ export function useCursorPages<F, P extends { nextCursor?: string }>(
   );
   const next = useCallback(() => {
     if (!nextCursor) return;
-    setPaging(p => ({ ...p, cursors: [...p.cursors, nextCursor] }));
+    // Until the next page has loaded, nextCursor is still the one already
+    // followed: a second click would step onto the same page again.
+    setPaging(p =>
+      p.cursors[p.cursors.length - 1] === nextCursor
+        ? p
+        : { ...p, cursors: [...p.cursors, nextCursor] },
+    );
   }, [nextCursor]);
   const previous = useCallback(
     () =>

@@ -20,9 +20,10 @@ import { useApi } from '@backstage/core-plugin-api';
 import { useSignal } from '@backstage/plugin-signals-react';
 import {
   ApprovalPolicy,
+  OPEN_PROMOTION_REQUEST_STATUSES,
   PROMOTION_REQUEST_STATUSES,
   PromotionRequest,
-  PromotionRequestStatus,
+  isOpenPromotionRequestStatus,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
@@ -43,8 +44,10 @@ export const REQUESTS_SLOW_POLL_MS = 60_000;
 /** How many decided requests the card shows below the pending ones. */
 export const RECENT_DECIDED_LIMIT = 5;
 
-const OPEN: PromotionRequestStatus[] = ['pending', 'approving'];
-const DECIDED = PROMOTION_REQUEST_STATUSES.filter(s => !OPEN.includes(s));
+const OPEN = [...OPEN_PROMOTION_REQUEST_STATUSES];
+const DECIDED = PROMOTION_REQUEST_STATUSES.filter(
+  s => !isOpenPromotionRequestStatus(s),
+);
 
 /** An entity's promotion requests and the installation's approval policy. */
 export interface PromotionRequestsState {

@@ -93,9 +93,14 @@ export function useRolloutHistory(entity: Entity, refreshKey?: unknown) {
     };
   }, [api, kind, namespace, name, refreshKey]);
 
+  // Set at once, unlike loadingMore: a second call in the same tick (a
+  // double click) must not fetch the same page again.
+  const moreInFlight = useRef(false);
+
   const loadMore = useCallback(async () => {
     const cursor = current.current?.nextCursor;
-    if (!cursor) return;
+    if (!cursor || moreInFlight.current) return;
+    moreInFlight.current = true;
     setLoadingMore(true);
     setMoreError(undefined);
     try {
@@ -116,6 +121,7 @@ export function useRolloutHistory(entity: Entity, refreshKey?: unknown) {
     } catch (e) {
       setMoreError(e as Error);
     } finally {
+      moreInFlight.current = false;
       setLoadingMore(false);
     }
   }, [api, kind, namespace, name]);

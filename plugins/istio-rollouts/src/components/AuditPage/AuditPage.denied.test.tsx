@@ -22,7 +22,7 @@ import {
 } from '@backstage/test-utils';
 import { screen } from '@testing-library/react';
 import { istioRolloutsApiRef } from '../../api/IstioRolloutsApi';
-import { testApi } from '../RouteActions/__testUtils__/fixtures';
+import { testApi } from '../../__testUtils__/api';
 import { AuditPage } from './AuditPage';
 
 // A file of its own: usePermission caches a decision per permission for

@@ -14,32 +14,24 @@
  * limitations under the License.
  */
 
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   TestApiProvider,
   mockApis,
   renderInTestApp,
 } from '@backstage/test-utils';
-import type {
-  AuditQuery,
-  AuditRecord,
-} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   IstioRolloutsApi,
   istioRolloutsApiRef,
 } from '../../api/IstioRolloutsApi';
-import { responseError, testApi } from '../RouteActions/__testUtils__/fixtures';
-import { CANARY_RECORDS } from '../RolloutHistory/__testUtils__/records';
+import { pagedByCursor, responseError, testApi } from '../../__testUtils__/api';
+import { CANARY_RECORDS, auditRecord } from '../../__testUtils__/auditRecords';
+import { CATALOG_ROUTES, button } from '../../__testUtils__/render';
 import { AuditPage } from './AuditPage';
 
 // The denied state is tested in AuditPage.denied.test.tsx: usePermission
 // caches decisions per permission for the whole test file.
-
-function record(id: string, reason: string): AuditRecord {
-  return { ...CANARY_RECORDS[3], id, reason };
-}
 
 async function renderPage(api: Partial<IstioRolloutsApi>, route = '/') {
   await renderInTestApp(
@@ -51,26 +43,23 @@ async function renderPage(api: Partial<IstioRolloutsApi>, route = '/') {
     >
       <AuditPage />
     </TestApiProvider>,
-    {
-      routeEntries: [route],
-      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-    },
+    { ...CATALOG_ROUTES, routeEntries: [route] },
   );
 }
 
 // Three pages, each one record, linked by cursors c2 and c3.
-function pagedAudit() {
-  const pages: Record<string, { items: AuditRecord[]; nextCursor?: string }> = {
-    first: { items: [record('3', 'on page one')], nextCursor: 'c2' },
-    c2: { items: [record('2', 'on page two')], nextCursor: 'c3' },
-    c3: { items: [record('1', 'on page three')] },
-  };
-  return jest.fn(
-    async (query: AuditQuery = {}) => pages[query.cursor ?? 'first'],
-  );
-}
-
-const button = (name: string) => screen.getByRole('button', { name });
+const pagedAudit = () =>
+  pagedByCursor({
+    first: {
+      items: [auditRecord({ id: '3', reason: 'on page one' })],
+      nextCursor: 'c2',
+    },
+    c2: {
+      items: [auditRecord({ id: '2', reason: 'on page two' })],
+      nextCursor: 'c3',
+    },
+    c3: { items: [auditRecord({ id: '1', reason: 'on page three' })] },
+  });
 
 // Paging renders several pages in jsdom: on a busy 2-core machine this
 // takes longer than Jest's default 5 s.

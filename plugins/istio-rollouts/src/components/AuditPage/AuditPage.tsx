@@ -31,6 +31,7 @@ import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  isTrafficChangeOutcome,
   istioRolloutsAuditReadPermission,
   type AuditRecord,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -126,9 +127,7 @@ const columns: TableColumn<AuditRecord>[] = [
           <Typography
             variant="body2"
             color={
-              ['applied', 'observed'].includes(r.outcome)
-                ? 'textSecondary'
-                : 'error'
+              isTrafficChangeOutcome(r.outcome) ? 'textSecondary' : 'error'
             }
           >
             {r.message}

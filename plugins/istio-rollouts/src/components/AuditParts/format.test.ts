@@ -20,7 +20,7 @@ import {
   httpRouteView,
   route,
   vsView,
-} from '../RouteActions/__testUtils__/fixtures';
+} from '../../__testUtils__/views';
 import {
   describeTarget,
   describeWeights,

@@ -17,12 +17,9 @@
 import { renderInTestApp } from '@backstage/test-utils';
 import type { CanaryAnalysisView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { fireEvent, screen, within } from '@testing-library/react';
-import { route, version } from '../RouteActions/__testUtils__/fixtures';
-import {
-  analysisView,
-  check,
-  comparison,
-} from '../MetricsParts/__testUtils__/metricsFixtures';
+import { analysisView, check, comparison } from '../../__testUtils__/metrics';
+import { tableRow } from '../../__testUtils__/render';
+import { route, version } from '../../__testUtils__/views';
 import { CanaryAnalysisPanel } from './CanaryAnalysisPanel';
 
 async function renderPanel(analysis: CanaryAnalysisView) {
@@ -34,15 +31,6 @@ async function renderPanel(analysis: CanaryAnalysisView) {
     />,
   );
   return screen.getByRole('region', { name: 'Canary analysis' });
-}
-
-/** The row of a table whose first cell reads `name`. */
-function row(panel: HTMLElement, name: string): HTMLElement {
-  const found = within(panel)
-    .getAllByRole('row')
-    .find(r => within(r).queryAllByRole('cell')[0]?.textContent === name);
-  if (!found) throw new Error(`no row ${name}`);
-  return found;
 }
 
 describe('CanaryAnalysisPanel', () => {
@@ -87,13 +75,13 @@ describe('CanaryAnalysisPanel', () => {
       }),
     );
 
-    const success = row(panel, 'request-success-rate');
+    const success = tableRow(panel, 'request-success-rate');
     expect(within(success).getByText('80%')).toBeInTheDocument();
     expect(within(success).getByText('≥ 99%')).toBeInTheDocument();
     expect(within(success).getByText('fail')).toBeInTheDocument();
     expect(within(success).getByTestId('status-error')).toBeInTheDocument();
 
-    const duration = row(panel, 'request-duration');
+    const duration = tableRow(panel, 'request-duration');
     expect(within(duration).getByText('212 ms')).toBeInTheDocument();
     expect(within(duration).getByText('≤ 500 ms')).toBeInTheDocument();
     expect(within(duration).getByText('pass')).toBeInTheDocument();
@@ -125,7 +113,7 @@ describe('CanaryAnalysisPanel', () => {
       }),
     );
 
-    const latency = row(panel, 'latency-p99');
+    const latency = tableRow(panel, 'latency-p99');
     for (const text of [
       '612 ms (6 samples)',
       '24.5 ms (6 samples)',
@@ -138,7 +126,7 @@ describe('CanaryAnalysisPanel', () => {
     // Higher latency is worse: a failure.
     expect(within(latency).getByTestId('status-error')).toBeInTheDocument();
 
-    const errors = row(panel, 'error-rate');
+    const errors = tableRow(panel, 'error-rate');
     for (const text of ['— (2 samples)', '0% (6 samples)', '—', '±5%']) {
       expect(within(errors).getByText(text)).toBeInTheDocument();
     }

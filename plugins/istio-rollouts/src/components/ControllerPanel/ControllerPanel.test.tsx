@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/test-utils';
 import type {
   ArgoRolloutStateView,
@@ -23,16 +22,17 @@ import type {
   ManagedByView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { PromotionRequestsContext } from '../PromotionRequests';
+import { echoingCreateRequest, responseError } from '../../__testUtils__/api';
 import {
-  POLICY,
+  CATALOG_ROUTES,
   Providers,
-  promotionRequest,
-  responseError,
-  route,
+  button,
+  enabledButton,
   testEntity,
-  vsView,
-} from '../RouteActions/__testUtils__/fixtures';
+} from '../../__testUtils__/render';
+import { route, vsView } from '../../__testUtils__/views';
+import { APPROVAL_POLICY } from '../../__testUtils__/writes';
+import { PromotionRequestsContext } from '../PromotionRequests';
 import { VirtualServiceCard } from '../VirtualServiceCard';
 
 const minutesAgo = (n: number) =>
@@ -228,13 +228,7 @@ async function renderCard(options: {
       dryRun: req.dryRun === true,
       resourceVersionAfter: req.dryRun ? undefined : '1813',
     }));
-  const createRequest =
-    options.createRequest ??
-    jest
-      .fn()
-      .mockImplementation(async (_e, req) =>
-        promotionRequest({ target: req.target, change: req.change }),
-      );
+  const createRequest = options.createRequest ?? echoingCreateRequest();
   const flaggerWebhooks =
     options.flaggerWebhooks ??
     jest.fn().mockRejectedValue(new Error('not expected'));
@@ -247,12 +241,12 @@ async function renderCard(options: {
       decide={options.decide}
     >
       <PromotionRequestsContext.Provider
-        value={{ policy: POLICY, loading: false, refresh }}
+        value={{ policy: APPROVAL_POLICY, loading: false, refresh }}
       >
         <VirtualServiceCard vs={vs} cluster="local" onChanged={onChanged} />
       </PromotionRequestsContext.Provider>
     </Providers>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    CATALOG_ROUTES,
   );
   return {
     controllerAction,
@@ -266,13 +260,6 @@ async function renderCard(options: {
 // Each test renders the whole card (routes, versions, the panel) and waits
 // for permission decisions; on a loaded two-core machine that takes seconds.
 jest.setTimeout(30_000);
-
-const button = (name: string | RegExp) => screen.getByRole('button', { name });
-
-async function enabledButton(name: string | RegExp) {
-  await waitFor(() => expect(button(name)).toBeEnabled());
-  return button(name);
-}
 
 describe('ControllerPanel', () => {
   it("shows an Argo Rollout's steps, pause, analysis and ReplicaSets", async () => {

@@ -15,21 +15,9 @@
  */
 
 import { Entity } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
-import {
-  EntityProvider,
-  entityRouteRef,
-} from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import {
-  mockApis,
-  renderInTestApp,
-  TestApiProvider,
-} from '@backstage/test-utils';
-import type {
-  EntityRolloutView,
-  VirtualServiceView,
-} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { renderInTestApp } from '@backstage/test-utils';
+import type { VirtualServiceView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
   act,
   fireEvent,
@@ -37,128 +25,43 @@ import {
   waitFor,
   within,
 } from '@testing-library/react';
+import type { IstioRolloutsApi } from '../../api/IstioRolloutsApi';
+import { responseError, testSignalApi } from '../../__testUtils__/api';
+import { CANARY_RECORDS } from '../../__testUtils__/auditRecords';
 import {
-  IstioRolloutsApi,
-  istioRolloutsApiRef,
-} from '../../api/IstioRolloutsApi';
+  CATALOG_ROUTES,
+  Providers,
+  testEntity,
+  unannotatedEntity,
+} from '../../__testUtils__/render';
 import {
-  POLICY,
+  entityRolloutView,
+  route,
+  targetedRoute,
+  vsView,
+} from '../../__testUtils__/views';
+import {
+  APPROVAL_POLICY,
   promotionRequest,
-  testApi,
-} from '../RouteActions/__testUtils__/fixtures';
-import { CANARY_RECORDS } from '../RolloutHistory/__testUtils__/records';
+  routeActionResult,
+} from '../../__testUtils__/writes';
 import { IstioRolloutsContent } from './IstioRolloutsContent';
 
-const entity: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'reviews',
-    annotations: { 'istio-rollouts/virtual-services': 'demo/reviews' },
-  },
-  spec: { type: 'service', owner: 'team-bookinfo', lifecycle: 'production' },
-};
-
-function version(subset: string, ready = 2) {
-  return {
-    key: `reviews/${subset}`,
-    label: subset,
-    host: 'reviews',
-    fqdn: 'reviews.demo.svc.cluster.local',
-    subset,
-    labels: { version: subset },
-    workloads: [
-      {
-        kind: 'Deployment' as const,
-        namespace: 'demo',
-        name: `reviews-${subset}`,
-        images: [`example/reviews:${subset}`],
-        replicas: { desired: 2, ready, updated: 2, available: ready },
-        updateStrategy: 'RollingUpdate' as const,
-      },
-    ],
-    ready,
-    desired: 2,
-  };
-}
-
-function vsView(
-  overrides: Partial<VirtualServiceView> = {},
-): VirtualServiceView {
-  return {
-    namespace: 'demo',
-    name: 'reviews',
-    apiVersion: 'networking.istio.io/v1',
-    resourceVersion: '42',
-    hosts: ['reviews'],
-    gateways: [],
-    versions: [version('v1'), version('v2')],
-    routes: [
-      {
-        index: 0,
-        name: 'primary',
-        match: [],
-        destinations: [
-          {
-            versionKey: 'reviews/v1',
-            host: 'reviews',
-            subset: 'v1',
-            weight: 90,
-          },
-          {
-            versionKey: 'reviews/v2',
-            host: 'reviews',
-            subset: 'v2',
-            weight: 10,
-          },
-        ],
-        strategy: 'canary',
-        explanation: 'Canary: 10% of traffic goes to v2, 90% stays on v1',
-        warnings: [],
-      },
-    ],
-    nonHttpRoutes: [],
-    warnings: [],
-    ...overrides,
-  };
-}
-
-function view(clusters: EntityRolloutView['clusters']): EntityRolloutView {
-  return {
-    entityRef: 'component:default/reviews',
-    clusters,
-    generatedAt: '2026-11-26T00:00:00Z',
-  };
-}
+/** demo/reviews with its route `primary` at v1 90%, v2 10%. */
+const reviews = (overrides: Partial<VirtualServiceView> = {}) =>
+  vsView([route([90, 10])], overrides);
 
 function renderTab(
   api: Partial<IstioRolloutsApi>,
-  e: Entity = entity,
-  extraApis: any[] = [],
+  entity: Entity = testEntity(),
+  apis: any[] = [],
 ) {
-  const full: IstioRolloutsApi = testApi({
-    getEntityView: async () => view([]),
-    applyRouteAction: jest.fn(),
-    scaleVersion: jest.fn(),
-    ...api,
-  });
-  // The route actions ask the permission API; the factory carries its ref,
-  // which this package cannot import (plugin-permission-react is no dep).
-  const permission = mockApis.permission.factory();
   return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [istioRolloutsApiRef, full],
-        [permission.api, permission.factory({})],
-        ...extraApis,
-      ]}
-    >
-      <EntityProvider entity={e}>
-        <IstioRolloutsContent />
-      </EntityProvider>
-    </TestApiProvider>,
+    <Providers api={api} entity={entity} apis={apis}>
+      <IstioRolloutsContent />
+    </Providers>,
     // Requesters, approvers and actors link to their catalog pages.
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    CATALOG_ROUTES,
   );
 }
 
@@ -169,7 +72,7 @@ jest.setTimeout(30_000);
 describe('IstioRolloutsContent', () => {
   it('shows the missing-annotation state without calling the backend', async () => {
     const getEntityView = jest.fn();
-    await renderTab({ getEntityView }, { ...entity, metadata: { name: 'x' } });
+    await renderTab({ getEntityView }, unannotatedEntity());
 
     expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
     expect(getEntityView).not.toHaveBeenCalled();
@@ -181,18 +84,34 @@ describe('IstioRolloutsContent', () => {
     expect(await screen.findByTestId('progress')).toBeInTheDocument();
   });
 
-  it('shows a backend error in an error panel', async () => {
-    const response = new Response(
-      JSON.stringify({
-        error: {
-          name: 'NotAllowedError',
-          message: 'You may not see the rollouts of component:default/reviews',
-        },
-        response: { statusCode: 403 },
-      }),
-      { status: 403, headers: { 'content-type': 'application/json' } },
+  it('says so when the user may not see the rollouts', async () => {
+    const error = await responseError(
+      403,
+      'NotAllowedError',
+      'You may not see the rollouts of component:default/reviews',
     );
-    const error = await ResponseError.fromResponse(response as any);
+    await renderTab({
+      getEntityView: async () => {
+        throw error;
+      },
+    });
+
+    expect(
+      await screen.findByText("You may not see this service's rollouts"),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'You may not see the rollouts of component:default/reviews',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows any other backend error in an error panel', async () => {
+    const error = await responseError(
+      503,
+      'ServiceUnavailableError',
+      'The catalog does not answer',
+    );
     await renderTab({
       getEntityView: async () => {
         throw error;
@@ -201,13 +120,13 @@ describe('IstioRolloutsContent', () => {
 
     expect(await screen.findByRole('alert')).toBeInTheDocument();
     expect(
-      screen.getAllByText(/You may not see the rollouts/).length,
+      screen.getAllByText(/The catalog does not answer/).length,
     ).toBeGreaterThan(0);
   });
 
   it('says when no cluster is configured, and when nothing matches', async () => {
     const { unmount } = await renderTab({
-      getEntityView: async () => view([]),
+      getEntityView: async () => entityRolloutView([]),
     });
     expect(
       await screen.findByText('No cluster configured'),
@@ -216,7 +135,7 @@ describe('IstioRolloutsContent', () => {
 
     await renderTab({
       getEntityView: async () =>
-        view([{ cluster: 'local', virtualServices: [] }]),
+        entityRolloutView([{ cluster: 'local', virtualServices: [] }]),
     });
     expect(
       await screen.findByText('No VirtualService found'),
@@ -226,7 +145,7 @@ describe('IstioRolloutsContent', () => {
   it('shows a canary: strategy, sentence, labelled split and versions', async () => {
     await renderTab({
       getEntityView: async () =>
-        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+        entityRolloutView([{ cluster: 'local', virtualServices: [reviews()] }]),
     });
 
     expect(await screen.findByText('demo/reviews')).toBeInTheDocument();
@@ -250,61 +169,25 @@ describe('IstioRolloutsContent', () => {
   });
 
   it('shows match rules, mirror, controllers, GitOps and warnings', async () => {
-    const targeted = vsView({
-      routes: [
+    const mirrored = route([100], {
+      index: 1,
+      mirror: {
+        versionKey: 'reviews/v2',
+        host: 'reviews',
+        subset: 'v2',
+        percentage: 20,
+      },
+      strategy: 'mirror',
+      explanation: 'Mirror: all traffic served by v1; 20% copied to v2',
+      warnings: [
         {
-          index: 0,
-          match: [
-            [
-              {
-                kind: 'header',
-                name: 'end-user',
-                operator: 'exact',
-                value: 'jason',
-              },
-            ],
-          ],
-          destinations: [
-            {
-              versionKey: 'reviews/v2',
-              host: 'reviews',
-              subset: 'v2',
-              weight: 100,
-            },
-          ],
-          strategy: 'targeted',
-          explanation:
-            'Targeted: requests with header end-user = jason go to v2',
-          warnings: [],
-        },
-        {
-          index: 1,
-          match: [],
-          destinations: [
-            {
-              versionKey: 'reviews/v1',
-              host: 'reviews',
-              subset: 'v1',
-              weight: 100,
-            },
-          ],
-          mirror: {
-            versionKey: 'reviews/v2',
-            host: 'reviews',
-            subset: 'v2',
-            percentage: 20,
-          },
-          strategy: 'mirror',
-          explanation: 'Mirror: all traffic served by v1; 20% copied to v2',
-          warnings: [
-            {
-              code: 'no-ready-pods',
-              severity: 'error',
-              message: 'v2 has no ready pods',
-            },
-          ],
+          code: 'no-ready-pods',
+          severity: 'error',
+          message: 'v2 has no ready pods',
         },
       ],
+    });
+    const targeted = vsView([targetedRoute(), mirrored], {
       managedBy: {
         controller: 'argo-rollouts',
         namespace: 'demo',
@@ -317,7 +200,7 @@ describe('IstioRolloutsContent', () => {
     });
     await renderTab({
       getEntityView: async () =>
-        view([{ cluster: 'local', virtualServices: [targeted] }]),
+        entityRolloutView([{ cluster: 'local', virtualServices: [targeted] }]),
     });
 
     expect(
@@ -344,25 +227,11 @@ describe('IstioRolloutsContent', () => {
     const getEntityView = jest
       .fn()
       .mockResolvedValue(
-        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+        entityRolloutView([{ cluster: 'local', virtualServices: [reviews()] }]),
       );
-    const applyRouteAction = jest.fn().mockResolvedValue({
-      dryRun: false,
-      patch: [],
-      before: { index: 0, destinations: [] },
-      after: {
-        index: 0,
-        name: 'primary',
-        destinations: [
-          { host: 'reviews', subset: 'v1', weight: 75 },
-          { host: 'reviews', subset: 'v2', weight: 25 },
-        ],
-      },
-      resultingRoute: {},
-      resourceVersionBefore: '42',
-      resourceVersionAfter: '43',
-      warnings: [],
-    });
+    const applyRouteAction = jest
+      .fn()
+      .mockResolvedValue(routeActionResult([75, 25]));
     await renderTab({ getEntityView, applyRouteAction });
 
     const promote = await screen.findByRole('button', {
@@ -392,8 +261,8 @@ describe('IstioRolloutsContent', () => {
   it('shows a failing cluster next to a working one', async () => {
     await renderTab({
       getEntityView: async () =>
-        view([
-          { cluster: 'local', virtualServices: [vsView()] },
+        entityRolloutView([
+          { cluster: 'local', virtualServices: [reviews()] },
           {
             cluster: 'eu-west',
             virtualServices: [],
@@ -417,15 +286,15 @@ describe('IstioRolloutsContent', () => {
     // before, eu-west stopped answering 45 s before and is flagged stale.
     await renderTab({
       getEntityView: async () =>
-        view([
+        entityRolloutView([
           {
             cluster: 'local',
-            virtualServices: [vsView()],
+            virtualServices: [reviews()],
             syncedAt: '2026-11-25T23:59:58.000Z',
           },
           {
             cluster: 'eu-west',
-            virtualServices: [vsView({ name: 'reviews-eu' })],
+            virtualServices: [reviews({ name: 'reviews-eu' })],
             syncedAt: '2026-11-25T23:59:15.000Z',
             stale: {
               since: '2026-11-25T23:59:45.000Z',
@@ -452,15 +321,10 @@ describe('IstioRolloutsContent', () => {
   });
 
   it('refetches when a signal carries a topic of the view', async () => {
-    // One listener per channel: the tab also listens for promotion requests.
-    const listeners: Record<string, (m: any) => void> = {};
-    const signalApi = {
-      subscribe: (channel: string, on: (m: any) => void) => {
-        listeners[channel] = on;
-        return { unsubscribe() {} };
-      },
-    };
-    const listener = (m: any) => listeners['istio-rollouts:changes'](m);
+    // The tab also listens for promotion requests, on a channel of their own.
+    const signals = testSignalApi();
+    const listener = (message: Record<string, unknown>) =>
+      signals.publish('istio-rollouts:changes', message);
     // The backend gives each cluster of the view the (opaque) topics of the
     // changes that concern it: its namespaces where it found something, any
     // change on the cluster where it found nothing or failed.
@@ -471,32 +335,10 @@ describe('IstioRolloutsContent', () => {
       signalTopics: ['topic-eu-west'],
     };
     const split = (v1: number, v2: number) =>
-      view([
+      entityRolloutView([
         {
           cluster: 'local',
-          virtualServices: [
-            vsView({
-              routes: [
-                {
-                  ...vsView().routes[0],
-                  destinations: [
-                    {
-                      versionKey: 'reviews/v1',
-                      host: 'reviews',
-                      subset: 'v1',
-                      weight: v1,
-                    },
-                    {
-                      versionKey: 'reviews/v2',
-                      host: 'reviews',
-                      subset: 'v2',
-                      weight: v2,
-                    },
-                  ],
-                },
-              ],
-            }),
-          ],
+          virtualServices: [vsView([route([v1, v2])])],
           signalTopics: ['topic-local-whole', 'topic-local-demo'],
         },
         failing,
@@ -505,7 +347,9 @@ describe('IstioRolloutsContent', () => {
       .fn()
       .mockResolvedValueOnce(split(90, 10))
       .mockResolvedValue(split(50, 50));
-    await renderTab({ getEntityView }, entity, [[signalApiRef, signalApi]]);
+    await renderTab({ getEntityView }, testEntity(), [
+      [signalApiRef, signals.api],
+    ]);
     expect(await screen.findByText('v1 90%')).toBeInTheDocument();
 
     // A change elsewhere is ignored, and so is a message naming a namespace.
@@ -530,10 +374,10 @@ describe('IstioRolloutsContent', () => {
   });
 
   it('shows pending requests above the routes and the history below, and applies the approval policy to the actions', async () => {
-    const policy = { ...POLICY, ownersApplyDirectly: false };
+    const policy = { ...APPROVAL_POLICY, ownersApplyDirectly: false };
     await renderTab({
       getEntityView: async () =>
-        view([{ cluster: 'local', virtualServices: [vsView()] }]),
+        entityRolloutView([{ cluster: 'local', virtualServices: [reviews()] }]),
       listRequests: async (_e, query) => ({
         items: query?.status?.includes('pending') ? [promotionRequest()] : [],
         policy,

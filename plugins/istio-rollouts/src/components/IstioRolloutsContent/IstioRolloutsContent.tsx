@@ -14,17 +14,9 @@
  * limitations under the License.
  */
 
-import {
-  EmptyState,
-  MissingAnnotationEmptyState,
-  Progress,
-  ResponseErrorPanel,
-  WarningPanel,
-} from '@backstage/core-components';
+import { WarningPanel } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
-  ISTIO_ROLLOUTS_ANNOTATIONS,
-  KUBERNETES_ANNOTATIONS,
   isIstioRolloutsAvailable,
   readRolloutAnnotations,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -37,20 +29,13 @@ import {
   PromotionRequestsContext,
 } from '../PromotionRequests';
 import { RolloutHistoryCard } from '../RolloutHistory';
+import { RolloutViewNotice, rolloutViewState } from '../RolloutViewState';
 import { VirtualServiceCard } from '../VirtualServiceCard';
 import { ClusterSyncStatus } from './ClusterSyncStatus';
 
-const ERROR_TITLES: Record<string, string> = {
-  unreachable: 'Cluster unreachable',
-  unauthorized: 'Cluster rejected the plugin credentials',
-  forbidden: 'Missing Kubernetes permissions',
-  'not-synced': 'Cluster still loading',
-  unknown: 'Cluster error',
-};
-
 const RolloutView = () => {
   const { entity } = useEntity();
-  const { view, loading, error, retry } = useRolloutView(entity);
+  const { view: loaded, loading, error, retry } = useRolloutView(entity);
   // Loaded once for the tab: the card lists them, and every route's actions
   // need the approval policy to know whether promotions apply or request.
   const requests = usePromotionRequests(entity);
@@ -64,13 +49,18 @@ const RolloutView = () => {
   );
   const problems = readRolloutAnnotations(entity).problems;
 
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!view) return null;
-
-  const nothingFound = view.clusters.every(
-    c => !c.error && c.virtualServices.length === 0,
-  );
+  const state = rolloutViewState({
+    annotated: true,
+    view: loaded,
+    loading,
+    error,
+  });
+  if (!('view' in state)) return <RolloutViewNotice state={state} />;
+  const { view } = state;
+  // Past the states that leave nothing to show, the notice says what is
+  // missing or failing above the requests and the history, which an entity
+  // may have without any route showing now.
+  const notice = state.kind !== 'found' || state.failures.length > 0;
   return (
     <PromotionRequestsContext.Provider value={requestsContext}>
       <Grid container spacing={3}>
@@ -85,44 +75,12 @@ const RolloutView = () => {
             </WarningPanel>
           </Grid>
         )}
-        {view.clusters.length === 0 && (
+        {notice && (
           <Grid item xs={12}>
-            <EmptyState
-              missing="info"
-              title="No cluster configured"
-              description="Configure clusters under kubernetes.clusterLocatorMethods (type: config) in the app-config."
-            />
+            <RolloutViewNotice state={state} />
           </Grid>
         )}
-        {view.clusters
-          .filter(c => c.error)
-          .map(c => (
-            <Grid item xs={12} key={`error-${c.cluster}`}>
-              <WarningPanel
-                severity="error"
-                title={`${ERROR_TITLES[c.error!.type] ?? 'Cluster error'}: ${
-                  c.cluster
-                }`}
-                message={c.error!.message}
-              />
-            </Grid>
-          ))}
         <ClusterSyncStatus key={view.generatedAt} view={view} />
-        {nothingFound && view.clusters.length > 0 && (
-          <Grid item xs={12}>
-            <EmptyState
-              missing="data"
-              title="No VirtualService found"
-              description={`No VirtualService matches this service on ${view.clusters
-                .map(c => c.cluster)
-                .join(', ')}. Name them in the ${
-                ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices
-              } annotation, or label the service's Kubernetes Services with ${
-                KUBERNETES_ANNOTATIONS.id
-              }.`}
-            />
-          </Grid>
-        )}
         {/* Pending requests first: they are what an owner has to act on. */}
         <Grid item xs={12}>
           <PromotionRequestsCard
@@ -161,14 +119,7 @@ const RolloutView = () => {
 export const IstioRolloutsContent = () => {
   const { entity } = useEntity();
   if (!isIstioRolloutsAvailable(entity)) {
-    return (
-      <MissingAnnotationEmptyState
-        annotation={[
-          ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices,
-          KUBERNETES_ANNOTATIONS.id,
-        ]}
-      />
-    );
+    return <RolloutViewNotice state={rolloutViewState({ annotated: false })} />;
   }
   return <RolloutView />;
 };

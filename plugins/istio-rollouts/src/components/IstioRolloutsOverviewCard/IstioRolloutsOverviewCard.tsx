@@ -14,70 +14,66 @@
  * limitations under the License.
  */
 
-import {
-  InfoCard,
-  MissingAnnotationEmptyState,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import {
-  ISTIO_ROLLOUTS_ANNOTATIONS,
-  KUBERNETES_ANNOTATIONS,
-  isIstioRolloutsAvailable,
-} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { isIstioRolloutsAvailable } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Box, Typography } from '@material-ui/core';
 import { useRolloutView } from '../../hooks/useRolloutView';
+import { RolloutViewNotice, rolloutViewState } from '../RolloutViewState';
 import { TrafficSplitBar } from '../TrafficSplitBar';
 
 const Body = () => {
   const { entity } = useEntity();
-  const { view, loading, error } = useRolloutView(entity);
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  const rows = view?.clusters.flatMap(c => [
-    ...(c.error
-      ? [
-          <Typography key={`e-${c.cluster}`} color="error" variant="body2">
-            {c.cluster}: {c.error.message}
-          </Typography>,
-        ]
-      : []),
-    ...c.virtualServices.flatMap(vs =>
-      vs.routes.map(route => (
-        <Box
-          key={`${c.cluster}/${vs.namespace}/${vs.name}/${route.index}`}
-          mb={1.5}
-        >
-          <Typography variant="body2">
-            <b>{vs.name}</b>
-            {route.name ? ` · ${route.name}` : ''}
-            {view.clusters.length > 1 ? ` · ${c.cluster}` : ''}
-          </Typography>
-          <Typography variant="body2" color="textSecondary">
-            {route.explanation}
-          </Typography>
-          {!route.delegate && (
-            <TrafficSplitBar
-              dense
-              destinations={route.destinations}
-              versions={vs.versions}
-            />
-          )}
-        </Box>
-      )),
-    ),
-  ]);
-  return rows && rows.length ? (
-    <>{rows}</>
-  ) : (
-    <Typography variant="body2">
-      No VirtualService found for this service.
-    </Typography>
+  const { view: loaded, loading, error } = useRolloutView(entity);
+  const state = rolloutViewState({
+    annotated: true,
+    view: loaded,
+    loading,
+    error,
+  });
+  if (state.kind !== 'found') return <RolloutViewNotice state={state} />;
+  const { view } = state;
+  return (
+    <>
+      <RolloutViewNotice state={state} />
+      {view.clusters.flatMap(c =>
+        c.virtualServices.map(vs => (
+          <Box key={`${c.cluster}/${vs.namespace}/${vs.name}`}>
+            {vs.routes.length === 0 && (
+              <Typography variant="body2">
+                <b>{vs.name}</b> · no HTTP routes
+              </Typography>
+            )}
+            {vs.routes.map(route => (
+              <Box key={route.index} mb={1.5}>
+                <Typography variant="body2">
+                  <b>{vs.name}</b>
+                  {route.name ? ` · ${route.name}` : ''}
+                  {view.clusters.length > 1 ? ` · ${c.cluster}` : ''}
+                </Typography>
+                <Typography variant="body2" color="textSecondary">
+                  {route.explanation}
+                </Typography>
+                {!route.delegate && (
+                  <TrafficSplitBar
+                    dense
+                    destinations={route.destinations}
+                    versions={vs.versions}
+                  />
+                )}
+              </Box>
+            ))}
+          </Box>
+        )),
+      )}
+    </>
   );
 };
 
-/** A compact card for the entity overview: each route's strategy and split. */
+/**
+ * A compact card for the entity overview: each route's strategy and split,
+ * or the same notice the tab shows for the same state.
+ */
 export const IstioRolloutsOverviewCard = () => {
   const { entity } = useEntity();
   return (
@@ -85,12 +81,7 @@ export const IstioRolloutsOverviewCard = () => {
       {isIstioRolloutsAvailable(entity) ? (
         <Body />
       ) : (
-        <MissingAnnotationEmptyState
-          annotation={[
-            ISTIO_ROLLOUTS_ANNOTATIONS.virtualServices,
-            KUBERNETES_ANNOTATIONS.id,
-          ]}
-        />
+        <RolloutViewNotice state={rolloutViewState({ annotated: false })} />
       )}
     </InfoCard>
   );

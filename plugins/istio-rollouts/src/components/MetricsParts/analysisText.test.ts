@@ -19,7 +19,7 @@ import {
   comparisonOutcome,
   joinReasons,
 } from './analysisText';
-import { comparison } from './__testUtils__/metricsFixtures';
+import { comparison } from '../../__testUtils__/metrics';
 
 describe('analysisSummary', () => {
   const failing = {

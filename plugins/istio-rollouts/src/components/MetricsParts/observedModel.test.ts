@@ -14,9 +14,9 @@
  * limitations under the License.
  */
 
-import { route, version } from '../RouteActions/__testUtils__/fixtures';
+import { observedView } from '../../__testUtils__/metrics';
+import { route, version } from '../../__testUtils__/views';
 import { observedRows, splitRouteOf } from './observedModel';
-import { observedView } from './__testUtils__/metricsFixtures';
 
 describe('splitRouteOf', () => {
   const targeted = route([0, 100], {

@@ -14,9 +14,10 @@
  * limitations under the License.
  */
 
-import type {
-  PromotionRequest,
-  VersionView,
+import {
+  isOpenPromotionRequestStatus,
+  type PromotionRequest,
+  type VersionView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Box, Tooltip, Typography, makeStyles } from '@material-ui/core';
 import {
@@ -90,7 +91,7 @@ export const PromotionRequestItem = ({
   actions?: RequestActions;
 }) => {
   const classes = useStyles();
-  const open = request.status === 'pending' || request.status === 'approving';
+  const open = isOpenPromotionRequestStatus(request.status);
   return (
     <Box
       className={classes.root}

@@ -16,7 +16,7 @@
 
 import { Entity } from '@backstage/catalog-model';
 import { identityApiRef } from '@backstage/core-plugin-api';
-import { entityRouteRef, useEntity } from '@backstage/plugin-catalog-react';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import { mockApis, renderInTestApp } from '@backstage/test-utils';
 import type {
@@ -31,25 +31,18 @@ import {
   within,
 } from '@testing-library/react';
 import { usePromotionRequests } from '../../hooks/usePromotionRequests';
+import { responseError, testSignalApi } from '../../__testUtils__/api';
+import { analysisView } from '../../__testUtils__/metrics';
 import {
-  POLICY,
+  CATALOG_ROUTES,
   Providers,
-  promotionRequest,
-  responseError,
-  route,
   testEntity,
-  vsView,
-} from '../RouteActions/__testUtils__/fixtures';
-import { analysisView } from '../MetricsParts/__testUtils__/metricsFixtures';
+} from '../../__testUtils__/render';
+import { localRolloutView } from '../../__testUtils__/views';
+import { APPROVAL_POLICY, promotionRequest } from '../../__testUtils__/writes';
 import { PromotionRequestsCard } from './PromotionRequestsCard';
 
-const view = {
-  entityRef: 'component:default/reviews',
-  clusters: [
-    { cluster: 'local', virtualServices: [vsView([route([90, 10])])] },
-  ],
-  generatedAt: '2026-11-26T00:00:00Z',
-};
+const view = localRolloutView();
 
 // The card as the tab uses it: fed by the hook, which loads and refreshes.
 const Harness = ({ onRouteChanged }: { onRouteChanged: () => void }) => {
@@ -75,7 +68,7 @@ async function renderCard(options: {
   entity?: Entity;
   signalTopic?: string;
 }) {
-  const policy = options.policy ?? POLICY;
+  const policy = options.policy ?? APPROVAL_POLICY;
   const { signalTopic } = options;
   const listRequests = jest.fn(async (_entity, query) =>
     query?.status?.includes('pending')
@@ -101,7 +94,7 @@ async function renderCard(options: {
     >
       <Harness onRouteChanged={onRouteChanged} />
     </Providers>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    CATALOG_ROUTES,
   );
   return { listRequests, onRouteChanged };
 }
@@ -287,7 +280,7 @@ describe('PromotionRequestsCard', () => {
   it('without four-eyes, lets a requester approve their own request', async () => {
     await renderCard({
       user: 'user:default/bob',
-      policy: { ...POLICY, fourEyes: false },
+      policy: { ...APPROVAL_POLICY, fourEyes: false },
       pending: [promotionRequest({ requestedBy: 'user:default/bob' })],
     });
     expect(await enabled(await item('req-1'), 'Approve…')).toBeEnabled();
@@ -394,23 +387,18 @@ describe('PromotionRequestsCard', () => {
   });
 
   it("refetches on a signal with this entity's topic only", async () => {
-    const listeners: Record<string, (m: any) => void> = {};
-    const signalApi = {
-      subscribe: (channel: string, on: (m: any) => void) => {
-        listeners[channel] = on;
-        return { unsubscribe() {} };
-      },
-    };
+    const signals = testSignalApi();
     const entity = testEntity();
     // The list names the (opaque) topic of the entity's request signals.
     const { listRequests } = await renderCard({
-      signalApi,
+      signalApi: signals.api,
       entity,
       signalTopic: 'topic-of-this-entity',
     });
     await screen.findByText('No pending promotion requests.');
     const calls = listRequests.mock.calls.length;
-    const signal = listeners['istio-rollouts:requests'];
+    const signal = (message: Record<string, unknown>) =>
+      signals.publish('istio-rollouts:requests', message);
 
     await act(async () => signal({ topic: 'topic-of-another-entity' }));
     // A message naming the entity, as signals once did, is ignored too.

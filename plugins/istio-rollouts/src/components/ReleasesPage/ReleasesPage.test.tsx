@@ -14,19 +14,18 @@
  * limitations under the License.
  */
 
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import type {
   ReleaseInFlight,
   ReleasesInFlightPage,
-  ReleasesInFlightQuery,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   IstioRolloutsApi,
   istioRolloutsApiRef,
 } from '../../api/IstioRolloutsApi';
-import { responseError, testApi } from '../RouteActions/__testUtils__/fixtures';
+import { pagedByCursor, responseError, testApi } from '../../__testUtils__/api';
+import { CATALOG_ROUTES, button } from '../../__testUtils__/render';
 import { ReleasesPage } from './ReleasesPage';
 
 const HOUR = 3_600_000;
@@ -153,14 +152,10 @@ async function renderPage(api: Partial<IstioRolloutsApi>, route = '/') {
     <TestApiProvider apis={[[istioRolloutsApiRef, testApi(api)]]}>
       <ReleasesPage />
     </TestApiProvider>,
-    {
-      routeEntries: [route],
-      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-    },
+    { ...CATALOG_ROUTES, routeEntries: [route] },
   );
 }
 
-const button = (name: string) => screen.getByRole('button', { name });
 const rowOf = (testId: string) => screen.getByTestId(testId).closest('tr')!;
 
 // Paging renders several pages in jsdom: on a busy 2-core machine this
@@ -425,15 +420,11 @@ describe('ReleasesPage', () => {
   });
 
   it('pages forward with the cursor, back with the cursors seen, and to the first page', async () => {
-    const pages: Record<string, ReleasesInFlightPage> = {
+    const listReleasesInFlight = pagedByCursor({
       first: page([release()], { total: 3, nextCursor: 'c2' }),
       c2: page([RATINGS_MIRROR], { total: 3, nextCursor: 'c3' }),
       c3: page([INVENTORY_TARGETED], { total: 3 }),
-    };
-    const listReleasesInFlight = jest.fn(
-      async (query: ReleasesInFlightQuery = {}) =>
-        pages[query.cursor ?? 'first'],
-    );
+    });
     await renderPage({ listReleasesInFlight });
 
     expect(

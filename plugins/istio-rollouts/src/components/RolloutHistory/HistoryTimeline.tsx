@@ -14,7 +14,10 @@
  * limitations under the License.
  */
 
-import type { AuditRecord } from '@istio-rollouts/plugin-istio-rollouts-common';
+import {
+  isTrafficChangeOutcome,
+  type AuditRecord,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
 import { Box, Tooltip, Typography, makeStyles } from '@material-ui/core';
 import {
   ActorRef,
@@ -120,7 +123,7 @@ export const HistoryTimeline = ({
                 <Typography
                   variant="body2"
                   color={
-                    ['applied', 'observed'].includes(record.outcome)
+                    isTrafficChangeOutcome(record.outcome)
                       ? 'textSecondary'
                       : 'error'
                   }

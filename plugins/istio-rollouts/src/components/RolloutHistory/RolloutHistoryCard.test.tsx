@@ -14,26 +14,23 @@
  * limitations under the License.
  */
 
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
+  CANARY_RECORDS,
+  START_RECORD,
+  T,
+} from '../../__testUtils__/auditRecords';
+import {
+  CATALOG_ROUTES,
   Providers,
-  route,
   testEntity,
-  vsView,
-} from '../RouteActions/__testUtils__/fixtures';
+} from '../../__testUtils__/render';
+import { localRolloutView, route } from '../../__testUtils__/views';
 import { RolloutHistoryCard } from './RolloutHistoryCard';
 import { weightToY } from './WeightsChart';
-import { CANARY_RECORDS, START_RECORD, T } from './__testUtils__/records';
 
-const view = {
-  entityRef: 'component:default/reviews',
-  clusters: [
-    { cluster: 'local', virtualServices: [vsView([route([50, 50])])] },
-  ],
-  generatedAt: '2026-11-26T10:11:00Z',
-};
+const view = localRolloutView([route([50, 50])]);
 
 async function renderHistory(getHistory: jest.Mock, refreshKey?: string) {
   const entity = testEntity();
@@ -46,9 +43,7 @@ async function renderHistory(getHistory: jest.Mock, refreshKey?: string) {
       />
     </Providers>
   );
-  const rendered = await renderInTestApp(ui(refreshKey), {
-    mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-  });
+  const rendered = await renderInTestApp(ui(refreshKey), CATALOG_ROUTES);
   return { rerender: (key: string) => rendered.rerender(ui(key)) };
 }
 

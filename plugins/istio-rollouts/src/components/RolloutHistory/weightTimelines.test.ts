@@ -15,7 +15,11 @@
  */
 
 import type { AuditRecord } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { CANARY_RECORDS, START_RECORD, T } from './__testUtils__/records';
+import {
+  CANARY_RECORDS,
+  START_RECORD,
+  T,
+} from '../../__testUtils__/auditRecords';
 import { stepPoints, weightSequence, weightTimelines } from './weightTimelines';
 
 const V1 = 'reviews|v1|';

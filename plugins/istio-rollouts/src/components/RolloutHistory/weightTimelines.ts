@@ -14,10 +14,11 @@
  * limitations under the License.
  */
 
-import type {
-  AuditRecord,
-  DestinationRef,
-  RouteSnapshot,
+import {
+  isTrafficChangeOutcome,
+  type AuditRecord,
+  type DestinationRef,
+  type RouteSnapshot,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { isRouteSnapshot, routeKindOf } from '../AuditParts';
 
@@ -99,7 +100,7 @@ export function weightTimelines(records: AuditRecord[]): WeightTimeline[] {
   const applied = records
     .filter(
       r =>
-        (r.outcome === 'applied' || r.outcome === 'observed') &&
+        isTrafficChangeOutcome(r.outcome) &&
         r.virtualService &&
         isRouteSnapshot(r.weightsAfter),
     )

@@ -17,16 +17,19 @@
 import { renderInTestApp } from '@backstage/test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { VirtualServiceView } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { RouteActions } from './RouteActions';
+import { echoingCreateRequest } from '../../__testUtils__/api';
 import {
   Providers,
-  httpRouteResult,
+  enabledButton,
+  testEntity,
+} from '../../__testUtils__/render';
+import {
   httpRouteRule,
   httpRouteView,
-  promotionRequest,
   serviceVersion,
-  testEntity,
-} from './__testUtils__/fixtures';
+} from '../../__testUtils__/views';
+import { httpRouteActionResult } from '../../__testUtils__/writes';
+import { RouteActions } from './RouteActions';
 
 // The actions on a rule of a Gateway API HTTPRoute: every request names
 // the kind, so the backend writes the HTTPRoute and not a VirtualService
@@ -51,13 +54,9 @@ async function renderActions(options: {
     jest
       .fn()
       .mockImplementation(async (_e, req) =>
-        httpRouteResult([75, 25], req.dryRun === true),
+        httpRouteActionResult([75, 25], req.dryRun === true),
       );
-  const createRequest = jest
-    .fn()
-    .mockImplementation(async (_e, req) =>
-      promotionRequest({ target: req.target, change: req.change }),
-    );
+  const createRequest = echoingCreateRequest();
   await renderInTestApp(
     <Providers
       api={{ applyRouteAction, createRequest }}
@@ -68,13 +67,6 @@ async function renderActions(options: {
     </Providers>,
   );
   return { applyRouteAction, createRequest };
-}
-
-const button = (name: string | RegExp) => screen.getByRole('button', { name });
-
-async function enabledButton(name: string | RegExp) {
-  await waitFor(() => expect(button(name)).toBeEnabled());
-  return button(name);
 }
 
 /** The options of a dialog's select, opened as a user would. */

@@ -17,19 +17,26 @@
 import { renderInTestApp } from '@backstage/test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { ApprovalPolicy } from '@istio-rollouts/plugin-istio-rollouts-common';
-import { PromotionRequestsContext } from '../PromotionRequests';
-import { RouteActions } from './RouteActions';
+import { echoingCreateRequest, responseError } from '../../__testUtils__/api';
 import {
-  POLICY,
   Providers,
-  promotionRequest,
-  responseError,
-  result,
-  route,
+  button,
+  enabledButton,
   testEntity,
+} from '../../__testUtils__/render';
+import {
+  route,
+  targetedRoute,
   version,
   vsView,
-} from './__testUtils__/fixtures';
+} from '../../__testUtils__/views';
+import {
+  APPROVAL_POLICY,
+  promotionRequest,
+  routeActionResult,
+} from '../../__testUtils__/writes';
+import { PromotionRequestsContext } from '../PromotionRequests';
+import { RouteActions } from './RouteActions';
 
 const TARGET = {
   cluster: 'local',
@@ -51,14 +58,9 @@ async function renderActions(options: {
 }) {
   const vs = options.vs ?? vsView([route([90, 10])]);
   const applyRouteAction =
-    options.applyRouteAction ?? jest.fn().mockResolvedValue(result([75, 25]));
-  const createRequest =
-    options.createRequest ??
-    jest
-      .fn()
-      .mockImplementation(async (_e, req) =>
-        promotionRequest({ target: req.target, change: req.change }),
-      );
+    options.applyRouteAction ??
+    jest.fn().mockResolvedValue(routeActionResult([75, 25]));
+  const createRequest = options.createRequest ?? echoingCreateRequest();
   const onChanged = options.onChanged ?? jest.fn();
   const refresh = jest.fn();
   const actions = (
@@ -87,13 +89,6 @@ async function renderActions(options: {
     </Providers>,
   );
   return { applyRouteAction, createRequest, onChanged, refresh };
-}
-
-const button = (name: string | RegExp) => screen.getByRole('button', { name });
-
-async function enabledButton(name: string | RegExp) {
-  await waitFor(() => expect(button(name)).toBeEnabled());
-  return button(name);
 }
 
 describe('RouteActions', () => {
@@ -173,7 +168,7 @@ describe('RouteActions', () => {
     const applyRouteAction = jest
       .fn()
       .mockImplementation(async (_e, req) =>
-        result([50, 50], req.dryRun === true),
+        routeActionResult([50, 50], req.dryRun === true),
       );
     await renderActions({ applyRouteAction });
 
@@ -195,7 +190,9 @@ describe('RouteActions', () => {
 
     fireEvent.click(within(dialog).getByRole('button', { name: 'Preview' }));
     const patch = await within(dialog).findByTestId('json-patch');
-    expect(JSON.parse(patch.textContent!)).toEqual(result([50, 50]).patch);
+    expect(JSON.parse(patch.textContent!)).toEqual(
+      routeActionResult([50, 50]).patch,
+    );
     expect(
       within(dialog).getByText('Result: v1 50% · v2 50%'),
     ).toBeInTheDocument();
@@ -366,7 +363,9 @@ describe('RouteActions', () => {
 
   it('finishes a 0/100 route, scaling the idle version down only when the user may scale', async () => {
     const vs = vsView([route([0, 100], { strategy: 'blue-green' })]);
-    const applyRouteAction = jest.fn().mockResolvedValue(result([100]));
+    const applyRouteAction = jest
+      .fn()
+      .mockResolvedValue(routeActionResult([100]));
     await renderActions({ vs, applyRouteAction });
 
     fireEvent.click(await enabledButton('Finish…'));
@@ -388,7 +387,9 @@ describe('RouteActions', () => {
 
   it('finishes without scaling when the user may not scale', async () => {
     const vs = vsView([route([0, 100], { strategy: 'blue-green' })]);
-    const applyRouteAction = jest.fn().mockResolvedValue(result([100]));
+    const applyRouteAction = jest
+      .fn()
+      .mockResolvedValue(routeActionResult([100]));
     await renderActions({
       vs,
       applyRouteAction,
@@ -417,9 +418,10 @@ describe('RouteActions', () => {
           422,
           'InputError',
           'v2 (reviews-v2) has no ready pods; traffic would fail',
+          { reason: 'version-unready' },
         ),
       )
-      .mockResolvedValue(result([0, 100]));
+      .mockResolvedValue(routeActionResult([0, 100]));
     const vs = vsView([route([100, 0], { strategy: 'blue-green' })], {
       versions: [version('v1'), version('v2', 0)],
     });
@@ -461,28 +463,8 @@ describe('RouteActions', () => {
   });
 
   it('targets users, and lists and removes targeted routes', async () => {
-    const targeted = route([100], {
-      index: 0,
+    const targeted = targetedRoute({
       name: 'istio-rollouts-target-end-user-jason',
-      strategy: 'targeted',
-      match: [
-        [
-          {
-            kind: 'header',
-            name: 'end-user',
-            operator: 'exact',
-            value: 'jason',
-          },
-        ],
-      ],
-      destinations: [
-        {
-          versionKey: 'reviews/v2',
-          host: 'reviews',
-          subset: 'v2',
-          weight: 100,
-        },
-      ],
     });
     const main = route([100], { index: 1, strategy: 'rolling' });
     const { applyRouteAction } = await renderActions({
@@ -608,7 +590,7 @@ describe('RouteActions', () => {
 
   it('warns when GitOps reverted the change', async () => {
     const applyRouteAction = jest.fn().mockResolvedValue({
-      ...result([75, 25]),
+      ...routeActionResult([75, 25]),
       drift: { tool: 'argo-cd', reverted: true, observedWeights: [90, 10] },
     });
     await renderActions({ applyRouteAction });
@@ -750,7 +732,7 @@ describe('RouteActions', () => {
 
     it('makes owners request too when the policy says so, and refreshes the list', async () => {
       const { applyRouteAction, createRequest, refresh } = await renderActions({
-        policy: { ...POLICY, ownersApplyDirectly: false },
+        policy: { ...APPROVAL_POLICY, ownersApplyDirectly: false },
       });
 
       fireEvent.click(await enabledButton('Request full promotion'));
@@ -780,7 +762,7 @@ describe('RouteActions', () => {
     });
 
     it('applies directly as an owner when the policy lets owners apply', async () => {
-      await renderActions({ policy: POLICY });
+      await renderActions({ policy: APPROVAL_POLICY });
       expect(await enabledButton('Promote to 25%')).toBeInTheDocument();
       expect(screen.queryByRole('button', { name: /^Request/ })).toBeNull();
     });

@@ -27,7 +27,7 @@ import {
 import type {
   ApprovalPolicy,
   ManagedByView,
-  RequestedChange,
+  RequestedRouteChange,
   RouteView,
   VirtualServiceView,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
@@ -75,7 +75,6 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** @public */
 export interface RouteActionsProps {
   cluster: string;
   vs: VirtualServiceView;
@@ -194,7 +193,7 @@ const RouteActionsPanel = ({
   };
   const submitPromotion = (operation: RouteOperation, reason: string) => {
     setDialog(undefined);
-    if (asking) action.request(operation as RequestedChange, reason);
+    if (asking) action.request(operation as RequestedRouteChange, reason);
     else action.run(operation, reason);
   };
 
@@ -330,7 +329,7 @@ const RouteActionsPanel = ({
   );
 };
 
-// The operations a promotion request may carry (see RequestedChange).
+// The operations a promotion request may carry (see RequestedRouteChange).
 function isPromotion(operation: RouteOperation): boolean {
   return (
     operation.type === 'promote-next' ||

@@ -16,13 +16,10 @@
 
 import { renderInTestApp } from '@backstage/test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { responseError } from '../../__testUtils__/api';
+import { Providers, testEntity } from '../../__testUtils__/render';
+import { version } from '../../__testUtils__/views';
 import { ScaleAction } from './ScaleAction';
-import {
-  Providers,
-  responseError,
-  testEntity,
-  version,
-} from './__testUtils__/fixtures';
 
 const workload = version('v2').workloads[0];
 

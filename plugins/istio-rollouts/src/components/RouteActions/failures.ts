@@ -14,16 +14,24 @@
  * limitations under the License.
  */
 
+import {
+  ROUTE_REFUSAL_REASONS,
+  type RouteRefusalReason,
+} from '@istio-rollouts/plugin-istio-rollouts-common';
+
 // How a failed write reads to a person. The client throws ResponseError,
 // whose own message is only "Request failed with 409 Conflict": the
-// backend's sentence is in `cause.message` (the parsed error body).
+// backend's sentence is in `cause.message` (the parsed error body), and the
+// code of a refusal a client may act on in `cause.reason`. Messages are
+// for people: what to do is decided by status and code, never by wording.
 
 /** A failed action, classified for the UI. */
 export interface ActionFailure {
   /**
    * conflict: the route changed under us (409), so the view is refreshed;
-   * unready: traffic would go to a version without ready pods (422), which
-   * the user may override with a reason; error: anything else.
+   * unready: traffic would go to a version without ready pods (422,
+   * `version-unready`), which the user may override with a reason; error:
+   * anything else.
    */
   kind: 'conflict' | 'unready' | 'error';
   /** The backend's own message. */
@@ -32,6 +40,11 @@ export interface ActionFailure {
 
 function statusOf(e: any): number | undefined {
   return e?.response?.status ?? e?.statusCode;
+}
+
+function refusalReasonOf(e: any): RouteRefusalReason | undefined {
+  const reason: unknown = e?.cause?.reason ?? e?.reason;
+  return ROUTE_REFUSAL_REASONS.find(known => known === reason);
 }
 
 export function describeFailure(e: unknown): ActionFailure {
@@ -46,9 +59,9 @@ export function describeFailure(e: unknown): ActionFailure {
   ) {
     return { kind: 'conflict', message };
   }
-  // The backend answers 422 for several reasons; only the readiness guard
-  // may be overridden, and its message is the one that mentions ready pods.
-  if (status === 422 && /ready pod/i.test(message)) {
+  // The backend refuses with 422 for several reasons; only the readiness
+  // guard may be overridden.
+  if (refusalReasonOf(err) === 'version-unready') {
     return { kind: 'unready', message };
   }
   return { kind: 'error', message };

@@ -14,7 +14,6 @@
  * limitations under the License.
  */
 
-import { describeFailure } from './failures';
 import {
   actionableVersions,
   canaryInfo,
@@ -29,12 +28,11 @@ import {
 import {
   httpRouteRule,
   httpRouteView,
-  responseError,
   route,
   serviceVersion,
   version,
   vsView,
-} from './__testUtils__/fixtures';
+} from '../../__testUtils__/views';
 
 const STEPS = [10, 25, 50, 100];
 
@@ -162,37 +160,5 @@ describe('routeModel', () => {
         mirror: { host: 'reviews', subset: 'v2', percentage: 5 },
       }),
     ).toBe('v1 75% · v2 25% · mirror 5% to v2');
-  });
-});
-
-describe('describeFailure', () => {
-  it("reads the backend's message, not the generic one", async () => {
-    const e = await responseError(400, 'InputError', 'weights must sum to 100');
-    expect(e.message).toMatch(/Request failed with 400/);
-    expect(describeFailure(e)).toEqual({
-      kind: 'error',
-      message: 'weights must sum to 100',
-    });
-  });
-
-  it('classifies conflicts and the readiness guard', async () => {
-    expect(
-      describeFailure(await responseError(409, 'ConflictError', 'changed')),
-    ).toMatchObject({ kind: 'conflict' });
-    expect(
-      describeFailure(
-        await responseError(422, 'InputError', 'v2 has no ready pods'),
-      ),
-    ).toMatchObject({ kind: 'unready' });
-    // Other 422s (an unknown subset) cannot be overridden.
-    expect(
-      describeFailure(
-        await responseError(422, 'InputError', "subset 'v9' is not defined"),
-      ),
-    ).toMatchObject({ kind: 'error' });
-    expect(describeFailure(new Error('offline'))).toEqual({
-      kind: 'error',
-      message: 'offline',
-    });
   });
 });

@@ -19,7 +19,7 @@ import { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/core-plugin-api';
 import type {
   CreatedPromotionRequest,
-  RequestedChange,
+  RequestedRouteChange,
   RouteActionRequest,
   RouteActionResult,
   RouteTarget,
@@ -87,7 +87,7 @@ export function useRouteAction(options: {
   // approvers decide on it), and nothing changes on the cluster yet, so the
   // view is not refetched.
   const request = useCallback(
-    async (change: RequestedChange, reason: string) => {
+    async (change: RequestedRouteChange, reason: string) => {
       setState({ status: 'pending', mode: 'request' });
       try {
         const created = await api.createRequest(entityRef, {

@@ -17,20 +17,16 @@
 import { renderInTestApp } from '@backstage/test-utils';
 import type { VirtualServiceView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { analysisView, observedView } from '../../__testUtils__/metrics';
+import { Providers, tableRow, testEntity } from '../../__testUtils__/render';
 import {
-  Providers,
-  httpRouteResult,
   httpRouteRule,
   httpRouteView,
   route,
-  testEntity,
   version,
   vsView,
-} from '../RouteActions/__testUtils__/fixtures';
-import {
-  analysisView,
-  observedView,
-} from '../MetricsParts/__testUtils__/metricsFixtures';
+} from '../../__testUtils__/views';
+import { httpRouteActionResult } from '../../__testUtils__/writes';
 import { VirtualServiceCard } from './VirtualServiceCard';
 
 async function renderCard(vs: VirtualServiceView) {
@@ -45,13 +41,7 @@ const observedRegion = () =>
   screen.getByRole('region', { name: 'Observed traffic' });
 
 /** The observed table's row of a version. */
-function versionRow(label: string): HTMLElement {
-  const found = within(observedRegion())
-    .getAllByRole('row')
-    .find(r => within(r).queryAllByRole('cell')[0]?.textContent === label);
-  if (!found) throw new Error(`no row for ${label}`);
-  return found;
-}
+const versionRow = (label: string) => tableRow(observedRegion(), label);
 
 const cells = (row: HTMLElement) =>
   within(row)
@@ -242,7 +232,7 @@ describe('VirtualServiceCard of a Gateway API HTTPRoute', () => {
   async function renderHttpRoute(vs: VirtualServiceView) {
     const applyRouteAction = jest
       .fn()
-      .mockResolvedValue(httpRouteResult([75, 25]));
+      .mockResolvedValue(httpRouteActionResult([75, 25]));
     await renderInTestApp(
       <Providers
         api={{ applyRouteAction }}

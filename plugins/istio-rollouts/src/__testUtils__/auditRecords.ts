@@ -115,3 +115,11 @@ export const START_RECORD: AuditRecord = {
   weightsBefore: snapshot([100]),
   weightsAfter: snapshot([90, 10]),
 };
+
+/**
+ * A plain record (alice's first promotion, 90/10 → 75/25, no approver, no
+ * reason) with `overrides`: for lists where only ids and reasons matter.
+ */
+export function auditRecord(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return { ...CANARY_RECORDS[3], ...overrides };
+}
