@@ -23,25 +23,16 @@ import {
   PromotionRequestAnalyses,
   createdWithAnalysis,
 } from './PromotionRequestAnalyses';
-
-const target = {
-  cluster: 'prod',
-  namespace: 'shop',
-  virtualService: 'web',
-  route: 'primary',
-};
+import { promotionRequest } from '../__testUtils__/promotionRequests';
 
 const requestOf = (
   id: string,
   status: PromotionRequest['status'],
   route = 'primary',
-) =>
-  ({
-    id,
-    status,
-    entityRef: 'component:default/web',
-    target: { ...target, route },
-  } as PromotionRequest);
+) => {
+  const request = promotionRequest({ id, status });
+  return { ...request, target: { ...request.target, route } };
+};
 
 const analysisOf = (
   verdict: CanaryAnalysisView['verdict'],

@@ -17,24 +17,18 @@
 import { PermissionsService } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  ApprovalPolicy,
-  PromotionRequest,
-} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { ApprovalPolicy } from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
   PromotionRequestDeciders,
   sameUser,
   signedInUser,
 } from './PromotionRequestDeciders';
+import { promotionRequest } from '../__testUtils__/promotionRequests';
 
 const ALICE = 'user:default/alice'; // an owner
 const BOB = 'user:default/bob'; // may only request
 
-const request = {
-  id: 'r1',
-  entityRef: 'component:default/web',
-  requestedBy: ALICE,
-} as PromotionRequest;
+const request = promotionRequest({ requestedBy: ALICE });
 
 // Owners hold the apply permission on the entity; nobody else does.
 const permissions = {

@@ -17,28 +17,13 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import { SignalsService } from '@backstage/plugin-signals-node';
-import { PromotionRequest } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { PromotionRequestNotifier } from './PromotionRequestNotifier';
 import { SignalTopics } from './signalTopics';
+import { promotionRequest } from '../__testUtils__/promotionRequests';
 
 const BOB = 'user:default/bob';
 
-const request = {
-  id: 'r1',
-  entityRef: 'component:default/web',
-  target: {
-    cluster: 'prod',
-    namespace: 'shop',
-    virtualService: 'web',
-    route: 'primary',
-  },
-  change: { type: 'promote-next' },
-  reason: 'p99 flat',
-  status: 'pending',
-  requestedBy: BOB,
-  before: { index: 1, destinations: [{ host: 'web', weight: 100 }] },
-  plannedAfter: { index: 1, destinations: [{ host: 'web', weight: 100 }] },
-} as PromotionRequest;
+const request = promotionRequest({ requestedBy: BOB });
 
 function setUp(options: { notifications?: boolean } = {}) {
   const send = jest.fn();

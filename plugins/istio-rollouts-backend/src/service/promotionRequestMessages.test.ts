@@ -21,35 +21,9 @@ import {
   requestedNotice,
   unknownOutcomeMessage,
 } from './promotionRequestMessages';
+import { promotionRequest } from '../__testUtils__/promotionRequests';
 
-const split = (v1: number, v2: number) => ({
-  index: 1,
-  name: 'primary',
-  destinations: [
-    { host: 'web', subset: 'v1', weight: v1 },
-    { host: 'web', subset: 'v2', weight: v2 },
-  ],
-});
-
-const routeRequest: PromotionRequest = {
-  id: 'r1',
-  entityRef: 'component:default/web',
-  target: {
-    cluster: 'prod',
-    namespace: 'shop',
-    virtualService: 'web',
-    route: 'primary',
-  },
-  change: { type: 'promote-next' },
-  reason: 'p99 flat',
-  status: 'pending',
-  requestedBy: 'user:default/bob',
-  createdAt: '2026-01-01T10:00:00.000Z',
-  expiresAt: '2026-01-02T10:00:00.000Z',
-  before: split(90, 10),
-  plannedAfter: split(75, 25),
-  resourceVersion: '100',
-};
+const routeRequest = promotionRequest();
 
 const controllerRequest: PromotionRequest = {
   ...routeRequest,

@@ -14,35 +14,11 @@
  * limitations under the License.
  */
 
-import {
-  CanaryAnalysisView,
-  PromotionRequest,
-} from '@istio-rollouts/plugin-istio-rollouts-common';
+import { CanaryAnalysisView } from '@istio-rollouts/plugin-istio-rollouts-common';
 import { requestAuditRecord, withAnalysis } from './requestAuditRecords';
+import { promotionRequest } from '../__testUtils__/promotionRequests';
 
-const before = {
-  index: 1,
-  destinations: [
-    { host: 'web', subset: 'v1', weight: 90 },
-    { host: 'web', subset: 'v2', weight: 10 },
-  ],
-};
-
-const request = {
-  id: 'r1',
-  entityRef: 'component:default/web',
-  target: {
-    cluster: 'prod',
-    namespace: 'shop',
-    virtualService: 'web',
-    route: 'primary',
-  },
-  change: { type: 'promote-next' },
-  reason: 'p99 flat',
-  requestedBy: 'user:default/bob',
-  before,
-  resourceVersion: '100',
-} as PromotionRequest;
+const request = promotionRequest();
 
 describe('requestAuditRecord', () => {
   it("is about the request's route, by its requester, with who approved", () => {
@@ -55,7 +31,7 @@ describe('requestAuditRecord', () => {
       namespace: 'shop',
       virtualService: 'web',
       route: 'primary',
-      weightsBefore: before,
+      weightsBefore: request.before,
       resourceVersionBefore: '100',
       reason: 'p99 flat',
       requestId: 'r1',
