@@ -125,28 +125,42 @@ switch (command) {
       });
       page.setDefaultTimeout(120_000);
       await page.goto(url);
-      // A new app signs in as a guest: its sign-in page, when it shows one,
-      // has an "Enter" button.
-      const enter = page.getByRole('button', { name: 'Enter' });
-      const tab = page.getByText('Istio Rollouts').first();
-      await Promise.race([enter.waitFor(), tab.waitFor()]);
-      if (await enter.isVisible()) {
-        await enter.click();
+      // A new app signs in as a guest: its sign-in page says so and has an
+      // "Enter" button. (innerText is as displayed: MUI upper-cases some
+      // labels, so every match here ignores case.)
+      await page.waitForFunction(() =>
+        /enter as a guest|istio rollouts/i.test(document.body.innerText),
+      );
+      const enter = page.getByRole('button', { name: /^enter$/i });
+      if (await enter.count()) {
+        await enter.first().click();
+        await page.waitForFunction(
+          () => !/enter as a guest/i.test(document.body.innerText),
+        );
         await page.goto(url);
       }
       // The seeded canary: the tab names the strategy and both versions'
       // shares, read from the cluster by the installed backend.
-      await page.waitForFunction(
-        () =>
-          /Canary/.test(document.body.innerText) &&
-          /\b90 ?%/.test(document.body.innerText) &&
-          /\b10 ?%/.test(document.body.innerText),
-      );
+      await page.waitForFunction(() => {
+        const text = document.body.innerText;
+        return (
+          /canary/i.test(text) && /\b90 ?%/.test(text) && /\b10 ?%/.test(text)
+        );
+      });
       await page.screenshot({ path: screenshot, fullPage: true });
       const text = await page.evaluate(() => document.body.innerText);
       const line = text.split('\n').find(l => /90 ?%|10 ?%/.test(l));
       console.log(`the ${entity} tab shows: ${line?.trim()}`);
     } catch (e) {
+      // What the page showed instead, for whoever reads the failure.
+      const pages = browser.contexts().flatMap(c => c.pages());
+      if (pages[0]) {
+        await pages[0].screenshot({ path: screenshot, fullPage: true });
+        const text = await pages[0].evaluate(() => document.body.innerText);
+        console.error(
+          `the page (${pages[0].url()}) shows:\n${text.slice(0, 2000)}`,
+        );
+      }
       fail(`${e.message}`);
     } finally {
       await browser.close();
