@@ -22,9 +22,12 @@
 //   node adopter-check.mjs snippet README NAME           prints the block
 //   node adopter-check.mjs merge-yaml README NAME FILE   merges it into FILE
 //   node adopter-check.mjs edit-sidebar README FILE      applies the sidebar step
+//   node adopter-check.mjs pin-to-release APP VERSION    @backstage/* ranges as of
+//                                                        create-app VERSION's day
 //   node adopter-check.mjs browser URL ENTITY SCREENSHOT checks the tab in Chromium
 
 import fs from 'node:fs';
+import semver from 'semver';
 import { parse, stringify } from 'yaml';
 
 const [command, ...args] = process.argv.slice(2);
@@ -65,6 +68,89 @@ function merge(into, from) {
     return out;
   }
   return from ?? into;
+}
+
+/** A package's versions and their publication times, from the npm registry. */
+async function packument(name) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(
+        `https://registry.npmjs.org/${name.replace('/', '%2f')}`,
+      );
+      if (!res.ok) fail(`npm registry: ${name}: HTTP ${res.status}`);
+      return await res.json();
+    } catch (e) {
+      if (attempt === 3) fail(`npm registry: ${name}: ${e.cause ?? e}`);
+    }
+  }
+}
+
+/** fn over items, at most `limit` at a time (the registry refuses bursts). */
+async function eachLimited(items, limit, fn) {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (queue.length) await fn(queue.shift());
+    }),
+  );
+}
+
+/**
+ * Stands in for create-app's yarn.lock seed, which this machine cannot fetch:
+ * every `@backstage/*` range in the app's lockfile is resolved to the newest
+ * version published on or before the day create-app VERSION was, through the
+ * app's `resolutions` (one per range, so ranges only a newer release can meet,
+ * such as a plugin's, still resolve as they would for an adopter). Prints how
+ * many ranges it pinned anew: the caller installs again until that is 0,
+ * since older versions can bring ranges of their own.
+ */
+async function pinToRelease(appDir, createAppVersion) {
+  const released = (await packument('@backstage/create-app')).time[
+    createAppVersion
+  ];
+  if (!released) fail(`@backstage/create-app@${createAppVersion} is unknown`);
+  const cutoff = Date.parse(released);
+  const lock = fs.readFileSync(`${appDir}/yarn.lock`, 'utf8');
+  // Lock entries: `"@backstage/x@npm:^1.2.3, @backstage/x@npm:1.2.0":`
+  // followed by `  version: 1.4.0`.
+  const wanted = new Map(); // "name@range" -> version as of the cutoff
+  const entry = /^"?(@backstage\/[^\n]*?)"?:\n {2}version: ([^\n]+)$/gm;
+  const byName = new Map();
+  for (const [, descriptors, locked] of lock.matchAll(entry)) {
+    for (const descriptor of descriptors.split(', ')) {
+      const m = descriptor
+        .replace(/"/g, '')
+        .match(/^(@backstage\/[^@]+)@npm:(.+)$/);
+      if (!m || !semver.validRange(m[2])) continue;
+      const [, name, range] = m;
+      if (!byName.has(name)) byName.set(name, []);
+      byName.get(name).push({ range, locked });
+    }
+  }
+  const pkg = JSON.parse(fs.readFileSync(`${appDir}/package.json`, 'utf8'));
+  pkg.resolutions ??= {};
+  let pinned = 0;
+  await eachLimited([...byName], 8, async ([name, ranges]) => {
+    const { time = {} } = await packument(name);
+    const before = Object.keys(time).filter(
+      v => semver.valid(v) && Date.parse(time[v]) <= cutoff,
+    );
+    for (const { range, locked } of ranges) {
+      const version = semver.maxSatisfying(before, range);
+      const key = `${name}@npm:${range}`;
+      if (!version || version === locked || pkg.resolutions[key]) continue;
+      wanted.set(key, version);
+    }
+  });
+  for (const [key, version] of [...wanted].sort()) {
+    pkg.resolutions[key] = version;
+    pinned += 1;
+  }
+  fs.writeFileSync(
+    `${appDir}/package.json`,
+    `${JSON.stringify(pkg, null, 2)}\n`,
+  );
+  console.log(pinned);
 }
 
 switch (command) {
@@ -112,6 +198,10 @@ switch (command) {
     fs.writeFileSync(file, lines.join('\n'));
     break;
   }
+  case 'pin-to-release': {
+    await pinToRelease(args[0], args[1]);
+    break;
+  }
   case 'browser': {
     const [url, entity, screenshot] = args;
     const { chromium } = await import('playwright-core');
@@ -147,10 +237,29 @@ switch (command) {
           /canary/i.test(text) && /\b90 ?%/.test(text) && /\b10 ?%/.test(text)
         );
       });
+      // The sidebar, as README step 7 leaves it: both pages' entries (a new
+      // app's policy allows everything, so the audit entry shows too).
+      for (const [title, path] of [
+        ['Releases in flight', '/istio-rollouts-releases'],
+        ['Release audit', '/istio-rollouts-audit'],
+      ]) {
+        const link = page.locator(`a[href$="${path}"]`);
+        await link
+          .first()
+          .waitFor({ timeout: 30_000 })
+          .catch(() => {
+            throw new Error(`the sidebar has no "${title}" entry (${path})`);
+          });
+      }
       await page.screenshot({ path: screenshot, fullPage: true });
       const text = await page.evaluate(() => document.body.innerText);
+      // An extension that failed (the app shows it as a toast, the rest of
+      // the page renders) fails the check too.
+      const broken = text.match(/Error in extension[^\n]*(\n[^\n]*){0,2}/i);
+      if (broken) throw new Error(`the page shows: ${broken[0]}`);
       const line = text.split('\n').find(l => /90 ?%|10 ?%/.test(l));
       console.log(`the ${entity} tab shows: ${line?.trim()}`);
+      console.log('the sidebar lists: Releases in flight, Release audit');
     } catch (e) {
       // What the page showed instead, for whoever reads the failure.
       const pages = browser.contexts().flatMap(c => c.pages());
