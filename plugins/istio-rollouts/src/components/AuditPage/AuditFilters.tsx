@@ -14,120 +14,74 @@
  * limitations under the License.
  */
 
-import { FormEvent, useState } from 'react';
-import {
-  Button,
-  FormControl,
-  InputLabel,
-  MenuItem,
-  Select,
-  TextField,
-  makeStyles,
-} from '@material-ui/core';
+import { TextField } from '@material-ui/core';
+import { ChoiceFilter, FilterForm } from '../FilterForm';
 import { AuditFilterForm, EMPTY_FILTERS, OUTCOMES } from './auditFilters';
 
-const useStyles = makeStyles(theme => ({
-  form: {
-    display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))',
-    gap: theme.spacing(2),
-    alignItems: 'end',
-  },
-  buttons: { display: 'flex', gap: theme.spacing(1), whiteSpace: 'nowrap' },
-}));
-
-/**
- * The audit filters. They apply on submit (Enter or the button), not per
- * keystroke: each change restarts paging and queries the whole trail.
- */
+/** The audit trail's filters: entity, actor, action, outcome, time range. */
 export const AuditFilters = ({
   initial,
   onApply,
 }: {
   initial: AuditFilterForm;
   onApply: (form: AuditFilterForm) => void;
-}) => {
-  const classes = useStyles();
-  const [form, setForm] = useState(initial);
-  const field =
-    (name: keyof AuditFilterForm) => (e: { target: { value: unknown } }) =>
-      setForm(f => ({ ...f, [name]: String(e.target.value) }));
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    onApply(form);
-  };
-
-  return (
-    <form className={classes.form} onSubmit={submit} aria-label="Filters">
-      <TextField
-        id="audit-entity"
-        label="Entity"
-        placeholder="component:default/reviews"
-        helperText="A name means a component"
-        value={form.entityRef}
-        onChange={field('entityRef')}
-      />
-      <TextField
-        id="audit-actor"
-        label="Actor"
-        placeholder="user:default/alice"
-        helperText="A name means a user"
-        value={form.actor}
-        onChange={field('actor')}
-      />
-      <TextField
-        id="audit-action"
-        label="Action"
-        placeholder="promote-next"
-        helperText="e.g. promote-next, rollback, scale"
-        value={form.action}
-        onChange={field('action')}
-      />
-      <FormControl>
-        <InputLabel id="audit-outcome-label">Outcome</InputLabel>
-        <Select
-          labelId="audit-outcome-label"
-          id="audit-outcome"
-          value={form.outcome}
-          onChange={field('outcome')}
-        >
-          <MenuItem value="">Any</MenuItem>
-          {OUTCOMES.map(o => (
-            <MenuItem key={o} value={o}>
-              {o}
-            </MenuItem>
-          ))}
-        </Select>
-      </FormControl>
-      <TextField
-        id="audit-from"
-        label="From"
-        type="datetime-local"
-        InputLabelProps={{ shrink: true }}
-        value={form.from}
-        onChange={field('from')}
-      />
-      <TextField
-        id="audit-to"
-        label="To (exclusive)"
-        type="datetime-local"
-        InputLabelProps={{ shrink: true }}
-        value={form.to}
-        onChange={field('to')}
-      />
-      <div className={classes.buttons}>
-        <Button type="submit" variant="contained" color="primary">
-          Apply filters
-        </Button>
-        <Button
-          onClick={() => {
-            setForm(EMPTY_FILTERS);
-            onApply(EMPTY_FILTERS);
-          }}
-        >
-          Clear
-        </Button>
-      </div>
-    </form>
-  );
-};
+}) => (
+  <FilterForm initial={initial} empty={EMPTY_FILTERS} onApply={onApply}>
+    {(form, setField) => {
+      const text =
+        (name: keyof AuditFilterForm) => (e: { target: { value: string } }) =>
+          setField(name, e.target.value);
+      return (
+        <>
+          <TextField
+            id="audit-entity"
+            label="Entity"
+            placeholder="component:default/reviews"
+            helperText="A name means a component"
+            value={form.entityRef}
+            onChange={text('entityRef')}
+          />
+          <TextField
+            id="audit-actor"
+            label="Actor"
+            placeholder="user:default/alice"
+            helperText="A name means a user"
+            value={form.actor}
+            onChange={text('actor')}
+          />
+          <TextField
+            id="audit-action"
+            label="Action"
+            placeholder="promote-next"
+            helperText="e.g. promote-next, rollback, scale"
+            value={form.action}
+            onChange={text('action')}
+          />
+          <ChoiceFilter
+            id="audit-outcome"
+            label="Outcome"
+            choices={OUTCOMES}
+            value={form.outcome}
+            onChange={v => setField('outcome', v)}
+          />
+          <TextField
+            id="audit-from"
+            label="From"
+            type="datetime-local"
+            InputLabelProps={{ shrink: true }}
+            value={form.from}
+            onChange={text('from')}
+          />
+          <TextField
+            id="audit-to"
+            label="To (exclusive)"
+            type="datetime-local"
+            InputLabelProps={{ shrink: true }}
+            value={form.to}
+            onChange={text('to')}
+          />
+        </>
+      );
+    }}
+  </FilterForm>
+);

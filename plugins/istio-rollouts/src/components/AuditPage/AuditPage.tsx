@@ -20,7 +20,6 @@ import {
   ContentHeader,
   EmptyState,
   Header,
-  InfoCard,
   Page,
   Progress,
   ResponseErrorPanel,
@@ -258,18 +257,14 @@ const AuditTrail = () => {
           </Button>
         </div>
       </ContentHeader>
-      <Box mb={3}>
-        <InfoCard title="Filters">
-          <AuditFilters
-            initial={initialForm}
-            onApply={form => {
-              const query = toQuery(form);
-              audit.setFilters(query);
-              setSearchParams(toSearchParams(query), { replace: true });
-            }}
-          />
-        </InfoCard>
-      </Box>
+      <AuditFilters
+        initial={initialForm}
+        onApply={form => {
+          const query = toQuery(form);
+          audit.setFilters(query);
+          setSearchParams(toSearchParams(query), { replace: true });
+        }}
+      />
       {table}
     </>
   );

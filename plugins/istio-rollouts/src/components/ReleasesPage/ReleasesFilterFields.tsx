@@ -14,18 +14,8 @@
  * limitations under the License.
  */
 
-import { FormEvent, useState } from 'react';
-import {
-  Button,
-  Checkbox,
-  FormControl,
-  FormControlLabel,
-  InputLabel,
-  MenuItem,
-  Select,
-  TextField,
-  makeStyles,
-} from '@material-ui/core';
+import { Checkbox, FormControlLabel, TextField } from '@material-ui/core';
+import { ChoiceFilter, FilterForm } from '../FilterForm';
 import {
   EMPTY_FILTERS,
   ReleasesFilterForm,
@@ -33,19 +23,11 @@ import {
   minAgeDaysError,
 } from './releasesFilters';
 
-const useStyles = makeStyles(theme => ({
-  form: {
-    display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))',
-    gap: theme.spacing(2),
-    alignItems: 'end',
-  },
-  buttons: { display: 'flex', gap: theme.spacing(1), whiteSpace: 'nowrap' },
-}));
+type TextFields = Exclude<keyof ReleasesFilterForm, 'staleOnly' | 'strategy'>;
 
 /**
- * The releases filters. They apply on submit (Enter or the button), not
- * per keystroke: each change restarts paging and reads every cluster.
+ * The releases filters: cluster, namespace, owner, strategy, minimum age,
+ * stale only. A minimum age that is not a number of days blocks applying.
  */
 export const ReleasesFilterFields = ({
   initial,
@@ -53,99 +35,70 @@ export const ReleasesFilterFields = ({
 }: {
   initial: ReleasesFilterForm;
   onApply: (form: ReleasesFilterForm) => void;
-}) => {
-  const classes = useStyles();
-  const [form, setForm] = useState(initial);
-  const field =
-    (name: Exclude<keyof ReleasesFilterForm, 'staleOnly'>) =>
-    (e: { target: { value: unknown } }) =>
-      setForm(f => ({ ...f, [name]: String(e.target.value) }));
-  const ageError = minAgeDaysError(form.minAgeDays);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (!ageError) onApply(form);
-  };
-
-  return (
-    <form className={classes.form} onSubmit={submit} aria-label="Filters">
-      <TextField
-        id="releases-cluster"
-        label="Cluster"
-        placeholder="local"
-        value={form.cluster}
-        onChange={field('cluster')}
-      />
-      <TextField
-        id="releases-namespace"
-        label="Namespace"
-        placeholder="bookinfo"
-        helperText="Of the VirtualService or HTTPRoute"
-        value={form.namespace}
-        onChange={field('namespace')}
-      />
-      <TextField
-        id="releases-owner"
-        label="Owner"
-        placeholder="group:default/team-bookinfo"
-        helperText="A name means a group"
-        value={form.owner}
-        onChange={field('owner')}
-      />
-      <FormControl>
-        <InputLabel id="releases-strategy-label">Strategy</InputLabel>
-        <Select
-          labelId="releases-strategy-label"
-          id="releases-strategy"
-          value={form.strategy}
-          onChange={field('strategy')}
-        >
-          <MenuItem value="">Any</MenuItem>
-          {STRATEGIES.map(s => (
-            <MenuItem key={s} value={s}>
-              {s}
-            </MenuItem>
-          ))}
-        </Select>
-      </FormControl>
-      <TextField
-        id="releases-min-age"
-        label="At least (days)"
-        type="number"
-        inputProps={{ min: 0, step: 'any' }}
-        error={!!ageError}
-        helperText={ageError ?? 'In its state for this long'}
-        value={form.minAgeDays}
-        onChange={field('minAgeDays')}
-      />
-      <FormControlLabel
-        label="Stale only"
-        control={
-          <Checkbox
-            checked={form.staleOnly}
-            onChange={e =>
-              setForm(f => ({ ...f, staleOnly: e.target.checked }))
+}) => (
+  <FilterForm
+    initial={initial}
+    empty={EMPTY_FILTERS}
+    onApply={onApply}
+    invalid={form => !!minAgeDaysError(form.minAgeDays)}
+  >
+    {(form, setField) => {
+      const text = (name: TextFields) => (e: { target: { value: string } }) =>
+        setField(name, e.target.value);
+      const ageError = minAgeDaysError(form.minAgeDays);
+      return (
+        <>
+          <TextField
+            id="releases-cluster"
+            label="Cluster"
+            placeholder="local"
+            value={form.cluster}
+            onChange={text('cluster')}
+          />
+          <TextField
+            id="releases-namespace"
+            label="Namespace"
+            placeholder="bookinfo"
+            helperText="Of the VirtualService or HTTPRoute"
+            value={form.namespace}
+            onChange={text('namespace')}
+          />
+          <TextField
+            id="releases-owner"
+            label="Owner"
+            placeholder="group:default/team-bookinfo"
+            helperText="A name means a group"
+            value={form.owner}
+            onChange={text('owner')}
+          />
+          <ChoiceFilter
+            id="releases-strategy"
+            label="Strategy"
+            choices={STRATEGIES}
+            value={form.strategy}
+            onChange={v => setField('strategy', v)}
+          />
+          <TextField
+            id="releases-min-age"
+            label="At least (days)"
+            type="number"
+            inputProps={{ min: 0, step: 'any' }}
+            error={!!ageError}
+            helperText={ageError ?? 'In its state for this long'}
+            value={form.minAgeDays}
+            onChange={text('minAgeDays')}
+          />
+          <FormControlLabel
+            label="Stale only"
+            control={
+              <Checkbox
+                checked={form.staleOnly}
+                onChange={e => setField('staleOnly', e.target.checked)}
+              />
             }
           />
-        }
-      />
-      <div className={classes.buttons}>
-        <Button
-          type="submit"
-          variant="contained"
-          color="primary"
-          disabled={!!ageError}
-        >
-          Apply filters
-        </Button>
-        <Button
-          onClick={() => {
-            setForm(EMPTY_FILTERS);
-            onApply(EMPTY_FILTERS);
-          }}
-        >
-          Clear
-        </Button>
-      </div>
-    </form>
-  );
-};
+        </>
+      );
+    }}
+  </FilterForm>
+);

@@ -20,7 +20,6 @@ import {
   ContentHeader,
   EmptyState,
   Header,
-  InfoCard,
   Link,
   Page,
   Progress,
@@ -39,7 +38,6 @@ import type {
   ReleasesInFlightPage,
 } from '@istio-rollouts/plugin-istio-rollouts-common';
 import {
-  Box,
   Button,
   Chip,
   Tooltip,
@@ -380,18 +378,14 @@ export const ReleasesContent = () => {
   return (
     <>
       <ContentHeader title="Routes not at rest" />
-      <Box mb={3}>
-        <InfoCard title="Filters">
-          <ReleasesFilterFields
-            initial={initialForm}
-            onApply={form => {
-              const filters = toFilters(form);
-              releases.setFilters(filters);
-              setSearchParams(toSearchParams(filters), { replace: true });
-            }}
-          />
-        </InfoCard>
-      </Box>
+      <ReleasesFilterFields
+        initial={initialForm}
+        onApply={form => {
+          const filters = toFilters(form);
+          releases.setFilters(filters);
+          setSearchParams(toSearchParams(filters), { replace: true });
+        }}
+      />
       {body}
     </>
   );
