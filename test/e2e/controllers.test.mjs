@@ -24,18 +24,7 @@
 
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { APP, getJson, page, signInAs, useChromium } from './lib.mjs';
-
-async function until(what, probe, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (last) return last;
-    await new Promise(r => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { APP, getJson, page, signInAs, until, useChromium } from './lib.mjs';
 
 const rollout = () =>
   getJson('/apis/argoproj.io/v1alpha1/namespaces/demo/rollouts/storefront');

@@ -31,6 +31,7 @@ import {
   patchJson,
   signInAs,
   useChromium,
+  until,
 } from './lib.mjs';
 
 const reviews =
@@ -51,17 +52,6 @@ async function observedShares() {
   return Object.fromEntries(
     [...label.matchAll(/(v\d) ([\d.]+)%/g)].map(m => [m[1], Number(m[2])]),
   );
-}
-
-async function until(what, probe, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await probe();
-    if (last) return last;
-    await new Promise(r => setTimeout(r, 1000));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 useChromium({ width: 1400, height: 1400 });
@@ -93,6 +83,7 @@ describe('reviews: observed traffic follows a promote', () => {
         return Math.abs((s.v2 ?? -100) - 10) <= 5;
       },
       90_000,
+      1000,
     );
 
     await page.waitForFunction(
@@ -117,6 +108,7 @@ describe('reviews: observed traffic follows a promote', () => {
         return Math.abs((s.v2 ?? -100) - 25) <= 5 ? s : undefined;
       },
       90_000,
+      1000,
     );
     process.stdout.write(
       `[figure] reviews' observed split ${JSON.stringify(shares)} ${(

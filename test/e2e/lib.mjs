@@ -156,3 +156,22 @@ export async function signInAs(user) {
   await page.getByRole('button', { name: `Sign in as ${user}` }).click();
   await page.waitForURL(/\/catalog/, { timeout: 60_000 });
 }
+
+/**
+ * Polls `probe` until it returns something truthy, and returns that; fails
+ * saying what it waited for.
+ */
+export async function until(
+  what,
+  probe,
+  timeoutMs = 120_000,
+  intervalMs = 500,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const last = await probe();
+    if (last) return last;
+    await new Promise(r => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -33,6 +33,7 @@ import {
   page,
   pluginApi,
   signInAs,
+  until,
   useChromium,
 } from './lib.mjs';
 
@@ -81,32 +82,45 @@ function rowOf(releases, name, strategy, kind = 'VirtualService') {
 
 /**
  * Polls `GET /releases` as a person until the watch caches hold the demo (the
- * backend answers before it has listed every cluster object).
+ * backend answers before it has listed every cluster object) and, when
+ * given, a managed row for each of these routing objects.
  */
-async function settledReleases(user) {
+async function settledReleases(user, managedNames = []) {
   const deadline = Date.now() + 60_000;
   let releases;
   do {
     releases = await releasesAs(user);
-    if (rowsOf(releases, 'reviews').length && !releases.clusterErrors.length)
+    if (
+      rowsOf(releases, 'reviews').length &&
+      !releases.clusterErrors.length &&
+      managedNames.every(name =>
+        rowsOf(releases, name).some(r => r.strategy === 'managed'),
+      )
+    )
       return releases;
     await new Promise(r => setTimeout(r, 1_000));
   } while (Date.now() < deadline);
   assert.fail(
-    `the releases never listed demo/reviews: ${JSON.stringify(releases)}`,
+    `the releases never listed demo/reviews${
+      managedNames.length ? ` and managed ${managedNames.join(', ')}` : ''
+    }: ${JSON.stringify(releases)}`,
   );
 }
 
 // Controllers move their routes on their own schedule, and other browser
-// tests take them further (controllers.test.mjs promotes podinfo and aborts
-// storefront): a managed route is expected while its controller sends part
-// of the traffic to the canary Service, as the seed leaves it.
-async function managedMidRollout() {
+// tests end both demo releases before this file runs (controllers.test.mjs
+// aborts storefront and promotes podinfo). A managed route is one whose
+// controller sends part of the traffic to the canary Service.
+const MANAGED = [
+  ['storefront', 'argo-rollouts'],
+  ['podinfo', 'flagger'],
+];
+const STOREFRONT_ROLLOUT =
+  '/apis/argoproj.io/v1alpha1/namespaces/demo/rollouts/storefront';
+
+async function managedNow() {
   const expected = [];
-  for (const [name, controller] of [
-    ['storefront', 'argo-rollouts'],
-    ['podinfo', 'flagger'],
-  ]) {
+  for (const [name, controller] of MANAGED) {
     const vs = await getJson(
       `/apis/networking.istio.io/v1/namespaces/demo/virtualservices/${name}`,
     );
@@ -119,6 +133,48 @@ async function managedMidRollout() {
     }
   }
   return expected;
+}
+
+/**
+ * The managed routes mid-rollout, storefront always among them: when an
+ * earlier test aborted it, alice retries the Rollout through the plugin (as
+ * `kubectl argo rollouts retry` would) and the real controller takes it back
+ * to its first step. Without this the managed rows went unchecked whenever
+ * the browser tests ran in their usual order.
+ */
+async function managedMidRollout() {
+  const now = await managedNow();
+  if (now.some(m => m.name === 'storefront')) return now;
+  const { status } = await getJson(STOREFRONT_ROLLOUT);
+  assert.ok(
+    status?.abort,
+    `storefront is neither mid-rollout nor aborted: ${JSON.stringify(status)}`,
+  );
+  const retried = await pluginApi(
+    'alice',
+    '/entities/default/component/storefront/controller-actions',
+    {
+      method: 'POST',
+      body: {
+        target: {
+          cluster: 'local',
+          namespace: 'demo',
+          kind: 'Rollout',
+          name: 'storefront',
+        },
+        action: { type: 'argo', action: 'retry' },
+        reason: 'e2e: storefront in flight again',
+      },
+    },
+  );
+  assert.equal(retried.status, 200, JSON.stringify(retried.json));
+  return until(
+    'the controller to send storefront traffic to the canary',
+    async () => {
+      const after = await managedNow();
+      return after.some(m => m.name === 'storefront') ? after : undefined;
+    },
+  );
 }
 
 /**
@@ -199,7 +255,10 @@ describe('Releases in flight', () => {
 
   it('shows the platform team every route half-way, ledger included, with owner and age', async () => {
     const managed = await managedMidRollout();
-    const releases = await settledReleases('carol');
+    const releases = await settledReleases(
+      'carol',
+      managed.map(m => m.name),
+    );
     assert.equal(releases.staleAfterDays, 7);
     assert.deepEqual(releases.clusterErrors, []);
 
@@ -213,11 +272,6 @@ describe('Releases in flight', () => {
         row: rowOf(releases, 'inventory', 'canary', 'HTTPRoute'),
       },
     ];
-    if (!managed.length) {
-      process.stdout.write(
-        '# neither storefront nor podinfo is mid-rollout: no managed row to check\n',
-      );
-    }
     for (const { name, controller } of managed) {
       const row = rowOf(releases, name, 'managed');
       assert.equal(row.managedBy?.controller, controller, name);
