@@ -27,61 +27,51 @@ export const AuditFilters = ({
   onApply: (form: AuditFilterForm) => void;
 }) => (
   <FilterForm initial={initial} empty={EMPTY_FILTERS} onApply={onApply}>
-    {(form, setField) => {
-      const text =
-        (name: keyof AuditFilterForm) => (e: { target: { value: string } }) =>
-          setField(name, e.target.value);
-      return (
-        <>
-          <TextField
-            id="audit-entity"
-            label="Entity"
-            placeholder="component:default/reviews"
-            helperText="A name means a component"
-            value={form.entityRef}
-            onChange={text('entityRef')}
-          />
-          <TextField
-            id="audit-actor"
-            label="Actor"
-            placeholder="user:default/alice"
-            helperText="A name means a user"
-            value={form.actor}
-            onChange={text('actor')}
-          />
-          <TextField
-            id="audit-action"
-            label="Action"
-            placeholder="promote-next"
-            helperText="e.g. promote-next, rollback, scale"
-            value={form.action}
-            onChange={text('action')}
-          />
-          <ChoiceFilter
-            id="audit-outcome"
-            label="Outcome"
-            choices={OUTCOMES}
-            value={form.outcome}
-            onChange={v => setField('outcome', v)}
-          />
-          <TextField
-            id="audit-from"
-            label="From"
-            type="datetime-local"
-            InputLabelProps={{ shrink: true }}
-            value={form.from}
-            onChange={text('from')}
-          />
-          <TextField
-            id="audit-to"
-            label="To (exclusive)"
-            type="datetime-local"
-            InputLabelProps={{ shrink: true }}
-            value={form.to}
-            onChange={text('to')}
-          />
-        </>
-      );
-    }}
+    {(form, setField, bindText) => (
+      <>
+        <TextField
+          id="audit-entity"
+          label="Entity"
+          placeholder="component:default/reviews"
+          helperText="A name means a component"
+          {...bindText('entityRef')}
+        />
+        <TextField
+          id="audit-actor"
+          label="Actor"
+          placeholder="user:default/alice"
+          helperText="A name means a user"
+          {...bindText('actor')}
+        />
+        <TextField
+          id="audit-action"
+          label="Action"
+          placeholder="promote-next"
+          helperText="e.g. promote-next, rollback, scale"
+          {...bindText('action')}
+        />
+        <ChoiceFilter
+          id="audit-outcome"
+          label="Outcome"
+          choices={OUTCOMES}
+          value={form.outcome}
+          onChange={v => setField('outcome', v)}
+        />
+        <TextField
+          id="audit-from"
+          label="From"
+          type="datetime-local"
+          InputLabelProps={{ shrink: true }}
+          {...bindText('from')}
+        />
+        <TextField
+          id="audit-to"
+          label="To (exclusive)"
+          type="datetime-local"
+          InputLabelProps={{ shrink: true }}
+          {...bindText('to')}
+        />
+      </>
+    )}
   </FilterForm>
 );

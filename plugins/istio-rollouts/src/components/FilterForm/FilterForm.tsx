@@ -42,6 +42,17 @@ export type SetFilterField<T> = <K extends keyof T>(
   value: T[K],
 ) => void;
 
+/** The fields of a form that take any text. */
+type TextKeys<T> = {
+  [K in keyof T]-?: string extends T[K] ? K : never;
+}[keyof T];
+
+/** Ties a text input to one field of a filter form: its value and onChange. */
+export type BindTextFilter<T> = (name: TextKeys<T>) => {
+  value: T[TextKeys<T>];
+  onChange: (e: { target: { value: string } }) => void;
+};
+
 /**
  * A page's filters in their card. They apply on submit (Enter or the
  * button), not per keystroke: each change restarts paging and queries the
@@ -53,13 +64,21 @@ export function FilterForm<T>(props: {
   onApply: (form: T) => void;
   /** While true, the form is not applied (a field shows why). */
   invalid?: (form: T) => boolean;
-  children: (form: T, setField: SetFilterField<T>) => ReactNode;
+  children: (
+    form: T,
+    setField: SetFilterField<T>,
+    bindText: BindTextFilter<T>,
+  ) => ReactNode;
 }) {
   const { initial, empty, onApply, invalid, children } = props;
   const classes = useStyles();
   const [form, setForm] = useState(initial);
   const setField: SetFilterField<T> = (name, value) =>
     setForm(f => ({ ...f, [name]: value }));
+  const bindText: BindTextFilter<T> = name => ({
+    value: form[name],
+    onChange: e => setForm(f => ({ ...f, [name]: e.target.value })),
+  });
   const blocked = invalid?.(form) ?? false;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -70,7 +89,7 @@ export function FilterForm<T>(props: {
     <Box mb={3}>
       <InfoCard title="Filters">
         <form className={classes.form} onSubmit={submit} aria-label="Filters">
-          {children(form, setField)}
+          {children(form, setField, bindText)}
           <div className={classes.buttons}>
             <Button
               type="submit"

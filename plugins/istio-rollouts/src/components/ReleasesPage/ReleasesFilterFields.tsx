@@ -23,8 +23,6 @@ import {
   minAgeDaysError,
 } from './releasesFilters';
 
-type TextFields = Exclude<keyof ReleasesFilterForm, 'staleOnly' | 'strategy'>;
-
 /**
  * The releases filters: cluster, namespace, owner, strategy, minimum age,
  * stale only. A minimum age that is not a number of days blocks applying.
@@ -42,9 +40,7 @@ export const ReleasesFilterFields = ({
     onApply={onApply}
     invalid={form => !!minAgeDaysError(form.minAgeDays)}
   >
-    {(form, setField) => {
-      const text = (name: TextFields) => (e: { target: { value: string } }) =>
-        setField(name, e.target.value);
+    {(form, setField, bindText) => {
       const ageError = minAgeDaysError(form.minAgeDays);
       return (
         <>
@@ -52,24 +48,21 @@ export const ReleasesFilterFields = ({
             id="releases-cluster"
             label="Cluster"
             placeholder="local"
-            value={form.cluster}
-            onChange={text('cluster')}
+            {...bindText('cluster')}
           />
           <TextField
             id="releases-namespace"
             label="Namespace"
             placeholder="bookinfo"
             helperText="Of the VirtualService or HTTPRoute"
-            value={form.namespace}
-            onChange={text('namespace')}
+            {...bindText('namespace')}
           />
           <TextField
             id="releases-owner"
             label="Owner"
             placeholder="group:default/team-bookinfo"
             helperText="A name means a group"
-            value={form.owner}
-            onChange={text('owner')}
+            {...bindText('owner')}
           />
           <ChoiceFilter
             id="releases-strategy"
@@ -85,8 +78,7 @@ export const ReleasesFilterFields = ({
             inputProps={{ min: 0, step: 'any' }}
             error={!!ageError}
             helperText={ageError ?? 'In its state for this long'}
-            value={form.minAgeDays}
-            onChange={text('minAgeDays')}
+            {...bindText('minAgeDays')}
           />
           <FormControlLabel
             label="Stale only"
